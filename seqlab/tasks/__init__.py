@@ -1,0 +1,28 @@
+"""Task registry: a task turns a batch into model inputs and model outputs into a loss and metrics.
+
+Interface (the train loop knows nothing else):
+  task.model_kwargs(info) -> dict          # what the model needs from the data (num_classes, vocab, ...)
+  task.inputs(batch) -> tuple              # positional model inputs
+  task.loss(outputs, batch) -> (loss, metrics)   # metrics: name -> (sum, count) for exact averaging
+  task.predict(outputs) -> dict            # per-example predictions written by --mode=predict
+"""
+
+import importlib
+
+from seqlab.config import ConfigError
+
+_TASKS = {
+    'classification': 'seqlab.tasks.classification:Classification',
+}
+
+
+def names() -> list[str]:
+    return sorted(_TASKS)
+
+
+def get(name: str):
+    """The task class registered under `name`."""
+    if name not in _TASKS:
+        raise ConfigError(f'config.task.name={name!r} is not a task; allowed: {", ".join(names())}')
+    module, attr = _TASKS[name].split(':')
+    return getattr(importlib.import_module(module), attr)

@@ -1,0 +1,43 @@
+"""MLP-Mixer (Tolstikhin et al. 2021) on Fashion-MNIST patches.
+
+python launch.py --config=configs/mixer.py
+python launch.py --config=configs/mixer.py:patch=7,depth=6
+python launch.py --config=configs/mixer.py:smoke
+"""
+
+import ml_collections
+
+from seqlab.config import parse_arg
+from seqlab.train import defaults
+
+
+def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
+    arg = parse_arg(arg, patch=4, width=128, depth=6, smoke=False)
+    config = defaults.base()
+    config.data = defaults.vision_data('fashion_mnist', batch_size=128)
+    config.data.augment = 'flip'
+    config.model = ml_collections.ConfigDict(
+        dict(
+            name='mixer',
+            kwargs=dict(
+                patch=arg.patch,
+                width=arg.width,
+                depth=arg.depth,
+                tokens_mlp_dim=64,
+                channels_mlp_dim=4 * arg.width,
+                dropout=0.0,
+            ),
+        )
+    )
+    config.task = ml_collections.ConfigDict(
+        dict(name='classification', kwargs=dict(label_smoothing=0.0))
+    )
+    config.steps = '15ep'
+    config.optim.lr = 1e-3
+    config.optim.weight_decay = 0.05
+    if arg.smoke:
+        config = defaults.smoke(config)
+        config.model.kwargs.update(
+            patch=4, width=16, depth=2, tokens_mlp_dim=8, channels_mlp_dim=32
+        )
+    return config

@@ -1,0 +1,81 @@
+"""What launch.py does, importable by tests: load a config file, apply overrides, dispatch a mode.
+
+Every ConfigError becomes one line on stderr and exit code 2; nothing has been compiled or written.
+"""
+
+import importlib.util
+import json
+import logging
+import os
+import sys
+
+import ml_collections
+
+from seqlab.config import ConfigError, apply_overrides
+from seqlab.train import loop
+
+log = logging.getLogger('seqlab')
+USAGE_ERROR = 2
+
+
+def split_overrides(argv: list[str]) -> tuple[dict[str, str], list[str]]:
+    """Take `--config.a.b=v` (or `--config.a.b v`) out of argv; the rest goes to absl."""
+    overrides, rest = {}, []
+    args = iter(argv)
+    for arg in args:
+        if arg.startswith('--config.'):
+            key, sep, value = arg[len('--config.') :].partition('=')
+            if not sep:
+                value = next(args, None)
+                if value is None:
+                    fail(f'--config.{key} needs a value')
+            overrides[key] = value
+        else:
+            rest.append(arg)
+    return overrides, rest
+
+
+def load_config(spec: str, overrides: dict[str, str]) -> ml_collections.ConfigDict:
+    """`configs/vit.py:variant=S` -> get_config('variant=S') with overrides applied."""
+    path, _, arg = spec.partition(':')
+    if not os.path.isfile(path):
+        raise ConfigError(f'--config={path!r} is not a file; expected configs/<name>.py')
+    module_spec = importlib.util.spec_from_file_location('seqlab_config', path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    config = module.get_config(arg or None)
+    apply_overrides(config, overrides)
+    return config
+
+
+def default_workdir(spec: str) -> str:
+    return os.path.join('runs', os.path.splitext(os.path.basename(spec.partition(':')[0]))[0])
+
+
+def fail(message: str) -> None:
+    print(f'error: {message}', file=sys.stderr)
+    sys.exit(USAGE_ERROR)
+
+
+def run(
+    spec: str,
+    overrides: dict[str, str],
+    workdir: str | None,
+    mode: str,
+    checkpoint_step: int | None = None,
+) -> None:
+    logging.basicConfig(
+        level=logging.WARNING, format='%(asctime)s %(levelname)s %(message)s', force=True
+    )
+    log.setLevel(logging.INFO)
+    workdir = workdir or default_workdir(spec)
+    try:
+        config = load_config(spec, overrides)
+        if mode == 'train':
+            loop.train_and_evaluate(config, workdir)
+        elif mode == 'eval':
+            print(json.dumps(loop.evaluate(config, workdir, checkpoint_step)))
+        else:
+            print(loop.predict(config, workdir, checkpoint_step))
+    except ConfigError as error:
+        fail(str(error))

@@ -1,0 +1,35 @@
+"""Model registry: `models.get(config.model.name)(**config.model.kwargs)`.
+
+A model's `apply(variables, *inputs, train=...)` returns its outputs (logits or predictions) only.
+A model class may define `check(kwargs, input_shape)` raising ConfigError for settings that cannot
+work with the data (for example a patch size that does not divide the image).
+"""
+
+import dataclasses
+import importlib
+
+from seqlab.config import ConfigError
+
+_MODELS = {
+    'vit': 'seqlab.models.vit:ViT',
+    'mixer': 'seqlab.models.mixer:Mixer',
+}
+
+
+def names() -> list[str]:
+    return sorted(_MODELS)
+
+
+def get(name: str) -> type:
+    """The linen module class registered under `name`."""
+    if name not in _MODELS:
+        raise ConfigError(
+            f'config.model.name={name!r} is not a model; allowed: {", ".join(names())}'
+        )
+    module, attr = _MODELS[name].split(':')
+    return getattr(importlib.import_module(module), attr)
+
+
+def fields(model_class: type) -> list[str]:
+    """Constructor arguments a user may set through config.model.kwargs."""
+    return [f.name for f in dataclasses.fields(model_class) if f.name not in ('parent', 'name')]

@@ -1,0 +1,46 @@
+"""Defaults shared by every config: seed, length of the run, cadences, checkpoints, mesh, optimizer."""
+
+import ml_collections
+
+from seqlab.train import optim
+
+
+def base() -> ml_collections.ConfigDict:
+    """Top-level keys the train loop reads; each config adds `model`, `data` and `task`."""
+    config = ml_collections.ConfigDict()
+    config.seed = 0
+    config.steps = '10ep'  # total optimizer updates: steps ('5000') or epochs ('10ep')
+    config.log_every = '50'  # cadences: steps, epochs ('1ep') or percent of the run ('10%')
+    config.eval_every = '1ep'
+    config.checkpoint = ml_collections.ConfigDict(
+        dict(every='1ep', keep=3, best_metric='eval/accuracy', best_mode='max')
+    )
+    config.mesh = ml_collections.ConfigDict(dict(data=-1, fsdp=1, tensor=1))
+    config.optim = optim.default_config()
+    return config
+
+
+def vision_data(name: str = 'fashion_mnist', batch_size: int = 128) -> ml_collections.ConfigDict:
+    return ml_collections.ConfigDict(
+        dict(
+            name=name,
+            batch_size=batch_size,
+            eval_batch_size=500,
+            data_dir='',
+            augment='none',
+            train_split='train',
+            eval_split='test',
+        )
+    )
+
+
+def smoke(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
+    """A tiny, fast run on sklearn digits that still logs, evaluates and checkpoints twice."""
+    config.data = vision_data('digits', batch_size=32)
+    config.data.eval_batch_size = 64
+    config.steps = '24'
+    config.log_every = '1'
+    config.eval_every = '12'
+    config.checkpoint.every = '8'
+    config.optim.warmup = '4'
+    return config

@@ -1,0 +1,289 @@
+"""The one train loop for every task: `train_and_evaluate(config, workdir)`.
+
+The workdir is the resume contract: rerunning the same command continues from the latest
+checkpoint (state + data iterator), bit for bit. SIGTERM saves at the current step and exits 143.
+"""
+
+import json
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+
+from seqlab.train import checkpoint, optim, preflight, sharding
+from seqlab.train import logging as metric_log
+from seqlab.train import state as state_lib
+from seqlab.train.cadence import itstime
+
+log = logging.getLogger('seqlab')
+SIGTERM_EXIT_CODE = 143
+
+
+def make_train_step(plan: preflight.Plan, accum_steps: int) -> Callable:
+    """`train_step(state, batch) -> (state, metrics)`; metrics are name -> (sum, count).
+
+    With `accum_steps` k > 1 the batch is split into k micro-batches whose gradients are averaged
+    with weights count_i / Σ count_i, equal to one step on the whole batch.
+    """
+    task = plan.task
+
+    def loss_fn(params, batch, rng):
+        outputs = plan.model.apply(
+            {'params': params}, *task.inputs(batch), train=True, rngs={'dropout': rng}
+        )
+        return task.loss(outputs, batch)
+
+    grad_fn = jax.value_and_grad(loss_fn, has_aux=True)
+
+    def train_step(state, batch):
+        rng = jax.random.fold_in(state.rng, state.step)
+        if accum_steps == 1:
+            (_, metrics), grads = grad_fn(state.params, batch, rng)
+        else:
+            micro = jax.tree.map(lambda x: x.reshape(accum_steps, -1, *x.shape[1:]), batch)
+
+            def accumulate(carry, xs):
+                index, micro_batch = xs
+                (_, metrics), grads = grad_fn(
+                    state.params, micro_batch, jax.random.fold_in(rng, index)
+                )
+                weight = metrics['loss'][1]
+                carry = jax.tree.map(
+                    jnp.add, carry, (jax.tree.map(lambda g: g * weight, grads), metrics)
+                )
+                return carry, None
+
+            zeros = jax.tree.map(
+                jnp.zeros_like, (state.params, _metric_shapes(grad_fn, state, micro, rng))
+            )
+            (grads, metrics), _ = jax.lax.scan(accumulate, zeros, (jnp.arange(accum_steps), micro))
+            grads = jax.tree.map(lambda g: g / jnp.maximum(metrics['loss'][1], 1.0), grads)
+        return state.apply_gradients(grads=grads), metrics
+
+    return train_step
+
+
+def _metric_shapes(grad_fn, state, micro, rng):
+    first = jax.tree.map(lambda x: x[0], micro)
+    (_, metrics), _ = jax.eval_shape(grad_fn, state.params, first, rng)
+    return jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), metrics)
+
+
+def make_eval_step(plan: preflight.Plan) -> Callable:
+    def eval_step(params, batch):
+        outputs = plan.model.apply({'params': params}, *plan.task.inputs(batch), train=False)
+        return plan.task.loss(outputs, batch)[1]
+
+    return eval_step
+
+
+def summarize(metric_sums: dict, prefix: str) -> dict[str, float]:
+    """name -> (sum, count) to prefix/name -> sum / count."""
+    return {
+        f'{prefix}/{name}': float(total) / max(float(count), 1.0)
+        for name, (total, count) in metric_sums.items()
+    }
+
+
+class Run:
+    """A checked config bound to a workdir: builds state, restores, trains, evaluates."""
+
+    def __init__(self, config: ml_collections.ConfigDict, workdir: str, mode: str = 'train'):
+        self.config, self.workdir = config, workdir
+        self.plan = preflight.prepare(config, workdir, mode)
+        self.mesh = sharding.make_mesh(config.mesh)
+        self.tx = optim.make(config.optim, self.plan.warmup_steps, self.plan.total_steps)
+        sample = jax.tree.map(lambda x: x[:1], self.plan.splits.eval[0])
+        self.sample_inputs = self.plan.task.inputs(sample)
+        abstract = state_lib.abstract(self.plan.model, self.tx, self.sample_inputs, config.seed)
+        self.state_sharding = sharding.state_sharding(self.mesh, abstract)
+        self.abstract_state = jax.tree.map(
+            lambda a, s: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=s),
+            abstract,
+            self.state_sharding,
+        )
+        self._eval_step = jax.jit(make_eval_step(self.plan))
+
+    # --- state -------------------------------------------------------------------------------
+    def checkpointer(self) -> checkpoint.Checkpointer:
+        ckpt = self.config.checkpoint
+        return checkpoint.Checkpointer(
+            os.path.join(self.workdir, 'checkpoints'),
+            keep=ckpt.keep,
+            best_metric=ckpt.best_metric,
+            best_mode=ckpt.best_mode,
+        )
+
+    def initial_state(self) -> state_lib.TrainState:
+        create = jax.jit(
+            lambda: state_lib.create(
+                self.plan.model, self.tx, self.sample_inputs, self.config.seed
+            ),
+            out_shardings=self.state_sharding,
+        )
+        return create()
+
+    # --- evaluation --------------------------------------------------------------------------
+    def evaluate(self, params: Any) -> dict[str, float]:
+        totals: dict[str, list[float]] = {}
+        for batch in self.plan.splits.eval:
+            metrics = jax.device_get(
+                self._eval_step(params, sharding.global_batch(batch, self.mesh))
+            )
+            for name, (total, count) in metrics.items():
+                acc = totals.setdefault(name, [0.0, 0.0])
+                acc[0] += float(total)
+                acc[1] += float(count)
+        return summarize(totals, 'eval')
+
+    def predict(self, params: Any, path: str) -> None:
+        predict = jax.jit(
+            lambda p, b: self.plan.task.predict(
+                self.plan.model.apply({'params': p}, *self.plan.task.inputs(b), train=False)
+            )
+        )
+        rows: dict[str, list[np.ndarray]] = {}
+        for batch in self.plan.splits.eval:
+            outputs = jax.device_get(predict(params, sharding.global_batch(batch, self.mesh)))
+            real = batch['mask'] > 0
+            for key, value in {'id': batch['id'], 'label': batch.get('label'), **outputs}.items():
+                if value is not None:
+                    rows.setdefault(key, []).append(np.asarray(value)[real])
+        np.savez(path, **{key: np.concatenate(parts) for key, parts in rows.items()})
+
+    # --- training ----------------------------------------------------------------------------
+    def train(self) -> dict[str, float]:
+        plan, config = self.plan, self.config
+        os.makedirs(self.workdir, exist_ok=True)
+        with open(os.path.join(self.workdir, 'config.json'), 'w') as f:
+            f.write(config.to_json(indent=2, sort_keys=True))
+        ckpt = self.checkpointer()
+        iterator = iter(plan.splits.train)
+        if ckpt.latest_step() is not None:
+            state, data_state, step = ckpt.restore(self.abstract_state)
+            iterator.set_state(data_state)
+            log.info('resumed from %s at step %d', ckpt.directory, step)
+        else:
+            state, step = self.initial_state(), 0
+        log.info(
+            'model %s: %s parameters; %d steps (%d per epoch)',
+            config.model.name,
+            f'{state_lib.num_params(state.params):,}',
+            plan.total_steps,
+            plan.steps_per_epoch,
+        )
+        train_step = jax.jit(
+            make_train_step(plan, config.optim.accum_steps),
+            donate_argnums=0,
+            in_shardings=(self.state_sharding, sharding.batch_sharding(self.mesh)),
+            out_shardings=(self.state_sharding, sharding.replicated(self.mesh)),
+        )
+        learning_rate = optim.learning_rate(config.optim, plan.warmup_steps, plan.total_steps)
+        writer = metric_log.MetricWriter(self.workdir, resume_step=step)
+        progress = metric_log.Progress(step, plan.total_steps)
+        stop = _TerminationFlag()
+        window: dict[str, Any] = {}
+        eval_metrics: dict[str, float] = {}
+        try:
+            while step < plan.total_steps:
+                batch = sharding.global_batch(next(iterator), self.mesh)
+                state, metrics = train_step(state, batch)
+                step += 1
+                window = jax.tree.map(jnp.add, window, metrics) if window else metrics
+                if itstime(step, plan.log_every, plan.total_steps):
+                    record = summarize(jax.device_get(window), 'train')
+                    record['train/lr'] = float(learning_rate(step - 1))
+                    _check_finite(step, record)
+                    writer.write(step, record)
+                    progress.update(step, record['train/loss'])
+                    window = {}
+                evaluated = itstime(step, plan.eval_every, plan.total_steps)
+                if evaluated:
+                    eval_metrics = self.evaluate(state.params)
+                    writer.write(step, eval_metrics)
+                    log.info('step %d eval %s', step, _format(eval_metrics))
+                if stop.requested or itstime(step, plan.checkpoint_every, plan.total_steps):
+                    ckpt.save(
+                        step,
+                        state,
+                        iterator.get_state(),
+                        metrics=eval_metrics if evaluated else None,
+                    )
+                if stop.requested:
+                    ckpt.wait()
+                    log.warning('SIGTERM: saved step %d, exiting', step)
+                    writer.close()
+                    ckpt.close()
+                    sys.exit(SIGTERM_EXIT_CODE)
+        finally:
+            progress.close()
+            stop.restore()
+        ckpt.wait()
+        ckpt.close()
+        writer.close()
+        return eval_metrics
+
+    def restore_params(self, step: int | None = None) -> tuple[Any, int]:
+        ckpt = self.checkpointer()
+        try:
+            state, _, restored_step = ckpt.restore(self.abstract_state, step)
+        finally:
+            ckpt.close()
+        return state.params, restored_step
+
+
+def _check_finite(step: int, record: dict[str, float]) -> None:
+    bad = {k: v for k, v in record.items() if not np.isfinite(v)}
+    if bad:
+        raise FloatingPointError(f'non-finite training metrics at step {step}: {bad}')
+
+
+def _format(metrics: dict[str, float]) -> str:
+    return '  '.join(f'{k} {v:.4f}' for k, v in metrics.items())
+
+
+class _TerminationFlag:
+    """SIGTERM sets a flag; the loop saves at the current step and exits."""
+
+    def __init__(self):
+        self.requested = False
+        self._previous = signal.signal(signal.SIGTERM, self._handle)
+
+    def _handle(self, signum, frame):
+        self.requested = True
+
+    def restore(self):
+        signal.signal(signal.SIGTERM, self._previous)
+
+
+def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[str, float]:
+    """Train (or resume) and evaluate; returns the final eval metrics."""
+    start = time.perf_counter()
+    metrics = Run(config, workdir).train()
+    log.info('done in %.1f s: %s', time.perf_counter() - start, _format(metrics))
+    return metrics
+
+
+def evaluate(config: ml_collections.ConfigDict, workdir: str, step: int | None = None) -> dict:
+    run = Run(config, workdir, mode='eval')
+    params, restored = run.restore_params(step)
+    metrics = {'step': restored, **run.evaluate(params)}
+    with open(os.path.join(workdir, f'eval_{restored}.json'), 'w') as f:
+        json.dump(metrics, f, indent=2)
+    return metrics
+
+
+def predict(config: ml_collections.ConfigDict, workdir: str, step: int | None = None) -> str:
+    run = Run(config, workdir, mode='predict')
+    params, restored = run.restore_params(step)
+    path = os.path.join(workdir, f'predictions_{restored}.npz')
+    run.predict(params, path)
+    return path

@@ -1,0 +1,113 @@
+"""Everything that can be wrong with a run, checked before compilation and before the workdir is
+touched: names, types, model arguments, data files, cadences, mesh, and the workdir itself.
+"""
+
+import dataclasses
+import os
+from typing import Any
+
+import jax
+import ml_collections
+
+from seqlab import data, models, tasks
+from seqlab.config import ConfigError, one_of
+from seqlab.train import cadence, optim, sharding
+
+MODES = ('train', 'eval', 'predict')
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """What a checked config resolves to."""
+
+    model: Any
+    task: Any
+    splits: data.Splits
+    steps_per_epoch: int
+    total_steps: int
+    warmup_steps: int
+    log_every: int
+    eval_every: int
+    checkpoint_every: int
+
+
+def check_workdir(workdir: str) -> None:
+    if not workdir:
+        raise ConfigError('--workdir is empty; give a directory for checkpoints and logs')
+    if os.path.exists(workdir) and not os.path.isdir(workdir):
+        raise ConfigError(
+            f'--workdir={workdir!r} is a file; allowed: a directory (new or existing)'
+        )
+    parent = workdir if os.path.isdir(workdir) else _existing_parent(workdir)
+    if not os.access(parent, os.W_OK):
+        raise ConfigError(f'--workdir={workdir!r} is not writable ({parent!r} is read-only)')
+
+
+def _existing_parent(path: str) -> str:
+    path = os.path.abspath(path)
+    while not os.path.exists(path):
+        path = os.path.dirname(path)
+    if not os.path.isdir(path):
+        raise ConfigError(f'--workdir: {path!r} is a file, so no directory can be made below it')
+    return path
+
+
+def check_names(config: ml_collections.ConfigDict) -> None:
+    """Cheap checks that need no data: registry names, optimizer, model arguments."""
+    model_class = models.get(config.model.name)
+    allowed = models.fields(model_class)
+    for key in config.model.kwargs:
+        if key not in allowed:
+            raise ConfigError(
+                f'config.model.kwargs.{key} is not an argument of model {config.model.name!r}; '
+                f'allowed: {", ".join(allowed)}'
+            )
+    tasks.get(config.task.name)
+    _as_config_error(data.check, config.data)
+    optim.check(config.optim)
+    sharding.mesh_shape(config.mesh, jax.device_count())
+
+
+def prepare(config: ml_collections.ConfigDict, workdir: str, mode: str = 'train') -> Plan:
+    """Check the config end to end and build model, task and data; raises ConfigError."""
+    one_of('--mode', mode, MODES)
+    check_workdir(workdir)
+    check_names(config)
+    task = tasks.get(config.task.name)(**config.task.kwargs)
+    splits = _as_config_error(data.get, config.data, seed=config.seed)
+    model_class = models.get(config.model.name)
+    kwargs = {**config.model.kwargs, **task.model_kwargs(splits.info)}
+    if hasattr(model_class, 'check'):
+        model_class.check(kwargs, splits.info.input_shape)
+    steps_per_epoch = max(1, splits.info.num_train // config.data.batch_size)
+    total_steps = cadence.to_steps(
+        config.steps, steps_per_epoch=steps_per_epoch, where='config.steps'
+    )
+    if total_steps == 0:
+        raise ConfigError(f'config.steps={config.steps!r} gives no training steps')
+
+    def steps(key: str, spec: Any) -> int:
+        return cadence.to_steps(
+            spec, steps_per_epoch=steps_per_epoch, total_steps=total_steps, where=f'config.{key}'
+        )
+
+    return Plan(
+        model=model_class(**kwargs),
+        task=task,
+        splits=splits,
+        steps_per_epoch=steps_per_epoch,
+        total_steps=total_steps,
+        warmup_steps=min(steps('optim.warmup', config.optim.warmup), total_steps),
+        log_every=steps('log_every', config.log_every),
+        eval_every=steps('eval_every', config.eval_every),
+        checkpoint_every=steps('checkpoint.every', config.checkpoint.every),
+    )
+
+
+def _as_config_error(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except ConfigError:
+        raise
+    except (ValueError, FileNotFoundError, NotImplementedError) as error:
+        raise ConfigError(str(error).splitlines()[0] if str(error) else repr(error)) from error

@@ -1,0 +1,34 @@
+"""Shared test setup: CPU only, one data directory for all workers of a session."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+os.environ.setdefault('JAX_PLATFORMS', 'cpu')
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope='session', autouse=True)
+def data_dir(tmp_path_factory):
+    """Datasets are built once per session (builders lock against concurrent workers)."""
+    path = tmp_path_factory.getbasetemp().parent / 'seqlab_data'
+    path.mkdir(exist_ok=True)
+    os.environ['SEQLAB_DATA_DIR'] = str(path)
+    return path
+
+
+def launch(
+    *args: str, env: dict | None = None, timeout: float = 300, **popen_kwargs
+) -> subprocess.CompletedProcess:
+    """Run `python launch.py ARGS` from the repository root and capture its output."""
+    return subprocess.run(
+        [sys.executable, 'launch.py', *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        **popen_kwargs,
+    )
