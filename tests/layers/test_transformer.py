@@ -1,0 +1,163 @@
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from seqlab.layers import transformer
+from seqlab.layers.attention import padding_mask
+
+BLOCK = dict(num_heads=2, mlp_dim=16)
+
+
+def _x(batch=2, length=5, width=8, seed=0):
+    return jax.random.normal(jax.random.PRNGKey(seed), (batch, length, width))
+
+
+def _layer_norm(y, params, eps=1e-6):
+    mean = y.mean(-1, keepdims=True)
+    variance = ((y - mean) ** 2).mean(-1, keepdims=True)
+    return (y - mean) / jnp.sqrt(variance + eps) * params['scale'] + params['bias']
+
+
+def test_post_ln_block_matches_formula_by_hand():
+    x = _x()
+    block = transformer.Block(**BLOCK, norm='post_ln')
+    params = block.init(jax.random.PRNGKey(1), x)['params']
+    p = params['attention']
+    heads, depth = 2, 4
+
+    def project(name):
+        return (x @ p[name]['kernel'] + p[name]['bias']).reshape(2, 5, heads, depth)
+
+    q, k, v = project('query'), project('key'), project('value')
+    scores = jnp.einsum('bqhd,bkhd->bhqk', q, k) / jnp.sqrt(depth)
+    heads_out = jnp.einsum('bhqk,bkhd->bqhd', jax.nn.softmax(scores, -1), v).reshape(2, 5, 8)
+    mha = heads_out @ p['out']['kernel'] + p['out']['bias']
+    h = _layer_norm(mha + x, params['attention_norm'])
+    m = params['mlp']
+    g = nn_gelu(h @ m['hidden']['kernel'] + m['hidden']['bias']) @ m['output']['kernel']
+    want = _layer_norm(g + m['output']['bias'] + h, params['mlp_norm'])
+    np.testing.assert_allclose(block.apply({'params': params}, x), want, atol=1e-5)
+
+
+def nn_gelu(y):
+    return 0.5 * y * (1 + jnp.tanh(jnp.sqrt(2 / jnp.pi) * (y + 0.044715 * y**3)))
+
+
+@pytest.mark.parametrize('norm', ['pre_ln', 'post_ln'])
+def test_scanned_encoder_equals_python_loop_over_blocks(norm):
+    x = _x()
+    scanned = transformer.Encoder(num_layers=3, **BLOCK, norm=norm, scan=True)
+    params = scanned.init(jax.random.PRNGKey(1), x)['params']
+    assert params['blocks']['mlp']['hidden']['kernel'].shape == (3, 8, 16)
+    want = scanned.apply({'params': params}, x)
+
+    y = x
+    for layer in range(3):
+        block_params = jax.tree.map(lambda leaf, i=layer: leaf[i], params['blocks'])
+        y = transformer.Block(**BLOCK, norm=norm).apply({'params': block_params}, y)
+    if norm == 'pre_ln':
+        y = _layer_norm(y, params['encoder_norm'])
+    np.testing.assert_allclose(y, want, atol=1e-5)
+
+    unscanned = transformer.Encoder(num_layers=3, **BLOCK, norm=norm, scan=False)
+    unstacked = transformer.unstack_blocks(params, 3)
+    assert jax.tree.structure(unstacked) == jax.tree.structure(
+        unscanned.init(jax.random.PRNGKey(1), x)['params']
+    )
+    np.testing.assert_allclose(unscanned.apply({'params': unstacked}, x), want, atol=1e-5)
+    restacked = transformer.stack_blocks(unstacked, 3)
+    assert jax.tree.all(jax.tree.map(jnp.array_equal, restacked, params))
+
+
+@pytest.mark.parametrize('remat', ['full', 'dots'])
+def test_remat_leaves_values_and_gradients_unchanged(remat):
+    x = _x()
+    plain = transformer.Encoder(num_layers=2, **BLOCK)
+    params = plain.init(jax.random.PRNGKey(1), x)
+
+    def loss(model, p):
+        return jnp.sum(model.apply(p, x, train=True, rngs={'dropout': jax.random.PRNGKey(3)}) ** 2)
+
+    rematted = transformer.Encoder(num_layers=2, **BLOCK, remat=remat)
+    want, got = (
+        jax.grad(lambda p: loss(plain, p))(params),
+        jax.grad(lambda p: loss(rematted, p))(params),
+    )
+    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, atol=1e-5), got, want)
+
+
+def test_padding_does_not_change_real_positions():
+    lengths = jnp.array([3, 5])
+    x = _x(length=5)
+    noise = jax.random.normal(jax.random.PRNGKey(7), x.shape) * 10
+    real = padding_mask(lengths, 5)
+    x_other_padding = jnp.where(real[..., None], x, noise)
+    encoder = transformer.Encoder(num_layers=2, **BLOCK)
+    params = encoder.init(jax.random.PRNGKey(1), x)
+    attention_mask = real[:, None, None, :]
+    out = encoder.apply(params, x, attention_mask)
+    out_other = encoder.apply(params, x_other_padding, attention_mask)
+    np.testing.assert_allclose(
+        jnp.where(real[..., None], out, 0), jnp.where(real[..., None], out_other, 0), atol=1e-5
+    )
+    pooled = transformer.mean_pool(out, real)
+    np.testing.assert_allclose(pooled, transformer.mean_pool(out_other, real), atol=1e-5)
+    np.testing.assert_allclose(pooled[0], out[0, :3].mean(0), atol=1e-6)
+
+
+def test_dropout_only_in_training():
+    x = _x()
+    encoder = transformer.Encoder(num_layers=2, **BLOCK, dropout=0.5, attention_dropout=0.5)
+    params = encoder.init(jax.random.PRNGKey(1), x)
+    eval_out = encoder.apply(params, x)
+    no_dropout = transformer.Encoder(num_layers=2, **BLOCK).apply(params, x)
+    np.testing.assert_array_equal(eval_out, no_dropout)
+
+    def train_out(seed):
+        return encoder.apply(params, x, train=True, rngs={'dropout': jax.random.PRNGKey(seed)})
+
+    np.testing.assert_array_equal(train_out(0), train_out(0))
+    assert float(jnp.abs(train_out(0) - train_out(1)).max()) > 1e-3
+    assert float(jnp.abs(train_out(0) - eval_out).max()) > 1e-3
+
+
+def test_chunked_encoder_equals_naive():
+    x = _x(length=6)
+    mask = padding_mask(jnp.array([6, 2]), 6)[:, None, None, :]
+    naive = transformer.Encoder(num_layers=2, **BLOCK)
+    params = naive.init(jax.random.PRNGKey(1), x)
+    chunked = transformer.Encoder(num_layers=2, **BLOCK, attention='chunked')
+    np.testing.assert_allclose(
+        chunked.apply(params, x, mask), naive.apply(params, x, mask), atol=1e-5
+    )
+
+
+def test_bfloat16_compute_keeps_float32_params():
+    x = _x()
+    encoder = transformer.Encoder(num_layers=1, **BLOCK, dtype=jnp.bfloat16)
+    params = encoder.init(jax.random.PRNGKey(1), x)
+    assert {leaf.dtype for leaf in jax.tree.leaves(params)} == {jnp.dtype('float32')}
+    out = encoder.apply(params, x)
+    assert out.dtype == jnp.bfloat16
+    want = transformer.Encoder(num_layers=1, **BLOCK).apply(params, x)
+    np.testing.assert_allclose(out.astype(jnp.float32), want, atol=0.1)
+
+
+def test_bad_options_name_the_value():
+    x = _x()
+    with pytest.raises(ValueError, match="norm='mid_ln'"):
+        transformer.Block(**BLOCK, norm='mid_ln').init(jax.random.PRNGKey(0), x)
+    with pytest.raises(ValueError, match="remat='some'"):
+        transformer.Encoder(num_layers=1, **BLOCK, remat='some').init(jax.random.PRNGKey(0), x)
+
+
+def test_class_token_is_prepended_and_learned():
+    x = _x()
+    token = transformer.ClassToken()
+    params = token.init(jax.random.PRNGKey(0), x)
+    params = jax.tree.map(lambda p: p + 3.0, params)
+    out = token.apply(params, x)
+    assert out.shape == (2, 6, 8)
+    np.testing.assert_array_equal(out[:, 1:], x)
+    np.testing.assert_array_equal(out[:, 0], jnp.full((2, 8), 3.0))
