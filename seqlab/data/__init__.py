@@ -3,7 +3,8 @@
 A name is an offline builder in `seqlab/data/builders` (see `names()`) or `tfds:<catalogue
 name>`. Batches are dicts of numpy arrays with fixed shapes; for vision:
 `image` float32 [batch, height, width, channels] in [0, 1], `label` int32 [batch],
-`mask` float32 [batch] (0 for padding), `id` int64 [batch] (index in the split, -1 for padding).
+`mask` float32 [batch] (0 for padding), `id` int64 [batch] (the example's position in its TFDS
+split, -1 for padding).
 """
 
 import dataclasses
@@ -99,12 +100,10 @@ def data_dir(data_config: ml_collections.ConfigDict) -> str:
 
 def _source(builder: tfds.core.DatasetBuilder, data_config: ml_collections.ConfigDict, key: str):
     split = data_config[key]
-    if split.split('[')[0] not in builder.info.splits:
-        raise ValueError(
-            f'config.data.{key}={split!r} is not a split of {data_config.name}; allowed: '
-            f'{", ".join(sorted(builder.info.splits))}'
-        )
-    return builder.as_data_source(split=split)
+    try:
+        return builder.as_data_source(split=split)
+    except ValueError as error:  # TFDS names the allowed splits.
+        raise ValueError(f'config.data.{key}={split!r}: {error}') from None
 
 
 def _vision_splits(

@@ -136,7 +136,9 @@ def train_batches(
     Each epoch is a fresh seeded permutation of `source`; `prepare(index, record)` maps a record,
     `augment(element, rng)` randomises it, `finalize(batch)` converts the stacked batch.
     """
-    stream = grain.MapDataset.source(BatchedReads(source)).map_with_index(prepare)
+    stream = grain.MapDataset.source(BatchedReads(source)).map_with_index(
+        lambda index, record: prepare(index % len(source), record)  # Repeats ask for index >= len.
+    )
     stream = stream.seed(seed).shuffle().repeat()
     if augment is not None:
         stream = stream.random_map(augment)

@@ -41,12 +41,12 @@ def image_shape(feature: tfds.features.FeatureConnector) -> tuple[int, int, int]
 
 
 def example(index: int, record: Mapping[str, Any], image_key: str) -> dict:
-    """Maps a TFDS record to the common layout; `id` is the stored id, else the record index."""
+    """Maps the TFDS record at `index` in its split to the common layout (`id` is `index`)."""
     image = np.asarray(record[image_key], dtype=np.uint8)
     return {
         'image': image if image.ndim == 3 else image[..., None],
         'label': np.int32(record.get('label', 0)),
-        'id': np.int64(record.get('id', index)),
+        'id': np.int64(index),
         'mask': np.float32(1.0),
     }
 

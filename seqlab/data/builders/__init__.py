@@ -10,7 +10,9 @@ lists the modules.
 import importlib
 import pathlib
 import pkgutil
+import re
 import types
+from collections.abc import Callable
 
 import filelock
 import tensorflow_datasets as tfds
@@ -42,21 +44,28 @@ def builder_class(name: str) -> type[tfds.core.DatasetBuilder]:
     return classes[0]
 
 
-def prepared(builder: tfds.core.DatasetBuilder) -> tfds.core.DatasetBuilder:
-    """Runs `download_and_prepare` under a file lock in the data dir, so concurrent processes
-    build a dataset once; a prepared dataset is only checked, not rebuilt."""
-    data_dir = pathlib.Path(builder.data_dir_root)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with filelock.FileLock(data_dir / f'{builder.name}.lock'):
+def prepared(
+    make: Callable[[], tfds.core.DatasetBuilder], name: str, data_dir: str
+) -> tfds.core.DatasetBuilder:
+    """Makes a builder and runs `download_and_prepare` under a file lock in `data_dir`, so
+    concurrent processes build a dataset once. The builder is made inside the lock: one made
+    while another process builds would not see the finished dataset's splits."""
+    pathlib.Path(data_dir).mkdir(parents=True, exist_ok=True)
+    lock_name = re.sub(r'[^A-Za-z0-9_.-]', '_', name)
+    with filelock.FileLock(pathlib.Path(data_dir) / f'{lock_name}.lock'):
+        builder = make()
         builder.download_and_prepare(file_format=FILE_FORMAT)
     return builder
 
 
 def offline(name: str, data_dir: str) -> tfds.core.DatasetBuilder:
     """The prepared offline builder `name` in `data_dir`."""
-    return prepared(builder_class(name)(data_dir=data_dir, file_format=FILE_FORMAT))
+    make = builder_class(name)
+    return prepared(lambda: make(data_dir=data_dir, file_format=FILE_FORMAT), name, data_dir)
 
 
 def catalogue(name: str, data_dir: str) -> tfds.core.DatasetBuilder:
     """The prepared TFDS catalogue builder `name` in `data_dir`, downloaded if missing."""
-    return prepared(tfds.builder(name, data_dir=data_dir, file_format=FILE_FORMAT))
+    return prepared(
+        lambda: tfds.builder(name, data_dir=data_dir, file_format=FILE_FORMAT), name, data_dir
+    )

@@ -1,7 +1,7 @@
 """scikit-learn's 1,797 handwritten 8x8 digits, split about 80/20 by a hash of the index.
 
-Pixel values 0..16 are scaled to uint8 0..255. `id` is an example's index within its split
-(the split's source indices in increasing order); `split_indices()` gives the source indices.
+Pixel values 0..16 are scaled to uint8 0..255. The stored `id` is the example's index in
+`load_digits()`; `split_indices()` gives each split's indices.
 """
 
 import hashlib
@@ -61,10 +61,10 @@ class Digits(tfds.core.GeneratorBasedBuilder, skip_registration=True):
         del dl_manager  # Nothing to download.
         images, labels = load_images()
         return {
-            split: self._generate_examples(images[indices], labels[indices])
+            split: self._generate_examples(images, labels, indices)
             for split, indices in split_indices(len(images)).items()
         }
 
-    def _generate_examples(self, images: np.ndarray, labels: np.ndarray):
-        for index, (image, label) in enumerate(zip(images, labels, strict=True)):
-            yield index, {'id': index, 'image': image, 'label': int(label)}
+    def _generate_examples(self, images: np.ndarray, labels: np.ndarray, indices: np.ndarray):
+        for index in indices:
+            yield int(index), {'id': index, 'image': images[index], 'label': int(labels[index])}
