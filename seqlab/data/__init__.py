@@ -175,8 +175,8 @@ def get(
         modality = builders.module(name).MODALITY
         if modality not in SPLITS_BY_MODALITY:
             raise NotImplementedError(
-                f'config.data.name={name!r} is a {modality} dataset; data.get supports '
-                f'{", ".join(SPLITS_BY_MODALITY)} datasets so far'
+                f'config.data.name={name!r} has modality {modality!r}; data.get supports only '
+                f'(so far): {", ".join(SPLITS_BY_MODALITY)}'
             )
         builder = builders.offline(name, root)
     return SPLITS_BY_MODALITY[modality](
