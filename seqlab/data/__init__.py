@@ -167,6 +167,12 @@ def get(
     single-process batch.
     """
     check(data_config)
+    for key in ('batch_size', 'eval_batch_size'):
+        if data_config[key] % process_count:
+            raise ValueError(
+                f'config.data.{key}={data_config[key]} is not divisible by '
+                f'process_count={process_count}'
+            )
     name, root = data_config.name, data_dir(data_config)
     if name.startswith(TFDS_PREFIX):
         modality = 'vision'

@@ -43,9 +43,6 @@ class BatchedReads:
     def _getitems(self, indices: Sequence[int]) -> Sequence[Any]:
         return self._source.__getitems__(list(indices))
 
-    def __repr__(self) -> str:
-        return f'BatchedReads({self._source!r})'
-
 
 def padding_like(element: dict) -> dict:
     """An all-zero element shaped like `element`, with `id` -1 and `mask` 0."""
@@ -98,7 +95,9 @@ class HostBatches(grain.MapDataset):
     def __len__(self) -> int:
         return self._length
 
-    def __getitem__(self, index: int) -> dict:
+    def __getitem__(self, index: int | slice) -> dict | grain.MapDataset:
+        if isinstance(index, slice):
+            return self.slice(index)
         if not 0 <= index < self._length:
             raise IndexError(f'batch {index} is not in [0, {self._length})')
         start = index * self._global_batch + self._offset

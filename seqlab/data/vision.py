@@ -4,16 +4,16 @@ Examples are dicts `{'image': uint8 [height, width, channels], 'label': int32, '
 'mask': float32}` until `to_float` turns a batch's images into float32 in [0, 1].
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import tensorflow_datasets as tfds
 
+from seqlab.data.pipeline import Augment
+
 AUGMENTATIONS = ('none', 'flip', 'flip_crop')
 CROP_PADDING = 2
-
-Augment = Callable[[dict, np.random.Generator], dict]
 
 
 def image_feature(features: Mapping[str, tfds.features.FeatureConnector]) -> str:

@@ -136,9 +136,13 @@ def test_processes_together_give_the_single_process_batches(splits, process_coun
 
 def test_batch_not_divisible_by_process_count_is_rejected():
     with pytest.raises(
-        ValueError, match='global batch size 32 is not divisible by process_count=3'
+        ValueError, match='config.data.batch_size=32 is not divisible by process_co'
     ):
         data.get(config(), seed=0, process_count=3)
+    with pytest.raises(ValueError, match='config.data.eval_batch_size=100 is not divisible by pro'):
+        data.get(config(), seed=0, process_count=8)
+    with pytest.raises(ValueError, match='global batch size 6 is not divisible by process_count=4'):
+        pipeline.HostBatches(grain.MapDataset.range(10), 6, process_count=4)
 
 
 @settings(max_examples=25, deadline=None)
@@ -164,6 +168,8 @@ def test_host_batches_partition_a_stream_into_contiguous_blocks(
     ]
     steps = -(-length // global_batch) if pad else length // global_batch
     assert all(len(host) == steps for host in hosts)
+    if steps:
+        np.testing.assert_array_equal(hosts[-1][::-1][0]['id'], hosts[-1][steps - 1]['id'])
     joined = [np.concatenate([host[step]['id'] for host in hosts]) for step in range(steps)]
     expected = np.arange(steps * global_batch)
     expected[expected >= length] = -1
