@@ -72,8 +72,13 @@ def apply_overrides(config: ml_collections.ConfigDict, overrides: Mapping[str, s
         parent, leaf = config, dotted
         path = dotted.split('.')
         for i, part in enumerate(path[:-1]):
-            if part not in parent or not isinstance(parent[part], ml_collections.ConfigDict):
+            if part not in parent:
                 raise _unknown_key('.'.join(path[: i + 1]), parent)
+            if not isinstance(parent[part], ml_collections.ConfigDict):
+                raise ConfigError(
+                    f'config.{dotted} does not exist: config.{".".join(path[: i + 1])} is a '
+                    f'value ({parent[part]!r}), not a group'
+                )
             parent = parent[part]
         leaf = path[-1]
         if leaf not in parent:

@@ -10,6 +10,7 @@ import os
 import sys
 
 import ml_collections
+import tensorflow_datasets as tfds
 
 from seqlab.config import ConfigError, apply_overrides
 from seqlab.train import loop
@@ -68,6 +69,7 @@ def run(
         level=logging.WARNING, format='%(asctime)s %(levelname)s %(message)s', force=True
     )
     log.setLevel(logging.INFO)
+    tfds.disable_progress_bar()  # keep stderr to log lines (and errors to one line)
     workdir = workdir or default_workdir(spec)
     try:
         config = load_config(spec, overrides)

@@ -24,9 +24,8 @@ def test_config_builds_and_counts_parameters(path, tmp_path):
     config = launcher.load_config(os.path.join(REPO, path), {})
     plan = preflight.prepare(config, str(tmp_path / 'w'))
     sample = jax.tree.map(lambda x: x[:1], plan.splits.eval[0])
-    variables = jax.eval_shape(
-        plan.model.init, jax.random.PRNGKey(0), *plan.task.inputs(sample), train=False
-    )
+    inputs = plan.task.inputs(sample)
+    variables = jax.eval_shape(lambda: plan.model.init(jax.random.PRNGKey(0), *inputs, train=False))
     count = state.num_params(variables['params'])
     print(f'{path}: {count:,} parameters')
     assert count > 1000

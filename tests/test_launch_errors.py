@@ -1,57 +1,70 @@
-"""Bad input through launch.py: one line on stderr, exit code 2, workdir untouched."""
+"""Bad input: one line on stderr, exit code 2, before compilation, workdir untouched."""
 
 import os
 
 import pytest
 
+from seqlab import launcher
 from tests.conftest import launch
 
 CASES = [
-    (['--config.optim.lrr=3e-4'], 'config.optim.lrr does not exist; allowed here: '),
+    (['--config.optim.lrr=3e-4'], 'config.optim.lrr does not exist; allowed here: accum_steps, b1'),
     (['--config.optim.lr=fast'], "config.optim.lr='fast' is not a valid float"),
-    (['--config.steps.every=3'], 'config.steps.every does not exist'),
-    (['--config.model.name=vitt'], "config.model.name='vitt' is not a model; allowed: "),
+    (['--config.seed=1.5'], "config.seed='1.5' has type float; expected int"),
+    (['--config.steps.every=3'], 'config.steps.every does not exist: config.steps is a value'),
+    (['--config.optim=3'], 'config.optim is a group; set one of its keys: accum_steps, b1'),
+    (['--config.model.name=vitt'], "config.model.name='vitt' is not a model; allowed: mixer, vit"),
     (['--config.task.name=regress'], "config.task.name='regress' is not a task; allowed: "),
-    (['--config.data.name=fashon_mnist'], "'fashon_mnist'"),
+    (['--config.data.name=fashon_mnist'], "config.data.name='fashon_mnist' is not a dataset"),
+    (['--config.model.kwargs.widht=8'], 'config.model.kwargs.widht does not exist; allowed here: '),
     (
         ['--config.model.kwargs.patch=3'],
-        'config.model.kwargs.patch=3 does not divide the 8x8 image',
+        'config.model.kwargs.patch=3 does not divide the 8x8 image; allowed: 1, 2, 4, 8',
     ),
     (['--config.model.kwargs.pool=max'], "config.model.kwargs.pool='max' is not allowed"),
     (['--config.optim.name=lion'], "config.optim.name='lion' is not allowed; allowed: sgd, adam"),
     (['--config.eval_every=often'], "config.eval_every='often' is not a cadence"),
+    (['--config.mesh.data=3'], 'config.mesh='),
 ]
 
 
+def run_in_process(capsys, workdir, *args, spec='configs/vit.py:smoke'):
+    overrides, rest = launcher.split_overrides(list(args))
+    assert not rest
+    with pytest.raises(SystemExit) as exit_info:
+        launcher.run(spec, overrides, str(workdir), 'train')
+    return exit_info.value.code, capsys.readouterr().err
+
+
 @pytest.mark.parametrize('overrides, message', CASES)
-def test_bad_config_is_one_line_exit_2(tmp_path, overrides, message):
+def test_bad_config_is_one_line_exit_2(capsys, tmp_path, overrides, message):
     workdir = tmp_path / 'run'
-    result = launch('--config=configs/vit.py:smoke', f'--workdir={workdir}', *overrides)
-    assert result.returncode == 2, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert lines[-1].startswith('error: ') and message in lines[-1], result.stderr
-    assert not any('Traceback' in line for line in lines)
+    code, stderr = run_in_process(capsys, workdir, *overrides)
+    assert code == 2
+    assert stderr.count('\n') == 1 and stderr.startswith('error: ') and message in stderr, stderr
     assert not workdir.exists()
 
 
-def test_bad_config_argument(tmp_path):
-    result = launch('--config=configs/vit.py:variant=Huge', f'--workdir={tmp_path / "w"}')
-    assert result.returncode == 2
-    assert "variant='Huge' is not allowed; allowed: mu, XS, Ti, S, B" in result.stderr
+def test_bad_config_argument(capsys, tmp_path):
+    code, stderr = run_in_process(capsys, tmp_path / 'w', spec='configs/vit.py:variant=Huge')
+    assert code == 2
+    assert "variant='Huge' is not allowed; allowed: mu, XS, Ti, S, B" in stderr
 
 
-def test_workdir_that_is_a_file(tmp_path):
+def test_workdir_that_is_a_file(capsys, tmp_path):
     path = tmp_path / 'file'
     path.write_text('keep me')
-    result = launch('--config=configs/vit.py:smoke', f'--workdir={path}')
-    assert result.returncode == 2 and 'is a file' in result.stderr
+    code, stderr = run_in_process(capsys, path)
+    assert code == 2 and f"--workdir='{path}' is a file" in stderr
     assert path.read_text() == 'keep me'
 
 
-def test_existing_workdir_untouched_by_bad_override(tmp_path):
+def test_through_launch_py_existing_workdir_untouched(tmp_path):
     workdir = tmp_path / 'run'
     workdir.mkdir()
     (workdir / 'notes.txt').write_text('x')
     result = launch('--config=configs/vit.py:smoke', f'--workdir={workdir}', '--config.nope=1')
     assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith('error: config.nope does not exist')
+    assert 'Traceback' not in result.stderr
     assert sorted(os.listdir(workdir)) == ['notes.txt']
