@@ -12,6 +12,7 @@ example); padding examples have `id` -1 and `mask` 0.
 ahead), which swamps small machines; `dataset.to_iter_dataset(read_options)` picks others.
 """
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -42,6 +43,11 @@ class BatchedReads:
 
     def _getitems(self, indices: Sequence[int]) -> Sequence[Any]:
         return self._source.__getitems__(list(indices))
+
+
+def prepare_modulo(index: int, record: Any, *, prepare: Prepare, length: int) -> dict:
+    """`prepare(index % length, record)`: a repeated stream asks for indices past the end."""
+    return prepare(index % length, record)
 
 
 def padding_like(element: dict) -> dict:
@@ -136,7 +142,7 @@ def train_batches(
     `augment(element, rng)` randomises it, `finalize(batch)` converts the stacked batch.
     """
     stream = grain.MapDataset.source(BatchedReads(source)).map_with_index(
-        lambda index, record: prepare(index % len(source), record)  # Repeats ask for index >= len.
+        functools.partial(prepare_modulo, prepare=prepare, length=len(source))
     )
     stream = stream.seed(seed).shuffle().repeat()
     if augment is not None:

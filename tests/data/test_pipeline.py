@@ -1,5 +1,7 @@
 """Grain pipelines: determinism, epochs as permutations, exact resume, eval coverage, sharding."""
 
+import pickle
+
 import grain
 import ml_collections
 import numpy as np
@@ -174,3 +176,9 @@ def test_host_batches_partition_a_stream_into_contiguous_blocks(
     expected = np.arange(steps * global_batch)
     expected[expected >= length] = -1
     np.testing.assert_array_equal(np.concatenate(joined or [np.zeros(0, int)]), expected)
+
+
+def test_pipelines_pickle_for_worker_processes(splits):
+    for dataset in (splits.train, splits.eval):
+        copy = pickle.loads(pickle.dumps(dataset))
+        assert_batches_equal([dataset[1]], [copy[1]])
