@@ -16,6 +16,9 @@ def data_dir(tmp_path_factory):
     path = tmp_path_factory.getbasetemp().parent / 'seqlab_data'
     path.mkdir(exist_ok=True)
     os.environ['SEQLAB_DATA_DIR'] = str(path)
+    # Subprocess runs of the same config reuse compiled programs instead of recompiling.
+    os.environ['JAX_COMPILATION_CACHE_DIR'] = str(path.parent / 'jax_cache')
+    os.environ['JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS'] = '0'
     return path
 
 
