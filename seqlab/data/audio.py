@@ -312,6 +312,7 @@ def mfcc(
     return cepstrum
 
 
+@functools.partial(jax.jit, static_argnames='channels')
 def mu_law_encode(x: jax.Array, channels: int = 256) -> jax.Array:
     """µ-law companding then uniform quantisation to classes 0..channels-1 (WaveNet), µ = channels - 1.
 
@@ -327,6 +328,7 @@ def mu_law_encode(x: jax.Array, channels: int = 256) -> jax.Array:
     return jnp.floor((companded + 1.0) / 2.0 * mu + 0.5).astype(jnp.int32)
 
 
+@functools.partial(jax.jit, static_argnames='channels')
 def mu_law_decode(q: jax.Array, channels: int = 256) -> jax.Array:
     """Inverse of `mu_law_encode`: f = 2q / µ - 1,  x = sign(f) ((1 + µ)^|f| - 1) / µ. float32."""
     if channels < 2:

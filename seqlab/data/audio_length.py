@@ -38,19 +38,18 @@ def random_crop(samples: np.ndarray, length: int, rng: np.random.Generator) -> n
 def spectrogram_frame_mask(
     sample_mask: np.ndarray, n_fft: int, hop_length: int, center: bool = True
 ) -> np.ndarray:
-    """Which STFT frames of a zero-padded clip see real samples: [..., samples] -> [..., frames].
+    """Which STFT frames of a zero-padded clip are frames of the clip itself: [..., samples] ->
+    [..., frames], the frame count of `audio.stft` for the same arguments.
 
-    `sample_mask` marks a prefix of real samples (as from `pad_with_mask`). Frame t starts at t * hop_length (minus n_fft // 2 when `center`). Centred frames are valid
-    when their centre sample is real; uncentred frames when all n_fft samples are real. The
-    frame count equals `audio.stft`'s for the same arguments.
+    `sample_mask` marks a prefix of `valid` real samples (as from `pad_with_mask`). Frame t spans
+    n_fft samples from t * hop_length of the (when `center`, zero-extended by n_fft // 2 on both
+    sides) signal; it is valid when it ends by valid + 2 (n_fft // 2) (by `valid` uncentred).
+    Zero padding is what `stft` pads with, so the valid frames equal the unpadded clip's frames.
     """
-    samples = sample_mask.shape[-1]
-    valid = np.sum(sample_mask, axis=-1, keepdims=True)
-    if center:
-        padded = samples + 2 * (n_fft // 2)
-        starts = hop_length * np.arange(1 + (padded - n_fft) // hop_length)
-        return starts < valid
+    extension = 2 * (n_fft // 2) if center else 0
+    samples = sample_mask.shape[-1] + extension
     if samples < n_fft:
-        raise ValueError(f'clip of {samples} samples is shorter than n_fft={n_fft}')
-    starts = hop_length * np.arange(1 + (samples - n_fft) // hop_length)
-    return starts + n_fft <= valid
+        raise ValueError(f'clip of {sample_mask.shape[-1]} samples is shorter than n_fft={n_fft}')
+    ends = hop_length * np.arange(1 + (samples - n_fft) // hop_length) + n_fft
+    valid = np.sum(sample_mask, axis=-1, keepdims=True)
+    return ends <= valid + extension

@@ -6,6 +6,7 @@ import jax
 import librosa
 import numpy as np
 import pytest
+import scipy.signal
 
 from seqlab.data import audio
 
@@ -48,6 +49,16 @@ def test_stft_of_one_clip_and_under_jit():
     assert_close(audio.stft(x, n_fft=400, hop_length=100), expected)
     jitted = jax.jit(lambda y: audio.stft(y, n_fft=400, hop_length=100))
     assert_close(jitted(x), expected)
+
+
+@pytest.mark.parametrize('window', sorted(audio.WINDOW_COEFFICIENTS))
+@pytest.mark.parametrize('win_length', [1, 2, 255, 400])
+def test_window_equals_scipy_periodic_window(window, win_length):
+    taper = audio.stft_window(window, win_length, 512)
+    left = (512 - win_length) // 2
+    expected = scipy.signal.get_window(window, win_length, fftbins=True)
+    np.testing.assert_allclose(taper[left : left + win_length], expected, atol=1e-7)
+    assert not taper[:left].any() and not taper[left + win_length :].any()
 
 
 @pytest.mark.parametrize('frame_length, hop_length', [(512, 128), (400, 160), (7, 3)])
@@ -144,6 +155,7 @@ def test_dct_matrix_is_orthonormal():
         (lambda: audio.mel_filterbank(16_000, 512, fmin=500.0, fmax=400.0), 'fmin=500.0'),
         (lambda: audio.stft(np.ones(1000), n_fft=512, win_length=600), 'win_length=600'),
         (lambda: audio.stft(np.ones(1000), n_fft=0), 'n_fft=0'),
+        (lambda: audio.stft(np.ones(1000), n_fft=256, window='kaiser'), "window='kaiser'"),
         (lambda: audio.stft(np.ones(1000), n_fft=512, hop_length=0), 'hop_length=0'),
         (lambda: audio.stft(np.ones(300), n_fft=512, center=False), '300 samples'),
         (lambda: audio.spectrogram(np.ones(1000), n_fft=256, power=0.0), 'power=0.0'),
