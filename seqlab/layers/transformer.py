@@ -120,6 +120,8 @@ class Encoder(nn.Module):
             attention=self.attention,
         )
 
+        x = x.astype(self.dtype)  # the scan carry keeps one dtype
+
         def apply_block(block, y, mask, bias):
             return block(y, mask, bias, train=train)
 
