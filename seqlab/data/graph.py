@@ -26,6 +26,7 @@ or agree in their edge types; adjacency, degree and distances always are.
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from scipy import sparse
 from scipy.sparse import csgraph
 
 GRAPH_KEYS = ('node_features', 'edges', 'edge_types')
@@ -50,7 +51,7 @@ def _check_graph(graph: Mapping[str, np.ndarray], node_budget: int) -> int:
     if np.any(edges[:, 0] == edges[:, 1]):
         raise ValueError(f'self-loops are not allowed, got {edges[edges[:, 0] == edges[:, 1]][0]}')
     pairs = np.sort(edges, axis=1)
-    if len(np.unique(pairs, axis=0)) != len(pairs):
+    if len(np.unique(pairs[:, 0] * num_nodes + pairs[:, 1])) != len(pairs):
         raise ValueError('duplicate edges: list each undirected edge once')
     edge_types = np.asarray(graph['edge_types'])
     if edge_types.shape != (len(edges),):
@@ -96,8 +97,11 @@ def pad_graph(
     type_matrix[edges[:, 0], edges[:, 1]] = edge_types
     type_matrix[edges[:, 1], edges[:, 0]] = edge_types
     adjacency = type_matrix > 0
+    edge_list = sparse.csr_array(
+        (np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(num_nodes, num_nodes)
+    )
     distances, predecessors = csgraph.shortest_path(
-        adjacency, directed=False, unweighted=True, return_predecessors=True
+        edge_list, directed=False, unweighted=True, return_predecessors=True
     )
     distances = np.where(np.isinf(distances), node_budget, distances).astype(np.int32)
 
