@@ -8,11 +8,25 @@
 Bad input is one line on stderr and exit code 2, before anything is compiled or written.
 """
 
+import os
 import sys
 
-from absl import app, flags
+# XLA allocates and frees ~0.5 GB of temporaries every train step; glibc's default malloc returns
+# that memory to the OS and faults it back in each step (measured: ~150k page faults and a 1.3x
+# slower step on CPU, ../shared/PERF_NOTES.md). Keep freed memory in the process instead. glibc
+# reads these only at start-up, so set them and re-execute once.
+MALLOC_SETTINGS = {
+    'MALLOC_ARENA_MAX': '1',
+    'MALLOC_MMAP_MAX_': '0',
+    'MALLOC_TRIM_THRESHOLD_': str(1 << 40),
+    'MALLOC_TOP_PAD_': str(1 << 30),
+}
+if __name__ == '__main__' and any(k not in os.environ for k in MALLOC_SETTINGS):
+    os.execve(sys.executable, [sys.executable, *sys.argv], {**MALLOC_SETTINGS, **os.environ})
 
-from seqlab import launcher
+from absl import app, flags  # noqa: E402
+
+from seqlab import launcher  # noqa: E402
 
 flags.DEFINE_string('config', None, 'configs/<name>.py[:arg]', required=True)
 flags.DEFINE_string('workdir', None, 'checkpoints, logs and resolved config (default runs/<name>)')
