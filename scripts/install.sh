@@ -11,3 +11,4 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 fi
 python -m pip install -q -r requirements.txt
+python -m pip install -q --no-deps -e .
