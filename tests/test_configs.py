@@ -2,6 +2,7 @@
 evaluates and checkpoints (at least twice, so resume is exercised by the smoke run)."""
 
 import glob
+import math
 import os
 
 import jax
@@ -19,9 +20,16 @@ def test_all_configs_are_tested():
     assert {'configs/vit.py', 'configs/mixer.py'} <= set(CONFIGS)
 
 
+# Datasets cheap enough to build in the test suite; configs on other datasets are built here with
+# their smoke variant's data (the parameter count on the real data is logged by every run).
+BUILT_IN_TESTS = {'fashion_mnist', 'digits'}
+
+
 @pytest.mark.parametrize('path', CONFIGS)
 def test_config_builds_and_counts_parameters(path, tmp_path):
     config = launcher.load_config(os.path.join(REPO, path), {})
+    if config.data.name not in BUILT_IN_TESTS:
+        config.data = launcher.load_config(os.path.join(REPO, path) + ':smoke', {}).data
     plan = preflight.prepare(config, str(tmp_path / 'w'))
     sample = jax.tree.map(lambda x: x[:1], plan.splits.eval[0])
     inputs = plan.task.inputs(sample)
@@ -37,8 +45,8 @@ def test_smoke_variant_trains_evaluates_checkpoints(path, tmp_path):
     config = launcher.load_config(os.path.join(REPO, path) + ':smoke', {})
     workdir = tmp_path / 'run'
     metrics = loop.train_and_evaluate(config, str(workdir))
-    assert 0.0 <= metrics['eval/accuracy'] <= 1.0
+    assert metrics and all(math.isfinite(v) for v in metrics.values()), metrics
     steps = sorted(int(d) for d in os.listdir(workdir / 'checkpoints') if d.isdigit())
-    assert len(steps) >= 2 and steps[-1] == 24
+    assert len(steps) >= 2 and steps[-1] == int(config.steps)
     assert (workdir / 'config.json').exists() and (workdir / 'metrics.jsonl').exists()
     assert glob.glob(str(workdir / 'tensorboard' / 'events.out.tfevents.*'))
