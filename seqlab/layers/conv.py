@@ -46,7 +46,7 @@ def conv(
     if ndim not in _LAYOUTS or x.ndim != ndim + 2:
         raise ValueError(
             f'conv: kernel rank {kernel.ndim} and input rank {x.ndim} do not match a 1-, 2- or '
-            '3-D convolution (x [B, *spatial, C], kernel [*k, C, C\'])'
+            "3-D convolution (x [B, *spatial, C], kernel [*k, C, C'])"
         )
     strides = _per_axis(stride, ndim, 'stride')
     dilations = _per_axis(dilation, ndim, 'dilation')
@@ -117,7 +117,9 @@ def receptive_field(
     field, jump = 1, 1
     for size, stride, dilation in zip(kernel_sizes, strides, dilations, strict=True):
         if min(size, stride, dilation) < 1:
-            raise ValueError(f'receptive_field: kernel {size}, stride {stride}, dilation {dilation}')
+            raise ValueError(
+                f'receptive_field: kernel {size}, stride {stride}, dilation {dilation}'
+            )
         field += (size - 1) * dilation * jump
         jump *= stride
     return field
@@ -153,7 +155,9 @@ class Conv(nn.Module):
     def __call__(self, x: jax.Array) -> jax.Array:
         shape = (*self.kernel_size, x.shape[-1], self.features)
         kernel = self.param('kernel', nn.initializers.lecun_normal(), shape, jnp.float32)
-        bias = self.param('bias', nn.initializers.zeros, (self.features,)) if self.use_bias else None
+        bias = (
+            self.param('bias', nn.initializers.zeros, (self.features,)) if self.use_bias else None
+        )
         return conv(x, kernel, bias, self.strides, self.padding, self.dilation)
 
 
@@ -168,5 +172,11 @@ class CausalConv1D(nn.Module):
     @nn.compact
     def __call__(self, x: jax.Array) -> jax.Array:
         return Conv(
-            self.features, (self.kernel_size,), 1, 'CAUSAL', self.dilation, self.use_bias, name='conv'
+            self.features,
+            (self.kernel_size,),
+            1,
+            'CAUSAL',
+            self.dilation,
+            self.use_bias,
+            name='conv',
         )(x)
