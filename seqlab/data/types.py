@@ -1,0 +1,28 @@
+"""What `data.get` returns: the splits of a dataset and what models and tasks need to know of it."""
+
+import dataclasses
+
+import grain
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetInfo:
+    """What a model and task need to know about a dataset."""
+
+    name: str  # e.g. 'fashion_mnist' or 'tfds:mnist'
+    modality: str  # 'vision', 'text', 'audio', 'graph' or 'series'
+    num_train: int  # examples in the train split (before per-process sharding)
+    num_eval: int  # examples in the eval split
+    num_classes: int  # 0 if not a classification dataset
+    input_shape: tuple  # shape of one model input, e.g. (28, 28, 1)
+    extras: dict  # modality extras (class_names, vocab, sample_rate, ...)
+
+
+@dataclasses.dataclass(frozen=True)
+class Splits:
+    """`train`: endless, reshuffled each epoch, full batches. `eval`: one ordered pass, the last
+    batch padded (`mask` 0). Both give checkpointable iterators (`get_state` / `set_state`)."""
+
+    train: grain.MapDataset
+    eval: grain.MapDataset
+    info: DatasetInfo

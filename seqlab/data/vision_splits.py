@@ -1,0 +1,70 @@
+"""Vision datasets as `Splits`: images scaled to [0, 1], optional flip / pad-crop augmentation."""
+
+import functools
+
+import ml_collections
+import tensorflow_datasets as tfds
+
+from seqlab.data import pipeline, vision
+from seqlab.data.types import DatasetInfo, Splits
+
+
+def check(data_config: ml_collections.ConfigDict) -> None:
+    if data_config.augment not in vision.AUGMENTATIONS:
+        raise ValueError(
+            f'config.data.augment={data_config.augment!r} is not allowed; allowed: '
+            f'{", ".join(vision.AUGMENTATIONS)}'
+        )
+
+
+def source(builder: tfds.core.DatasetBuilder, data_config: ml_collections.ConfigDict, key: str):
+    """The TFDS data source of split `config.data.<key>`; TFDS names the allowed splits."""
+    split = data_config[key]
+    try:
+        return builder.as_data_source(split=split)
+    except ValueError as error:
+        raise ValueError(f'config.data.{key}={split!r}: {error}') from None
+
+
+def make_splits(
+    builder: tfds.core.DatasetBuilder,
+    data_config: ml_collections.ConfigDict,
+    *,
+    seed: int,
+    process_index: int,
+    process_count: int,
+) -> Splits:
+    features = builder.info.features
+    image_key = vision.image_feature(features)
+    label = features['label'] if 'label' in features else None
+    is_classification = isinstance(label, tfds.features.ClassLabel)
+    train_source = source(builder, data_config, 'train_split')
+    eval_source = source(builder, data_config, 'eval_split')
+    prepare = functools.partial(vision.example, image_key=image_key)
+    hosts = {'process_index': process_index, 'process_count': process_count}
+    train = pipeline.train_batches(
+        train_source,
+        prepare=prepare,
+        augment=vision.augmenter(data_config.augment),
+        finalize=vision.to_float,
+        seed=seed,
+        global_batch=data_config.batch_size,
+        **hosts,
+    )
+    eval_ = pipeline.eval_batches(
+        eval_source,
+        prepare=prepare,
+        finalize=vision.to_float,
+        global_batch=data_config.eval_batch_size,
+        **hosts,
+    )
+    info = DatasetInfo(
+        name=data_config.name,
+        modality='vision',
+        num_train=len(train_source),
+        num_eval=len(eval_source),
+        num_classes=label.num_classes if is_classification else 0,
+        input_shape=vision.image_shape(features[image_key]),
+        extras={'class_names': tuple(label.names)} if is_classification else {},
+    )
+    return Splits(train=train, eval=eval_, info=info)
