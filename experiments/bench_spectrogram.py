@@ -57,8 +57,7 @@ def contenders(kwargs: dict) -> dict:
 
 def check_against_librosa(runs: dict, clips: np.ndarray, kwargs: dict) -> float:
     """Largest |dB difference| to librosa applied clip by clip, over the first 4 clips."""
-    expected = np.stack([librosa.power_to_db(
-        librosa.feature.melspectrogram(y=clip, sr=SAMPLE_RATE, **kwargs)) for clip in clips[:4]])  # fmt: skip
+    expected = np.stack([librosa_log_mel(clip, **kwargs) for clip in clips[:4]])
     worst = 0.0
     for name, run in runs.items():
         if name != 'librosa':

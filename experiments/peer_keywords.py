@@ -77,11 +77,11 @@ def main() -> None:
         if best is None or accuracy['validation'] > best[1]['validation']:
             best = (c, accuracy)
     fit_seconds = time.perf_counter() - start
-    sizes = ' / '.join(f'{len(splits[s]):,}' for s in ('train', 'validation', 'test'))
+    sizes = '/'.join(f'{len(splits[s]):,}' for s in ('train', 'validation', 'test'))
     lines = [
         '# Peer for spoken_keywords: MFCC mean/std + logistic regression',
         '',
-        f'Command: `python experiments/peer_keywords.py`. Clips train / validation / test: {sizes};',
+        f'Command: `python experiments/peer_keywords.py`. Clips train/validation/test: {sizes};',
         'validation and test voices (espeak-ng variants) never occur in train.',
         f'MFCC {MFCC_ARGS} of each 1 s, 16 kHz clip; mean and std over frames -> '
         f'{2 * MFCC_ARGS["n_mfcc"]} features, standardised; scikit-learn LogisticRegression.',

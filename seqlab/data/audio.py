@@ -107,7 +107,7 @@ def _stft_frames_first(
     window: str,
     center: bool,
 ) -> jax.Array:
-    """`stft` with time before frequency: [..., samples] -> complex [..., n_frames, 1 + n_fft//2]."""
+    """`stft` with time before frequency: [..., samples] -> [..., n_frames, 1 + n_fft // 2]."""
     _check_positive('n_fft', n_fft)
     win_length = n_fft if win_length is None else win_length
     hop_length = win_length // 4 if hop_length is None else hop_length
@@ -162,13 +162,17 @@ def spectrogram(
     center: bool = True,
     power: float = 2.0,
 ) -> jax.Array:
-    """|stft(x)|^power: power (2) or magnitude (1) spectrogram. [..., samples] -> [..., 1 + n_fft//2, frames]."""
+    """|stft(x)|^power, the power (2) or magnitude (1) spectrogram.
+
+    [..., samples] -> [..., 1 + n_fft // 2, frames]
+    """
     spectrum = _stft_frames_first(x, n_fft, hop_length, win_length, window, center)
     return jnp.swapaxes(_magnitude_to_power(spectrum, power), -1, -2)
 
 
 def hz_to_mel(frequencies: np.ndarray) -> np.ndarray:
-    """Slaney's mel scale (librosa htk=False): m = f / (200/3) below 1 kHz, 15 + ln(f/1000)/step above."""
+    """Slaney's mel scale (librosa, htk=False): m = f / (200/3) below 1 kHz,
+    m = 15 + ln(f / 1000) / (ln(6.4) / 27) above."""
     frequencies = np.asarray(frequencies, np.float64)
     linear = frequencies / MEL_LINEAR_HZ_PER_MEL
     above = frequencies >= MEL_BREAK_HZ
@@ -317,9 +321,10 @@ def mfcc(
 
 @functools.partial(jax.jit, static_argnames='channels')
 def mu_law_encode(x: jax.Array, channels: int = 256) -> jax.Array:
-    """µ-law companding then uniform quantisation to classes 0..channels-1 (WaveNet), µ = channels - 1.
+    """µ-law companding, then uniform quantisation to classes 0..channels-1 (WaveNet).
 
-    f = sign(x) ln(1 + µ|x|) / ln(1 + µ),   q = round((f + 1) / 2 * µ)   for x in [-1, 1] (clipped).
+    f = sign(x) ln(1 + µ|x|) / ln(1 + µ),  q = round((f + 1) / 2 * µ),  µ = channels - 1,
+    for x in [-1, 1] (clipped).
 
     Returns int32 with x's shape.
     """
@@ -333,7 +338,7 @@ def mu_law_encode(x: jax.Array, channels: int = 256) -> jax.Array:
 
 @functools.partial(jax.jit, static_argnames='channels')
 def mu_law_decode(q: jax.Array, channels: int = 256) -> jax.Array:
-    """Inverse of `mu_law_encode`: f = 2q / µ - 1,  x = sign(f) ((1 + µ)^|f| - 1) / µ. float32."""
+    """Inverse of `mu_law_encode`: f = 2q / µ - 1, x = sign(f) ((1 + µ)^|f| - 1) / µ. float32."""
     if channels < 2:
         raise ValueError(f'channels={channels} must be at least 2')
     mu = channels - 1

@@ -1,4 +1,4 @@
-"""Reading and checking mono 16-bit clips on the host (numpy): WAV bytes, sample rates, resampling."""
+"""Mono 16-bit clips on the host (numpy): WAV decoding, checks, resampling, int16 conversion."""
 
 import io
 import math
@@ -43,7 +43,7 @@ def check_clip(samples: np.ndarray, sample_rate: int, expected_sample_rate: int)
 
 
 def resample(samples: np.ndarray, sample_rate: int, target_rate: int) -> np.ndarray:
-    """Polyphase resampling (scipy's resample_poly, Kaiser-windowed FIR) by target_rate / sample_rate.
+    """Polyphase resampling by target_rate / sample_rate (scipy's resample_poly, Kaiser FIR).
 
     [n] -> float64 [ceil(n * target_rate / sample_rate)]
     """
