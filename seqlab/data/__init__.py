@@ -1,7 +1,7 @@
 """Datasets by name: `get(config.data, seed=...)` returns `Splits(train, eval, info)`.
 
-A name is an offline builder in `seqlab/data/builders` (see `names()`) or `tfds:<catalogue
-name>`. Batches are dicts of numpy arrays with fixed shapes; for vision:
+A name is an offline builder in `seqlab/data/builders` (see `names()`), optionally with a builder
+config (`spoken_keywords/tiny`), or `tfds:<catalogue name>`. Batches are dicts of numpy arrays with fixed shapes; for vision:
 `image` float32 [batch, height, width, channels] in [0, 1], `label` int32 [batch],
 `mask` float32 [batch] (0 for padding), `id` int64 [batch] (the example's position in its TFDS
 split, -1 for padding).
@@ -34,8 +34,12 @@ def _allowed_names() -> str:
 
 
 def _check_name(name: object) -> None:
-    if not isinstance(name, str) or not (name in names() or name.startswith(TFDS_PREFIX)):
+    if not isinstance(name, str) or not (
+        builders.split_name(name)[0] in names() or name.startswith(TFDS_PREFIX)
+    ):
         raise ValueError(f'config.data.name={name!r} is not a dataset; allowed: {_allowed_names()}')
+    if not name.startswith(TFDS_PREFIX):
+        builders.check_config_name(name)
     if name.startswith(TFDS_PREFIX):
         catalogue_name = name.removeprefix(TFDS_PREFIX).split(':')[0].split('/')[0]
         if catalogue_name not in tfds.list_builders(with_community_datasets=False):
@@ -68,7 +72,9 @@ def check(data_config: ml_collections.ConfigDict) -> None:
 
 def modality_of(name: str) -> str:
     """'vision' for catalogue datasets, else the builder module's MODALITY."""
-    return 'vision' if name.startswith(TFDS_PREFIX) else builders.module(name).MODALITY
+    if name.startswith(TFDS_PREFIX):
+        return 'vision'
+    return builders.module(builders.split_name(name)[0]).MODALITY
 
 
 def modality_module(modality: str) -> ModuleType:

@@ -58,10 +58,33 @@ def prepared(
     return builder
 
 
+def split_name(name: str) -> tuple[str, str | None]:
+    """'spoken_keywords/tiny' -> ('spoken_keywords', 'tiny'); 'digits' -> ('digits', None)."""
+    dataset, _, config = name.partition('/')
+    return dataset, config or None
+
+
+def check_config_name(name: str) -> None:
+    """A one-line ValueError unless the builder config named after '/' exists."""
+    dataset, config = split_name(name)
+    if config is None:
+        return
+    allowed = [c.name for c in builder_class(dataset).BUILDER_CONFIGS]
+    if config not in allowed:
+        raise ValueError(
+            f'config.data.name={name!r}: {dataset!r} has no config {config!r}; allowed: '
+            f'{", ".join(allowed) or "none"}'
+        )
+
+
 def offline(name: str, data_dir: str) -> tfds.core.DatasetBuilder:
-    """The prepared offline builder `name` in `data_dir`."""
-    make = builder_class(name)
-    return prepared(lambda: make(data_dir=data_dir, file_format=FILE_FORMAT), name, data_dir)
+    """The prepared offline builder `name` (`dataset` or `dataset/config`) in `data_dir`."""
+    dataset, config = split_name(name)
+    make = builder_class(dataset)
+    options = {'config': config} if config else {}
+    return prepared(
+        lambda: make(data_dir=data_dir, file_format=FILE_FORMAT, **options), name, data_dir
+    )
 
 
 def catalogue(name: str, data_dir: str) -> tfds.core.DatasetBuilder:
