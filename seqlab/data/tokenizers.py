@@ -139,7 +139,9 @@ class _VocabTokenizer(Tokenizer):
         )
 
     @classmethod
-    def train(cls, texts: Sequence[str], max_size: int | None = None, min_count: int = 1, **kw):
+    def train(
+        cls, texts: Sequence[str], max_size: int | None = None, min_count: int = 1, **kw: Any
+    ) -> '_VocabTokenizer':
         """Keeps the `max_size` most frequent pieces seen at least `min_count` times."""
         tokenizer = cls([], **kw)
         counts = collections.Counter(p for text in texts for p in tokenizer.split(text))
@@ -199,7 +201,9 @@ class BpeTokenizer(Tokenizer):
         self.hf = hf
 
     @classmethod
-    def train(cls, texts: Sequence[str], vocab_size: int = 8000, min_frequency: int = 2):
+    def train(
+        cls, texts: Sequence[str], vocab_size: int = 8000, min_frequency: int = 2
+    ) -> 'BpeTokenizer':
         """Learns merges on `texts` until `vocab_size` ids (special ids included)."""
         smallest = NUM_SPECIAL + 256
         if vocab_size < smallest:

@@ -39,15 +39,20 @@ def record_bytes(builder) -> dict[str, bytes]:
     return {f.name: f.read_bytes() for f in files}
 
 
-@pytest.mark.parametrize('module', [wordnet_supersense, kjv, dates])
-def test_tiny_build_is_deterministic_array_record_with_unique_ids(module, tmp_path):
-    builder_class = next(
-        v for v in vars(module).values() if isinstance(v, type) and hasattr(v, 'BUILDER_CONFIGS')
-    )
+BUILDERS = {
+    'wordnet_supersense': (wordnet_supersense, wordnet_supersense.WordnetSupersense),
+    'kjv': (kjv, kjv.Kjv),
+    'dates': (dates, dates.Dates),
+}
+
+
+@pytest.mark.parametrize('name', BUILDERS)
+def test_tiny_build_is_deterministic_array_record_with_unique_ids(name, tmp_path):
+    module, builder_class = BUILDERS[name]
     first = build_tiny(builder_class, tmp_path / 'a')
     second = build_tiny(builder_class, tmp_path / 'b')
     assert module.MODALITY == 'text'
-    assert first.name == module.__name__.rsplit('.', 1)[1]
+    assert first.name == module.__name__.rsplit('.', 1)[1] == name
     assert record_bytes(first) == record_bytes(second)
     sources = first.as_data_source()
     assert set(sources) == {'train', 'validation', 'test'}

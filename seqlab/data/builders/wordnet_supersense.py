@@ -115,10 +115,9 @@ class WordnetSupersense(tfds.core.GeneratorBasedBuilder, skip_registration=True)
 
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):
         del dl_manager  # The files are local.
-        glosses = list(enumerate(read_glosses()))
-        splits = {
-            name: [(i, g) for i, g in glosses if split_of(g) == name] for name in SPLIT_PERCENT
-        }
+        splits = {name: [] for name in SPLIT_PERCENT}
+        for index, gloss in enumerate(read_glosses()):
+            splits[split_of(gloss)].append((index, gloss))
         limit = self.builder_config.max_per_split
         return {name: self._generate_examples(pairs[:limit]) for name, pairs in splits.items()}
 
