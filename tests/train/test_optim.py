@@ -1,0 +1,63 @@
+"""Optimizers and schedules from config: warmup rises linearly to lr, decay ends at
+lr * end_lr_factor, clipping bounds the update, every named optimizer trains."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+from seqlab.config import ConfigError
+from seqlab.train import optim
+
+
+def config(**overrides):
+    c = optim.default_config()
+    c.update(overrides)
+    return c
+
+
+@pytest.mark.parametrize('schedule', optim.SCHEDULES)
+def test_warmup_then_decay(schedule):
+    lr = optim.learning_rate(config(lr=0.1, schedule=schedule, end_lr_factor=0.1), 10, 110)
+    np.testing.assert_allclose([lr(0), lr(5), lr(10)], [0.0, 0.05, 0.1], rtol=1e-6)
+    final = 0.1 if schedule == 'constant' else 0.01
+    np.testing.assert_allclose(lr(110), final, rtol=1e-5)
+    if schedule == 'cosine':
+        np.testing.assert_allclose(lr(60), 0.01 + 0.09 * 0.5, rtol=1e-5)  # half way down
+    if schedule == 'linear':
+        np.testing.assert_allclose(lr(60), 0.055, rtol=1e-5)
+
+
+@pytest.mark.parametrize('name', optim.OPTIMIZERS)
+def test_every_optimizer_descends_a_quadratic(name):
+    tx = optim.make(config(name=name, lr=0.05, warmup='0', weight_decay=0.0), 0, 200)
+    params = {'x': jnp.array([3.0, -2.0])}
+    state = tx.init(params)
+    loss = lambda p: jnp.sum(p['x'] ** 2)  # noqa: E731
+    start = loss(params)
+    for _ in range(50):
+        updates, state = tx.update(jax.grad(loss)(params), state, params)
+        params = optax.apply_updates(params, updates)
+    assert loss(params) < 0.5 * start
+
+
+def test_clipping_bounds_the_gradient_norm():
+    tx = optim.make(config(name='sgd', lr=1.0, momentum=0.0, clip_norm=1.0, warmup='0'), 0, 10)
+    grads = {'x': jnp.array([30.0, 40.0])}
+    updates, _ = tx.update(grads, tx.init(grads), grads)
+    np.testing.assert_allclose(updates['x'], [-0.6, -0.8], rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    'overrides, message',
+    [
+        ({'name': 'lion'}, "config.optim.name='lion' is not allowed"),
+        ({'schedule': 'step'}, "config.optim.schedule='step' is not allowed"),
+        ({'lr': 0.0}, 'config.optim.lr=0.0 must be positive'),
+        ({'accum_steps': 0}, 'config.optim.accum_steps=0 must be >= 1'),
+    ],
+)
+def test_bad_settings(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        optim.check(config(**overrides))
