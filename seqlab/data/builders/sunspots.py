@@ -9,7 +9,7 @@ import numpy as np
 import tensorflow_datasets as tfds
 from statsmodels.datasets import sunspots
 
-from seqlab.data import series
+from seqlab.data import series_builder
 
 MODALITY = 'series'
 
@@ -25,30 +25,10 @@ def load() -> dict[str, np.ndarray]:
     }
 
 
-class Sunspots(tfds.core.GeneratorBasedBuilder, skip_registration=True):
+class Sunspots(series_builder.SeriesBuilder, skip_registration=True):
     """Yearly sunspot activity, split chronologically."""
 
     VERSION = tfds.core.Version('1.0.0')
     RELEASE_NOTES = {'1.0.0': 'statsmodels sunspots, chronological 70/15/15.'}
-
-    def _info(self) -> tfds.core.DatasetInfo:
-        return self.dataset_info_from_configs(
-            description=__doc__,
-            features=tfds.features.FeaturesDict(
-                {
-                    key: tfds.features.Tensor(shape=shape, dtype=dtype)
-                    for key, (shape, dtype) in series.STORED_COLUMNS.items()
-                }
-            ),
-            homepage='https://www.statsmodels.org/stable/datasets/generated/sunspots.html',
-        )
-
-    def _split_generators(self, dl_manager: tfds.download.DownloadManager):
-        del dl_manager  # statsmodels ships the data.
-        return {
-            name: self._generate_examples(split)
-            for name, split in series.split_series(load()).items()
-        }
-
-    def _generate_examples(self, split: dict):
-        yield split['id'], split
+    HOMEPAGE = 'https://www.statsmodels.org/stable/datasets/generated/sunspots.html'
+    load = staticmethod(load)
