@@ -13,9 +13,7 @@ from seqlab.train import defaults
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     arg = parse_arg(arg, patch=4, width=128, depth=6, smoke=False)
-    config = defaults.base()
-    config.data = defaults.vision_data('fashion_mnist', batch_size=128)
-    config.data.augment = 'flip'
+    config = defaults.image_classification('fashion_mnist')
     config.model = ml_collections.ConfigDict(
         dict(
             name='mixer',
@@ -29,12 +27,8 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
             ),
         )
     )
-    config.task = ml_collections.ConfigDict(
-        dict(name='classification', kwargs=dict(label_smoothing=0.0))
-    )
     config.steps = '15ep'
     config.optim.lr = 1e-3
-    config.optim.weight_decay = 0.05
     if arg.smoke:
         config = defaults.smoke(config)
         config.model.kwargs.update(

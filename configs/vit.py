@@ -24,9 +24,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     arg = parse_arg(arg, variant='XS', patch=4, pool='cls', smoke=False)
     one_of('config argument variant', arg.variant, VARIANTS)
     width, depth, heads, mlp_dim = VARIANTS[arg.variant]
-    config = defaults.base()
-    config.data = defaults.vision_data('fashion_mnist', batch_size=128)
-    config.data.augment = 'flip'
+    config = defaults.image_classification('fashion_mnist')
     config.model = ml_collections.ConfigDict(
         dict(
             name='vit',
@@ -44,12 +42,8 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
             ),
         )
     )
-    config.task = ml_collections.ConfigDict(
-        dict(name='classification', kwargs=dict(label_smoothing=0.0))
-    )
     config.steps = '15ep'
     config.optim.lr = 1e-3
-    config.optim.weight_decay = 0.05
     if arg.smoke:
         config = defaults.smoke(config)
         config.model.kwargs.update(patch=4, width=16, depth=2, heads=2, mlp_dim=32)

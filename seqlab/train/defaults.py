@@ -34,6 +34,18 @@ def vision_data(name: str = 'fashion_mnist', batch_size: int = 128) -> ml_collec
     )
 
 
+def image_classification(dataset: str = 'fashion_mnist') -> ml_collections.ConfigDict:
+    """Base config + an image dataset (flip augmentation) + the classification task."""
+    config = base()
+    config.data = vision_data(dataset, batch_size=128)
+    config.data.augment = 'flip'
+    config.task = ml_collections.ConfigDict(
+        dict(name='classification', kwargs=dict(label_smoothing=0.0))
+    )
+    config.optim.weight_decay = 0.05
+    return config
+
+
 def smoke(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     """A tiny, fast run on sklearn digits that still logs, evaluates and checkpoints twice."""
     config.data = vision_data('digits', batch_size=32)
