@@ -36,6 +36,15 @@ BUILDERS = {
     'kjv': (kjv, kjv.Kjv),
     'dates': (dates, dates.Dates),
 }
+SPLIT_OF_EXAMPLE = {
+    'wordnet_supersense': lambda e: wordnet_supersense.split_of(
+        wordnet_supersense.Gloss(e['pos'].decode(), e['offset'], e['label'], (), '')
+    ),
+    'kjv': lambda e: kjv.split_of(kjv.Verse(e['book'], e['chapter'], e['verse'], '')),
+    'dates': lambda e: dates.split_of(
+        dates.DatePair(datetime.date.fromisoformat(e['target'].decode()), e['format'])
+    ),
+}
 BUILD_TINY = """
 import importlib, sys
 module = importlib.import_module('seqlab.data.builders.' + sys.argv[1])
@@ -81,6 +90,7 @@ def test_tiny_build_is_deterministic_array_record_with_unique_ids(name, tmp_path
         assert len(split_examples) == first.info.splits[split].num_examples == 100
         split_ids = [e['id'] for e in split_examples]
         assert split_ids == sorted(split_ids)
+        assert {SPLIT_OF_EXAMPLE[name](e) for e in split_examples} == {split}
     assert len({e['id'] for split_examples in examples.values() for e in split_examples}) == 300
 
 
