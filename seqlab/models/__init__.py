@@ -13,6 +13,7 @@ from seqlab.config import ConfigError
 _MODELS = {
     'vit': 'seqlab.models.vit:ViT',
     'mixer': 'seqlab.models.mixer:Mixer',
+    'spec_cnn': 'seqlab.models.spec_cnn:SpecCNN',
 }
 
 

@@ -13,6 +13,9 @@ from seqlab.config import ConfigError
 
 _TASKS = {
     'classification': 'seqlab.tasks.classification:Classification',
+    'audio_classification': 'seqlab.tasks.audio_classification:AudioClassification',
+    'frame_classification': 'seqlab.tasks.frame_classification:FrameClassification',
+    'mask_estimation': 'seqlab.tasks.mask_estimation:MaskEstimation',
 }
 
 

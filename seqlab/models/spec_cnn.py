@@ -1,0 +1,85 @@
+"""2-D CNN on a log-mel spectrogram with the three heads of the CNN lecture.
+
+Each block: two (conv k x k -> LayerNorm over channels -> ReLU), then the head's downsampling
+(normalising per position keeps the receptive field local):
+  clip   max-pool 2 x 2 per block, global mean over (bands, frames), dense:  [B, F, T] -> [B, K]
+  frame  max-pool 2 x 1 (frequency only), time dilation 2^i in block i, mean over bands, dense
+         per frame (the time axis is kept):                                [B, F, T] -> [B, T, K]
+  pixel  no pooling, dilation 2^i on both axes in block i, 1 x 1 conv per bin:
+                                                                           [B, F, T] -> [B, F, T, K]
+Receptive field per axis: r = 1 + Σ_l (k_l - 1) d_l Π_{i<l} s_i over convs and pools (conv.py).
+"""
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from seqlab.config import ConfigError, one_of
+from seqlab.layers.conv import Conv, receptive_field
+from seqlab.layers.pooling import max_pool
+
+HEADS = ('clip', 'frame', 'pixel')
+CONVS_PER_BLOCK = 2
+
+
+class SpecCNN(nn.Module):
+    num_classes: int
+    head: str = 'clip'
+    channels: tuple[int, ...] = (32, 64, 128)
+    kernel_size: int = 3
+    dropout: float = 0.0
+
+    @staticmethod
+    def check(kwargs: dict, input_shape: tuple) -> None:
+        one_of('config.model.kwargs.head', kwargs.get('head', SpecCNN.head), HEADS)
+        channels = kwargs.get('channels', SpecCNN.channels)
+        if not channels or min(channels) < 1:
+            raise ConfigError(
+                f'config.model.kwargs.channels={channels!r} is not allowed; allowed: a non-empty '
+                'tuple of positive ints'
+            )
+        kernel_size = kwargs.get('kernel_size', SpecCNN.kernel_size)
+        if kernel_size < 1:
+            raise ConfigError(f'config.model.kwargs.kernel_size={kernel_size} must be >= 1')
+
+    def block_geometry(self, block: int) -> tuple[tuple[int, int], tuple[int, int]]:
+        """((frequency, time) dilation, (frequency, time) pooling) of block `block`."""
+        if self.head == 'clip':
+            return (1, 1), (2, 2)
+        if self.head == 'frame':
+            return (1, 2**block), (2, 1)
+        return (2**block, 2**block), (1, 1)
+
+    @property
+    def receptive_field(self) -> tuple[int, int]:
+        """(frames, mel bands) of input that one position of the last block sees."""
+        per_axis = []
+        for axis in (1, 0):  # time, then frequency
+            sizes, strides, dilations = [], [], []
+            for block in range(len(self.channels)):
+                dilation, pool = self.block_geometry(block)
+                sizes += [self.kernel_size] * CONVS_PER_BLOCK + [pool[axis]]
+                strides += [1] * CONVS_PER_BLOCK + [pool[axis]]
+                dilations += [dilation[axis]] * CONVS_PER_BLOCK + [1]
+            per_axis.append(receptive_field(sizes, strides, dilations))
+        return per_axis[0], per_axis[1]
+
+    @nn.compact
+    def __call__(self, spectrogram: jax.Array, *, train: bool = False) -> jax.Array:
+        x = spectrogram[..., None]  # [B, F, T, 1]
+        for block, width in enumerate(self.channels):
+            dilation, pool = self.block_geometry(block)
+            for conv in range(CONVS_PER_BLOCK):
+                x = Conv(
+                    width, (self.kernel_size,) * 2, dilation=dilation, name=f'conv_{block}_{conv}'
+                )(x)
+                x = nn.LayerNorm(name=f'norm_{block}_{conv}')(x)
+                x = nn.relu(x)
+            if pool != (1, 1):
+                x = max_pool(x, pool, padding='SAME')
+        if self.head == 'clip':
+            x = x.mean(axis=(1, 2))
+        elif self.head == 'frame':
+            x = x.mean(axis=1)  # [B, T, C]
+        x = nn.Dropout(self.dropout)(x, deterministic=not train)
+        return nn.Dense(self.num_classes, name='head')(x.astype(jnp.float32))
