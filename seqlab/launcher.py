@@ -13,7 +13,7 @@ import ml_collections
 import tensorflow_datasets as tfds
 
 from seqlab.config import ConfigError, apply_overrides
-from seqlab.train import loop
+from seqlab.train import checkpoint, loop
 
 log = logging.getLogger('seqlab')
 USAGE_ERROR = 2
@@ -79,5 +79,5 @@ def run(
             print(json.dumps(loop.evaluate(config, workdir, checkpoint_step)))
         else:
             print(loop.predict(config, workdir, checkpoint_step))
-    except ConfigError as error:
+    except (ConfigError, checkpoint.CheckpointError) as error:
         fail(str(error))

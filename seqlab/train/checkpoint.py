@@ -9,6 +9,7 @@ latest). Retention keeps the newest `keep` steps plus the best step by an eval m
 import logging
 from typing import Any
 
+import jax
 import orbax.checkpoint as ocp
 from orbax.checkpoint.checkpoint_managers import preservation_policy as policy
 
@@ -17,6 +18,19 @@ log = logging.getLogger(__name__)
 
 class CheckpointError(RuntimeError):
     """A checkpoint could not be written or read."""
+
+
+class IncompatibleCheckpointError(CheckpointError):
+    """The checkpoint holds arrays of other shapes than the model being restored into."""
+
+
+def shapes(tree: Any) -> dict[str, list[int]]:
+    """{'params/encoder/kernel': [3, 4], ...} for every array leaf of `tree`."""
+    flat, _ = jax.tree_util.tree_flatten_with_path(tree)
+    return {
+        jax.tree_util.keystr(path, simple=True, separator='/'): list(leaf.shape)
+        for path, leaf in flat
+    }
 
 
 class Checkpointer:
@@ -62,7 +76,9 @@ class Checkpointer:
             self._manager.save(
                 step,
                 args=ocp.args.Composite(
-                    state=ocp.args.StandardSave(state), data=ocp.args.JsonSave(data_state)
+                    state=ocp.args.StandardSave(state),
+                    data=ocp.args.JsonSave(data_state),
+                    shapes=ocp.args.JsonSave(shapes(state)),
                 ),
                 metrics=metrics,
                 force=True,
@@ -80,6 +96,7 @@ class Checkpointer:
         failures = []
         for candidate in steps:
             try:
+                self._check_shapes(candidate, abstract_state)
                 restored = self._manager.restore(
                     candidate,
                     args=ocp.args.Composite(
@@ -93,6 +110,8 @@ class Checkpointer:
                         '; '.join(failures),
                     )
                 return restored['state'], restored['data'], candidate
+            except IncompatibleCheckpointError:
+                raise
             except Exception as error:  # noqa: BLE001 - report and try the previous step
                 failures.append(f'{self.directory}/{candidate}: {type(error).__name__}: {error}')
                 log.error('checkpoint %s/%d is unreadable: %s', self.directory, candidate, error)
@@ -101,6 +120,22 @@ class Checkpointer:
             + '; '.join(failures)
             + ' — move the workdir aside to start fresh, or pass --checkpoint_step'
         )
+
+    def _check_shapes(self, step: int, abstract_state: Any) -> None:
+        saved = self._manager.restore(step, args=ocp.args.Composite(shapes=ocp.args.JsonRestore()))[
+            'shapes'
+        ]
+        expected = shapes(abstract_state)
+        # Parameters first: they name the layer whose shape changed.
+        for path in sorted(
+            set(saved) | set(expected), key=lambda p: (not p.startswith('params'), p)
+        ):
+            if saved.get(path) != expected.get(path):
+                raise IncompatibleCheckpointError(
+                    f'checkpoint {self.directory}/{step} does not fit this model: {path} has '
+                    f'shape {saved.get(path, "absent")} in the checkpoint and '
+                    f'{expected.get(path, "absent")} in the model'
+                )
 
     def wait(self) -> None:
         """Block until the pending asynchronous save has committed."""

@@ -18,6 +18,7 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
+from seqlab.config import ConfigError, flatten
 from seqlab.train import checkpoint, optim, preflight, sharding
 from seqlab.train import logging as metric_log
 from seqlab.train import state as state_lib
@@ -163,16 +164,25 @@ class Run:
     def train(self) -> dict[str, float]:
         plan, config = self.plan, self.config
         os.makedirs(self.workdir, exist_ok=True)
-        with open(os.path.join(self.workdir, 'config.json'), 'w') as f:
-            f.write(config.to_json(indent=2, sort_keys=True))
         ckpt = self.checkpointer()
         iterator = iter(plan.splits.train)
         if ckpt.latest_step() is not None:
-            state, data_state, step = ckpt.restore(self.abstract_state)
+            changes = self._config_changes()
+            try:
+                state, data_state, step = ckpt.restore(self.abstract_state)
+            except checkpoint.IncompatibleCheckpointError as error:
+                ckpt.close()
+                raise ConfigError(
+                    f'{error}; config changes since it was saved: {changes}'
+                ) from None
             iterator.set_state(data_state)
-            log.info('resumed from %s at step %d', ckpt.directory, step)
+            log.info(
+                'resumed from %s at step %d; config changes: %s', ckpt.directory, step, changes
+            )
         else:
             state, step = self.initial_state(), 0
+        with open(os.path.join(self.workdir, 'config.json'), 'w') as f:
+            f.write(config.to_json(indent=2, sort_keys=True))
         log.info(
             'model %s: %s parameters; %d steps (%d per epoch)',
             config.model.name,
@@ -197,6 +207,7 @@ class Run:
                 batch = sharding.global_batch(next(iterator), self.mesh)
                 state, metrics = train_step(state, batch)
                 step += 1
+                _check_finite(step, {'train/loss': float(metrics['loss'][0])})
                 window = jax.tree.map(jnp.add, window, metrics) if window else metrics
                 if itstime(step, plan.log_every, plan.total_steps):
                     record = summarize(jax.device_get(window), 'train')
@@ -230,6 +241,21 @@ class Run:
         ckpt.close()
         writer.close()
         return eval_metrics
+
+    def _config_changes(self) -> str:
+        """'key: old -> new, ...' between the workdir's config.json and this run's config."""
+        path = os.path.join(self.workdir, 'config.json')
+        if not os.path.exists(path):
+            return 'unknown (no config.json)'
+        with open(path) as f:
+            before = flatten(ml_collections.ConfigDict(json.load(f)))
+        now = flatten(ml_collections.ConfigDict(json.loads(self.config.to_json())))
+        changed = [
+            f'{k}: {before.get(k)!r} -> {now.get(k)!r}'
+            for k in sorted(set(before) | set(now))
+            if before.get(k) != now.get(k)
+        ]
+        return ', '.join(changed) or 'none'
 
     def restore_params(self, step: int | None = None) -> tuple[Any, int]:
         ckpt = self.checkpointer()

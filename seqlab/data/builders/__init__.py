@@ -16,8 +16,19 @@ from collections.abc import Callable
 
 import filelock
 import tensorflow_datasets as tfds
+from tensorflow_datasets.core import example_serializer
 
 FILE_FORMAT = 'array_record'
+
+
+def _serialize_deterministically(self, example) -> bytes:
+    """TFDS serialises each example's feature map in a per-process hash order, so two builds in
+    different processes differ in bytes while decoding to the same examples. Deterministic
+    protobuf serialisation makes every build byte-identical (DESIGN.md: same bytes every build)."""
+    return self.get_tf_example(example).SerializeToString(deterministic=True)
+
+
+example_serializer.ExampleSerializer.serialize_example = _serialize_deterministically
 
 
 def names() -> list[str]:
