@@ -14,6 +14,7 @@ _MODELS = {
     'vit': 'seqlab.models.vit:ViT',
     'mixer': 'seqlab.models.mixer:Mixer',
     'spec_cnn': 'seqlab.models.spec_cnn:SpecCNN',
+    'graphormer': 'seqlab.models.graphormer:Graphormer',
 }
 
 

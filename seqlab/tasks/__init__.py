@@ -16,6 +16,8 @@ _TASKS = {
     'audio_classification': 'seqlab.tasks.audio_classification:AudioClassification',
     'frame_classification': 'seqlab.tasks.frame_classification:FrameClassification',
     'mask_estimation': 'seqlab.tasks.mask_estimation:MaskEstimation',
+    'graph_regression': 'seqlab.tasks.regression:GraphRegression',
+    'node_classification': 'seqlab.tasks.node_classification:NodeClassification',
 }
 
 

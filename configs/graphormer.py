@@ -1,0 +1,66 @@
+"""Graphormer (Ying et al. 2021) regressing an RDKit-computed property of the `molecules` graphs.
+
+python launch.py --config=configs/graphormer.py                    # Crippen logP, scaffold split
+python launch.py --config=configs/graphormer.py:target=tpsa,edge_encoding=first_edge
+python launch.py --config=configs/graphormer.py:smoke              # tiny run used by the tests
+
+Model selection on the validation split (best eval/mae kept); test with
+`--mode=eval --config.data.eval_split=test` or experiments/graph_vs_peer.py.
+"""
+
+import ml_collections
+
+from seqlab.config import one_of, parse_arg
+from seqlab.train import defaults
+
+TARGETS = ('logp', 'tpsa')
+
+
+def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
+    arg = parse_arg(arg, target='logp', edge_encoding='path', smoke=False)
+    one_of('config argument target', arg.target, TARGETS)
+    config = defaults.base()
+    config.data = ml_collections.ConfigDict(
+        dict(
+            name='molecules',
+            batch_size=64,
+            eval_batch_size=256,
+            data_dir='',
+            train_split='train',
+            eval_split='validation',
+            node_budget=64,
+            max_path_length=5,
+            target=arg.target,
+        )
+    )
+    config.model = ml_collections.ConfigDict(
+        dict(
+            name='graphormer',
+            kwargs=dict(
+                width=128,
+                depth=4,
+                heads=8,
+                mlp_dim=256,
+                max_degree=8,
+                max_distance=20,
+                edge_encoding=arg.edge_encoding,
+                dropout=0.0,
+                attention_dropout=0.0,
+                scan=True,
+                remat='none',
+            ),
+        )
+    )
+    config.task = ml_collections.ConfigDict(dict(name='graph_regression', kwargs=dict()))
+    config.steps = '30ep'
+    config.checkpoint.update(every='2ep', best_metric='eval/mae', best_mode='min')
+    config.eval_every = '2ep'
+    config.optim.lr = 5e-4
+    config.optim.weight_decay = 1e-4
+    if arg.smoke:
+        config.data.update(name='molecules/tiny', batch_size=16, eval_batch_size=32)
+        config.model.kwargs.update(width=16, depth=2, heads=2, mlp_dim=32)
+        config.update(steps='24', log_every='1', eval_every='12')
+        config.checkpoint.every = '8'
+        config.optim.warmup = '4'
+    return config

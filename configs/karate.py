@@ -1,0 +1,64 @@
+"""Graphormer node classification on Zachary's karate club: which club each member joins.
+
+Transductive: the whole 34-member graph is one example; 8 members (4 per club, both leaders among
+them) are labelled for training, 8 for validation, 18 for test (`seqlab/data/builders/karate.py`).
+Node features are member ids, so structure reaches the model through the degree, distance and
+edge-weight encodings and the learned id embeddings.
+
+python launch.py --config=configs/karate.py                 # evaluates on the 18 test members
+python launch.py --config=configs/karate.py:smoke
+"""
+
+import ml_collections
+
+from seqlab.config import parse_arg
+from seqlab.train import defaults
+
+
+def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
+    arg = parse_arg(arg, smoke=False)
+    config = defaults.base()
+    config.data = ml_collections.ConfigDict(
+        dict(
+            name='karate',
+            batch_size=1,
+            eval_batch_size=1,
+            data_dir='',
+            train_split='train',
+            eval_split='test',
+            node_budget=34,
+            max_path_length=5,
+            target='node_labels',
+        )
+    )
+    config.model = ml_collections.ConfigDict(
+        dict(
+            name='graphormer',
+            kwargs=dict(
+                width=32,
+                depth=2,
+                heads=4,
+                mlp_dim=64,
+                max_degree=20,
+                max_distance=5,
+                locality_prior=2.0,
+                edge_encoding='path',
+                dropout=0.1,
+                attention_dropout=0.1,
+                scan=True,
+                remat='none',
+            ),
+        )
+    )
+    config.task = ml_collections.ConfigDict(dict(name='node_classification', kwargs=dict()))
+    config.steps = '200'
+    config.log_every = '20'
+    config.eval_every = '50'
+    config.checkpoint.update(every='50', best_metric='eval/accuracy', best_mode='max')
+    config.optim.update(lr=3e-3, warmup='10', weight_decay=1e-2)
+    if arg.smoke:
+        config.model.kwargs.update(width=16, heads=2, mlp_dim=32)
+        config.update(steps='24', log_every='1', eval_every='12')
+        config.checkpoint.every = '8'
+        config.optim.warmup = '4'
+    return config

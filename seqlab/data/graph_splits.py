@@ -1,0 +1,184 @@
+"""Graph datasets as `Splits`: each graph padded to a node budget with its structure arrays.
+
+config.data keys (besides the common ones):
+  node_budget      N, nodes per padded graph (an error names the largest graph if it is too small)
+  max_path_length  L, edges kept along each shortest path (Graphormer's edge encoding)
+  target           a graph-level number stored by the builder (e.g. 'logp'), or 'node_labels'
+
+Batch, besides `id` and `mask`: the arrays of `seqlab.data.graph.pad_graph` with a leading
+[batch] axis (node_features, node_mask, adjacency, edge_type_matrix, degree, shortest_path,
+path_edge_types) and
+  graph target:  target float32 (y - mean) / std with mean, std of the train split only, and
+                 target_scale float32 (= std, so metrics can be reported in data units)
+  'node_labels': node_labels int32 [N] and node_label_mask bool [N] (the nodes this split scores)
+info.extras: node_vocab_sizes (1 + the largest id in each feature column over both splits; 0 is
+padding), edge_vocab_size (likewise), max_path_length, target, and for graph targets target_mean
+and target_std.
+"""
+
+import functools
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import ml_collections
+import numpy as np
+import tensorflow_datasets as tfds
+
+from seqlab.data import graph, pipeline
+from seqlab.data.series import Scaler
+from seqlab.data.types import DatasetInfo, Splits
+from seqlab.data.vision_splits import source
+
+NODE_TARGET = 'node_labels'
+NODE_TARGET_MASK = 'node_label_mask'
+NOT_TARGETS = ('id', 'num_nodes')
+
+
+def check(data_config: ml_collections.ConfigDict) -> None:
+    for key in ('node_budget', 'max_path_length'):
+        value = data_config.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f'config.data.{key}={value!r} is not allowed; allowed: an int >= 1')
+    target = data_config.get('target')
+    if not isinstance(target, str) or not target:
+        raise ValueError(
+            f"config.data.target={target!r} is not allowed; allowed: a target name such as 'logp' "
+            f"or '{NODE_TARGET}'"
+        )
+
+
+def graph_targets(features: tfds.features.FeaturesDict) -> list[str]:
+    """The builder's scalar numeric features that can be regression targets."""
+    return [
+        name
+        for name, feature in features.items()
+        if name not in NOT_TARGETS
+        and not isinstance(feature, tfds.features.Text)
+        and feature.shape == ()
+        and np.issubdtype(feature.np_dtype, np.number)
+    ]
+
+
+def check_target(target: str, features: tfds.features.FeaturesDict) -> None:
+    allowed = graph_targets(features) + ([NODE_TARGET] if NODE_TARGET in features else [])
+    if target not in allowed:
+        raise ValueError(
+            f'config.data.target={target!r} is not in this dataset; allowed: {", ".join(allowed)}'
+        )
+
+
+def vocab_sizes(records: Sequence[Mapping[str, Any]]) -> tuple[tuple[int, ...], int]:
+    """(1 + largest id of each node feature column, 1 + largest edge type) over `records`."""
+    node_max = np.max([np.max(r['node_features'], axis=0) for r in records], axis=0)
+    edge_max = max((int(np.max(r['edge_types'], initial=0)) for r in records), default=0)
+    return tuple(int(m) + 1 for m in node_max), edge_max + 1
+
+
+def check_budget(node_budget: int, records: Sequence[Mapping[str, Any]], split: str) -> None:
+    largest = max(len(record['node_features']) for record in records)
+    if largest > node_budget:
+        raise ValueError(
+            f'config.data.node_budget={node_budget} is smaller than the largest graph in split '
+            f'{split!r} ({largest} nodes); allowed: an int >= {largest}'
+        )
+
+
+def example(
+    index: int,
+    record: Mapping[str, Any],
+    *,
+    node_budget: int,
+    max_path_length: int,
+    target: str,
+    scaler: Scaler | None,
+) -> dict:
+    """One stored graph -> the padded arrays of the batch layout (module docstring)."""
+    stored = {
+        key: np.asarray(value)
+        for key, value in record.items()
+        if key in graph.GRAPH_KEYS or key.startswith(graph.NODE_PREFIX)
+    }
+    padded = graph.pad_graph(stored, node_budget, max_path_length)
+    if target == NODE_TARGET:
+        padded[NODE_TARGET] = padded[NODE_TARGET].astype(np.int32)
+        padded[NODE_TARGET_MASK] = padded[NODE_TARGET_MASK].astype(bool)
+    else:
+        padded['target'] = scaler.transform(np.float64(record[target]))
+        padded['target_scale'] = np.float32(scaler.std)
+    padded['id'] = np.int64(index)
+    padded['mask'] = np.float32(1.0)
+    return padded
+
+
+def num_classes(records: Sequence[Mapping[str, Any]], target: str) -> int:
+    """1 + the largest node label for node classification; 0 for a graph-level regression."""
+    if target != NODE_TARGET:
+        return 0
+    return 1 + max(int(np.max(record[NODE_TARGET])) for record in records)
+
+
+def read_all(data_source: Sequence) -> list[dict]:
+    return list(data_source.__getitems__(list(range(len(data_source)))))
+
+
+def make_splits(
+    builder: tfds.core.DatasetBuilder,
+    data_config: ml_collections.ConfigDict,
+    *,
+    seed: int,
+    process_index: int,
+    process_count: int,
+) -> Splits:
+    features = builder.info.features
+    target = data_config.target
+    check_target(target, features)
+    train_source = source(builder, data_config, 'train_split')
+    eval_source = source(builder, data_config, 'eval_split')
+    records = {'train_split': read_all(train_source), 'eval_split': read_all(eval_source)}
+    for key, split_records in records.items():
+        check_budget(data_config.node_budget, split_records, data_config[key])
+    node_vocab_sizes, edge_vocab_size = vocab_sizes(records['train_split'] + records['eval_split'])
+    extras = {
+        'node_vocab_sizes': node_vocab_sizes,
+        'edge_vocab_size': edge_vocab_size,
+        'max_path_length': data_config.max_path_length,
+        'target': target,
+    }
+    scaler = None
+    if target != NODE_TARGET:
+        scaler = Scaler.fit(np.array([record[target] for record in records['train_split']]))
+        extras.update(target_mean=float(scaler.mean), target_std=float(scaler.std))
+    prepare = functools.partial(
+        example,
+        node_budget=data_config.node_budget,
+        max_path_length=data_config.max_path_length,
+        target=target,
+        scaler=scaler,
+    )
+    hosts = {'process_index': process_index, 'process_count': process_count}
+    train = pipeline.train_batches(
+        train_source,
+        prepare=prepare,
+        augment=None,
+        finalize=None,
+        seed=seed,
+        global_batch=data_config.batch_size,
+        **hosts,
+    )
+    eval_ = pipeline.eval_batches(
+        eval_source,
+        prepare=prepare,
+        finalize=None,
+        global_batch=data_config.eval_batch_size,
+        **hosts,
+    )
+    info = DatasetInfo(
+        name=data_config.name,
+        modality='graph',
+        num_train=len(train_source),
+        num_eval=len(eval_source),
+        num_classes=num_classes(records['train_split'] + records['eval_split'], target),
+        input_shape=(data_config.node_budget, len(node_vocab_sizes)),
+        extras=extras,
+    )
+    return Splits(train=train, eval=eval_, info=info)
