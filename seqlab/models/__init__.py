@@ -15,6 +15,9 @@ _MODELS = {
     'mixer': 'seqlab.models.mixer:Mixer',
     'spec_cnn': 'seqlab.models.spec_cnn:SpecCNN',
     'graphormer': 'seqlab.models.graphormer:Graphormer',
+    'text_cnn': 'seqlab.models.text_cnn:TextCNN',
+    'text_transformer': 'seqlab.models.text_transformer:TextTransformer',
+    'gpt': 'seqlab.models.gpt:GPT',
 }
 
 

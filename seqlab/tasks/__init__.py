@@ -18,6 +18,7 @@ _TASKS = {
     'mask_estimation': 'seqlab.tasks.mask_estimation:MaskEstimation',
     'graph_regression': 'seqlab.tasks.regression:GraphRegression',
     'node_classification': 'seqlab.tasks.node_classification:NodeClassification',
+    'causal_lm': 'seqlab.tasks.causal_lm:CausalLM',
 }
 
 

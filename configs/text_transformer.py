@@ -1,0 +1,64 @@
+"""Transformer encoder on WordNet glosses -> supersense (45 classes), word tokens.
+
+python launch.py --config=configs/text_transformer.py
+python launch.py --config=configs/text_transformer.py:pool=mean,position=sinusoidal
+python launch.py --config=configs/text_transformer.py:smoke   # tiny run used by the tests
+
+Model selection on the validation split.
+"""
+
+import ml_collections
+
+from seqlab.config import one_of, parse_arg
+from seqlab.data import text_splits
+from seqlab.models.text_transformer import POOLS, POSITIONS
+from seqlab.train import defaults
+
+
+def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
+    arg = parse_arg(
+        arg, tokenizer='word', vocab=20_000, max_length=48, pool='cls', position='learned',
+        smoke=False,
+    )  # fmt: skip
+    one_of('config argument pool', arg.pool, POOLS)
+    one_of('config argument position', arg.position, POSITIONS)
+    config = defaults.base()
+    config.data = text_splits.default_config(
+        'wordnet_supersense', 64, arg.tokenizer, arg.vocab, arg.max_length
+    )
+    config.model = ml_collections.ConfigDict(
+        dict(
+            name='text_transformer',
+            kwargs=dict(
+                vocab_size=config.data.get_ref('vocab_size'),
+                width=128,
+                depth=4,
+                heads=4,
+                mlp_dim=256,
+                max_length=config.data.get_ref('max_length'),
+                pool=arg.pool,
+                position=arg.position,
+                interpolate=False,
+                dropout=0.1,
+                attention_dropout=0.0,
+                scan=True,
+                remat='none',
+            ),
+        )
+    )
+    config.task = ml_collections.ConfigDict(
+        dict(name='classification', kwargs=dict(input_key='tokens'))
+    )
+    config.steps = '8ep'
+    config.optim.lr = 5e-4
+    config.optim.weight_decay = 0.01
+    if arg.smoke:
+        data = config.data
+        config = defaults.smoke(config)
+        config.data = data
+        config.data.update(
+            name='wordnet_supersense/tiny', batch_size=8, eval_batch_size=16, vocab_size=300
+        )
+        config.data.max_length = 16
+        config.model.kwargs.update(width=16, depth=2, heads=2, mlp_dim=32)
+    return config

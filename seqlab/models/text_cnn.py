@@ -1,0 +1,48 @@
+"""Text CNN (Kim 2014): embeddings -> 1-D convolutions -> masked global max pool -> classifier.
+
+h^0 = m ⊙ E[w],  h^l = m ⊙ relu(conv_k(h^{l-1})) for every kernel width k (branches
+concatenated),  z = max_{t: m_t} h^L_t,  logits = z W + b,  with m_t = (w_t != pad_id).
+Padding positions are zero before every convolution, exactly like the zero padding of 'SAME', so
+a padded sequence gives the same logits as the unpadded one.
+tokens: int32 [batch, length] -> logits [batch, num_classes].
+"""
+
+from collections.abc import Sequence
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from seqlab.layers.conv import Conv
+from seqlab.layers.embed import TokenEmbedding
+
+
+def masked_max(x: jax.Array, mask: jax.Array) -> jax.Array:
+    """max over real positions t (mask [B, T] True); all-padding rows give 0. x: [B, T, D]."""
+    pooled = jnp.where(mask[..., None], x, -jnp.inf).max(axis=1)
+    return jnp.where(mask.any(axis=1, keepdims=True), pooled, 0.0)
+
+
+class TextCNN(nn.Module):
+    num_classes: int
+    vocab_size: int
+    width: int = 128
+    features: int = 128
+    kernel_sizes: Sequence[int] = (3, 4, 5)
+    depth: int = 1
+    dropout: float = 0.0
+    pad_id: int = 0
+
+    @nn.compact
+    def __call__(self, tokens: jax.Array, *, train: bool = False) -> jax.Array:
+        mask = tokens != self.pad_id
+        keep = mask[..., None].astype(jnp.float32)
+        embedded = TokenEmbedding(self.vocab_size, self.width, name='embedding')(tokens) * keep
+        branches = []
+        for k in self.kernel_sizes:
+            h = embedded
+            for layer in range(self.depth):
+                h = nn.relu(Conv(self.features, (k,), name=f'conv{k}_{layer}')(h)) * keep
+            branches.append(masked_max(h, mask))
+        z = nn.Dropout(self.dropout)(jnp.concatenate(branches, -1), deterministic=not train)
+        return nn.Dense(self.num_classes, name='head')(z)
