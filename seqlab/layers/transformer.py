@@ -16,7 +16,7 @@ from seqlab.layers.dense import Mlp
 
 REMAT_POLICIES = {
     'full': None,  # save nothing, recompute the whole block
-    'dots': jax.checkpoint_policies.checkpoint_dots_with_no_batch_dims,
+    'dots': jax.checkpoint_policies.checkpoint_dots_with_no_batch_dims,  # keep 2-D matmul outputs
 }
 
 
@@ -79,7 +79,8 @@ class Encoder(nn.Module):
     scan=True runs the blocks with nn.scan: one compiled block, parameters stacked on a leading
     layer axis under 'blocks'. scan=False names them 'blocks_0', 'blocks_1', ... (see
     `unstack_blocks` / `stack_blocks` to convert). remat: 'none', 'full' (recompute each block in
-    the backward pass) or 'dots' (save matmul outputs only).
+    the backward pass) or 'dots' (keep only the outputs of unbatched matmuls: the projections and
+    the MLP; attention scores are recomputed).
     """
 
     num_layers: int

@@ -12,6 +12,11 @@ from seqlab.layers import conv, pooling
 from seqlab.layers.dilated import DilatedStack
 
 
+def _normal(shape, seed=0):
+    """Test inputs from numpy: every new shape drawn with jax.random costs a compile."""
+    return jnp.asarray(np.random.default_rng(seed).normal(size=shape), jnp.float32)
+
+
 def _same_padding(size, kernel, stride, dilation):
     out = math.ceil(size / stride)
     total = max((out - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
@@ -81,8 +86,8 @@ def _time_jacobian(f, x):
     ['causal_conv1d', 'masked_causal_conv1d', 'dilated_stack'],
 )
 def test_causal_outputs_ignore_the_future(name):
-    x = jax.random.normal(jax.random.PRNGKey(0), (1, 12, 3))
-    kernel = jax.random.normal(jax.random.PRNGKey(1), (3, 3, 3))
+    x = _normal((1, 12, 3), 0)
+    kernel = _normal((3, 3, 3), 1)
     if name == 'causal_conv1d':
         f = lambda y: conv.causal_conv1d(y, kernel, dilation=2)  # noqa: E731
     elif name == 'masked_causal_conv1d':
@@ -100,7 +105,7 @@ def test_dilated_stack_measured_receptive_field_equals_formula():
     stack = DilatedStack(4, kernel_size=2, max_dilation=4, repeats=2)
     assert stack.dilations == [1, 2, 4, 1, 2, 4]
     assert stack.receptive_field == conv.receptive_field([2] * 6, dilations=[1, 2, 4] * 2) == 15
-    x = jax.random.normal(jax.random.PRNGKey(0), (1, 24, 3))
+    x = _normal((1, 24, 3), 0)
     params = stack.init(jax.random.PRNGKey(1), x)
     sensitivity = jax.grad(lambda y: stack.apply(params, y)[1][0, -1].sum())(x)
     seen = np.flatnonzero(np.abs(np.asarray(sensitivity[0])).sum(-1) > 0)
@@ -160,7 +165,7 @@ def test_pooling_matches_numpy():
 
 
 def test_conv_modules_use_the_functions():
-    x = jax.random.normal(jax.random.PRNGKey(0), (2, 5, 6, 3))
+    x = _normal((2, 5, 6, 3), 0)
     layer = conv.Conv(4, (3, 3), strides=2, padding='VALID')
     params = layer.init(jax.random.PRNGKey(1), x)['params']
     np.testing.assert_allclose(

@@ -5,6 +5,11 @@ import numpy as np
 from seqlab.layers.mixer import MixerBlock
 
 
+def _normal(shape, seed=0):
+    """Test inputs from numpy: every new shape drawn with jax.random costs a compile."""
+    return jnp.asarray(np.random.default_rng(seed).normal(size=shape), jnp.float32)
+
+
 def _reference(x, p):
     """The two residual MLPs written out, token mixing on the transposed input."""
 
@@ -22,7 +27,7 @@ def _reference(x, p):
 
 
 def test_mixer_block_matches_formula():
-    x = jax.random.normal(jax.random.PRNGKey(0), (2, 6, 4))
+    x = _normal((2, 6, 4), 0)
     block = MixerBlock(tokens_mlp_dim=5, channels_mlp_dim=7)
     params = block.init(jax.random.PRNGKey(1), x)['params']
     assert params['token_mixing']['hidden']['kernel'].shape == (6, 5)
@@ -32,7 +37,7 @@ def test_mixer_block_matches_formula():
 
 def test_token_mixing_is_not_permutation_equivariant():
     """Unlike attention, the token MLP weights positions: permuting patches changes the output."""
-    x = jax.random.normal(jax.random.PRNGKey(0), (1, 6, 4))
+    x = _normal((1, 6, 4), 0)
     block = MixerBlock(tokens_mlp_dim=5, channels_mlp_dim=7)
     params = block.init(jax.random.PRNGKey(1), x)
     permutation = jnp.array([1, 0, 2, 3, 4, 5])
@@ -41,7 +46,7 @@ def test_token_mixing_is_not_permutation_equivariant():
 
 
 def test_dropout_only_in_training():
-    x = jax.random.normal(jax.random.PRNGKey(0), (2, 6, 4))
+    x = _normal((2, 6, 4), 0)
     block = MixerBlock(tokens_mlp_dim=5, channels_mlp_dim=7, dropout=0.5)
     params = block.init(jax.random.PRNGKey(1), x)
     clean = MixerBlock(tokens_mlp_dim=5, channels_mlp_dim=7).apply(params, x)

@@ -8,6 +8,11 @@ from hypothesis import strategies as st
 from seqlab.layers import position
 
 
+def _normal(shape, seed=0):
+    """Test inputs from numpy: every new shape drawn with jax.random costs a compile."""
+    return jnp.asarray(np.random.default_rng(seed).normal(size=shape), jnp.float32)
+
+
 def test_sinusoidal_matches_formula():
     length, dim, base = 9, 6, 100.0
     table = np.asarray(position.sinusoidal(length, dim, base))
@@ -70,7 +75,7 @@ def test_learned_position_adds_table_and_interpolates():
 
 
 def test_sinusoidal_module_sum_and_concat():
-    x = jax.random.normal(jax.random.PRNGKey(0), (2, 5, 4))
+    x = _normal((2, 5, 4), 0)
     summed = position.SinusoidalPosition('sum')(x)
     np.testing.assert_allclose(
         summed - x, jnp.broadcast_to(position.sinusoidal(5, 4), x.shape), atol=1e-6
