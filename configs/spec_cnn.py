@@ -20,8 +20,8 @@ from seqlab.train import defaults
 FEATURES = dict(sample_rate=16_000, n_fft=512, hop_length=160, n_mels=40)  # 32 ms, 10 ms, 40 mels
 # head: (task, metric that picks the best checkpoint, default channels)
 HEADS = {
-    'clip': ('audio_classification', 'eval/accuracy', (32, 64, 128)),
-    'frame': ('frame_classification', 'eval/accuracy', (32, 64, 128)),
+    'clip': ('audio_classification', 'eval/accuracy', (16, 32, 64)),
+    'frame': ('frame_classification', 'eval/accuracy', (16, 32, 64)),
     'pixel': ('mask_estimation', 'eval/f1', (16, 32, 32)),
 }
 
@@ -31,7 +31,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     one_of('config argument head', arg.head, HEADS)
     task, best_metric, channels = HEADS[arg.head]
     config = defaults.base()
-    config.data = audio_splits.default_config('spoken_keywords', batch_size=64)
+    config.data = audio_splits.default_config('spoken_keywords', batch_size=32)
     config.data.noise = ('white', 'pink', 'brown')
     config.data.snr_db = (5.0, 30.0)
     if arg.head == 'pixel':
@@ -44,8 +44,8 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
         )
     )
     config.task = ml_collections.ConfigDict(dict(name=task, kwargs=dict(FEATURES)))
-    config.steps = '12ep'
-    config.optim.lr = 2e-3
+    config.steps = '4ep'
+    config.optim.lr = 3e-3
     config.optim.weight_decay = 1e-4
     config.checkpoint.best_metric = best_metric
     if arg.smoke:

@@ -2,7 +2,8 @@
 
 Each block: two (conv k x k -> LayerNorm over channels -> ReLU), then the head's downsampling
 (normalising per position keeps the receptive field local):
-  clip   max-pool 2 x 2 per block, global mean over (bands, frames), dense:  [B, F, T] -> [B, K]
+  clip   max-pool 2 x 2 per block, global max over (bands, frames), dense:   [B, F, T] -> [B, K]
+         (a max finds the word wherever it is; a mean over the silence around it trains far slower)
   frame  max-pool 2 x 1 (frequency only), time dilation 2^i in block i, mean over bands, dense
          per frame (the time axis is kept):                                [B, F, T] -> [B, T, K]
   pixel  no pooling, dilation 2^i on both axes in block i, 1 x 1 conv per bin:
@@ -78,7 +79,7 @@ class SpecCNN(nn.Module):
             if pool != (1, 1):
                 x = max_pool(x, pool, padding='SAME')
         if self.head == 'clip':
-            x = x.mean(axis=(1, 2))
+            x = x.max(axis=(1, 2))
         elif self.head == 'frame':
             x = x.mean(axis=1)  # [B, T, C]
         x = nn.Dropout(self.dropout)(x, deterministic=not train)

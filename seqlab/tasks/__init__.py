@@ -19,6 +19,7 @@ _TASKS = {
     'graph_regression': 'seqlab.tasks.regression:GraphRegression',
     'node_classification': 'seqlab.tasks.node_classification:NodeClassification',
     'causal_lm': 'seqlab.tasks.causal_lm:CausalLM',
+    'waveform_lm': 'seqlab.tasks.waveform_lm:WaveformLM',
 }
 
 

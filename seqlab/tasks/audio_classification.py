@@ -50,7 +50,11 @@ class AudioClassification:
         return Classification().predict(logits)
 
     def describe(self, model: Any) -> str:
-        """The model's receptive field (frames x bands, or samples) in seconds and Hz."""
+        """The model's receptive field (frames x bands, or samples) in seconds and Hz; a model
+        with attention over the clip (receptive_field None) reports its tokens' field."""
+        if model.receptive_field is None:
+            token = describe_samples(model.token_receptive_field, self.sample_rate)
+            return f'the whole clip through attention; each token: {token}'
         if self.features == 'log_mel':
             return self.front_end.describe(*model.receptive_field)
         return describe_samples(model.receptive_field, self.sample_rate)

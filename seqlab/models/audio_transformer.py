@@ -1,0 +1,77 @@
+"""Audio transformer: a convolutional feature encoder over the waveform (as in wav2vec 2.0), then
+a pre-LN transformer encoder and a classifier on a class token.
+
+    z = GELU(LN(conv_{k_i, stride s_i}( ... ))) over the layers i    [B, samples] -> [B, T, C]
+    x = [cls; z W_in] + E_pos  ->  L blocks  ->  x_cls  ->  W_head   -> logits [B, num_classes]
+Each token sees `token_receptive_field` samples; through attention the classifier sees the clip.
+"""
+
+from collections.abc import Sequence
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from seqlab.config import ConfigError
+from seqlab.layers.conv import Conv, receptive_field
+from seqlab.layers.dense import Linear
+from seqlab.layers.position import LearnedPosition
+from seqlab.layers.transformer import ClassToken, Encoder
+
+
+class AudioTransformer(nn.Module):
+    num_classes: int
+    conv_channels: int = 64
+    conv_kernels: Sequence[int] = (10, 3, 3, 3)
+    conv_strides: Sequence[int] = (5, 4, 4, 2)  # 160 samples = 10 ms per token at 16 kHz
+    width: int = 64
+    depth: int = 4
+    heads: int = 4
+    mlp_dim: int = 128
+    dropout: float = 0.0
+    scan: bool = True
+
+    @staticmethod
+    def check(kwargs: dict, input_shape: tuple) -> None:
+        kernels = kwargs.get('conv_kernels', AudioTransformer.conv_kernels)
+        strides = kwargs.get('conv_strides', AudioTransformer.conv_strides)
+        if len(kernels) != len(strides) or not kernels or min(*kernels, *strides) < 1:
+            raise ConfigError(
+                f'config.model.kwargs.conv_kernels={kernels!r} and conv_strides={strides!r} must '
+                'be equally long tuples of positive ints'
+            )
+        width, heads = kwargs.get('width', 64), kwargs.get('heads', 4)
+        if width % heads:
+            raise ConfigError(
+                f'config.model.kwargs.width={width} is not divisible by heads={heads}'
+            )
+
+    @property
+    def token_receptive_field(self) -> int:
+        return receptive_field(self.conv_kernels, self.conv_strides)
+
+    @property
+    def receptive_field(self) -> None:
+        """None: attention lets the class token see the whole clip."""
+        return None
+
+    @nn.compact
+    def __call__(self, waveform: jax.Array, *, train: bool = False) -> jax.Array:
+        z = waveform[..., None]
+        for layer, (kernel, stride) in enumerate(
+            zip(self.conv_kernels, self.conv_strides, strict=True)
+        ):
+            z = Conv(self.conv_channels, (kernel,), stride, name=f'conv_{layer}')(z)
+            z = nn.gelu(nn.LayerNorm(name=f'conv_norm_{layer}')(z))
+        x = ClassToken(name='cls')(Linear(self.width, name='project')(z))
+        x = LearnedPosition(max_length=x.shape[1], name='position')(x)
+        x = nn.Dropout(self.dropout)(x, deterministic=not train)
+        x = Encoder(
+            num_layers=self.depth,
+            num_heads=self.heads,
+            mlp_dim=self.mlp_dim,
+            dropout=self.dropout,
+            scan=self.scan,
+            name='encoder',
+        )(x, train=train)
+        return nn.Dense(self.num_classes, name='head')(x[:, 0].astype(jnp.float32))
