@@ -43,12 +43,12 @@ def test_post_ln_block_matches_formula_by_hand():
     mha = heads_out @ p['out']['kernel'] + p['out']['bias']
     h = _layer_norm(mha + x, params['attention_norm'])
     m = params['mlp']
-    g = nn_gelu(h @ m['hidden']['kernel'] + m['hidden']['bias']) @ m['output']['kernel']
+    g = _tanh_gelu(h @ m['hidden']['kernel'] + m['hidden']['bias']) @ m['output']['kernel']
     want = _layer_norm(g + m['output']['bias'] + h, params['mlp_norm'])
     np.testing.assert_allclose(block.apply({'params': params}, x), want, atol=1e-5)
 
 
-def nn_gelu(y):
+def _tanh_gelu(y):
     return 0.5 * y * (1 + jnp.tanh(jnp.sqrt(2 / jnp.pi) * (y + 0.044715 * y**3)))
 
 
