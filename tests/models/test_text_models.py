@@ -48,10 +48,11 @@ def test_padding_does_not_change_logits(model):
 @pytest.mark.parametrize('model', MODELS, ids=IDS)
 def test_every_real_token_changes_the_logits(model):
     params = random_params(model)
-    tokens = jnp.array([[4, 9, 2, 7, 0, 0]])
-    base = model.apply(params, tokens)
-    for t in range(4):
-        assert not np.allclose(base, model.apply(params, tokens.at[0, t].set(11)), atol=1e-6)
+    tokens = jnp.array([4, 9, 2, 7, 0, 0])
+    edited = jnp.stack([tokens] + [tokens.at[t].set(11) for t in range(4)])  # row 0: unedited
+    out = model.apply(params, edited)
+    for row in range(1, 5):
+        assert not np.allclose(out[0], out[row], atol=1e-6)
 
 
 def test_masked_max_ignores_padding():
