@@ -14,7 +14,7 @@ CNN = TextCNN(num_classes=5, vocab_size=30, width=8, features=6, kernel_sizes=(2
 
 
 def transformer(**kw):
-    fields = dict(num_classes=5, vocab_size=30, width=16, depth=2, heads=2, mlp_dim=16)
+    fields = dict(num_classes=5, vocab_size=30, width=16, depth=1, heads=2, mlp_dim=16)
     return TextTransformer(**{**fields, 'max_length': 12, **kw})
 
 
