@@ -37,10 +37,10 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
         dict(
             name='graphormer',
             kwargs=dict(
-                width=128,
+                width=64,
                 depth=4,
-                heads=8,
-                mlp_dim=256,
+                heads=4,
+                mlp_dim=128,
                 max_degree=8,
                 max_distance=20,
                 edge_encoding=arg.edge_encoding,
@@ -52,10 +52,10 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
         )
     )
     config.task = ml_collections.ConfigDict(dict(name='graph_regression', kwargs=dict()))
-    config.steps = '30ep'
+    config.steps = '11ep'
     config.checkpoint.update(every='2ep', best_metric='eval/mae', best_mode='min')
     config.eval_every = '2ep'
-    config.optim.lr = 5e-4
+    config.optim.lr = 1e-3
     config.optim.weight_decay = 1e-4
     if arg.smoke:
         config.data.update(name='molecules/tiny', batch_size=16, eval_batch_size=32)

@@ -1,0 +1,171 @@
+"""Series datasets as `Splits`: forecasting windows over values standardised with train statistics.
+
+config.data keys (besides the common ones):
+  context  T, steps a window shows the model
+  horizon  H, steps an eval window forecasts; training windows forecast 1 step (the model learns
+           x_{t+1} at every step of the window, so the next value is all a training window adds)
+
+A stored split holds the series from step 0 up to the split's end and `first_target`
+(`seqlab.data.series`): windows forecast steps of their own split and may take their context from
+before it. Values are standardised, z = (x - mean) / std, with mean and std of the stored train
+split alone (`Scaler.fit`), so nothing of the evaluated steps shapes the scaling.
+
+Batch, besides `id` and `mask`:
+  context          float32 [T]  standardised x_{t-T} .. x_{t-1}
+  target           float32 [H]  standardised x_t .. x_{t+H-1}   ([1] in training)
+  target_observed  bool    [H]  False where the builder filled a gap (metrics skip those)
+  target_index     int64        t, the series step of target[0]
+  scale            float32      std, so metrics can be reported in data units
+  step             int32        the batch's index in its stream: the train step that uses it
+info.extras: mean, std, context, horizon, first_target and length (of the eval split's series).
+"""
+
+import functools
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import grain
+import ml_collections
+import numpy as np
+import tensorflow_datasets as tfds
+
+from seqlab.data import pipeline, series
+from seqlab.data.types import DatasetInfo, Splits
+from seqlab.data.vision_splits import source
+
+TRAIN_HORIZON = 1
+
+
+def check(data_config: ml_collections.ConfigDict) -> None:
+    for key, least in (('context', 2), ('horizon', 1)):
+        value = data_config.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            raise ValueError(
+                f'config.data.{key}={value!r} is not allowed; allowed: an int >= {least}'
+            )
+
+
+class Windows(Sequence):
+    """The windows of one split as a random-access source (see `series.make_windows`)."""
+
+    def __init__(self, windows: Mapping[str, np.ndarray]):
+        self._windows = windows
+
+    def __len__(self) -> int:
+        return len(self._windows['target_index'])
+
+    def __getitem__(self, index: int) -> dict:
+        return {key: value[index] for key, value in self._windows.items()}
+
+    def __getitems__(self, indices: Sequence[int]) -> list[dict]:
+        return [self[index] for index in indices]
+
+
+def split_windows(
+    record: Mapping[str, Any], scaler: series.Scaler, context: int, horizon: int, where: str
+) -> dict[str, np.ndarray]:
+    """Standardised windows of a stored split; a bad series raises one line naming the split."""
+    try:
+        return series.make_windows(
+            scaler.transform(record['values']),
+            context,
+            horizon,
+            first_target=int(record['first_target']),
+            observed=np.asarray(record['observed'], bool),
+        )
+    except ValueError as error:
+        raise ValueError(f'{where}: {error}') from None
+
+
+def fit_scaler(record: Mapping[str, Any], where: str) -> series.Scaler:
+    try:
+        return series.Scaler.fit(record['values'])
+    except ValueError as error:
+        raise ValueError(f'{where}: {error}') from None
+
+
+def example(index: int, window: Mapping[str, np.ndarray], *, scale: float) -> dict:
+    return {
+        'context': window['context'],
+        'target': window['target'],
+        'target_observed': window['target_observed'],
+        'target_index': np.int64(window['target_index']),
+        'scale': np.float32(scale),
+        'id': np.int64(index),
+        'mask': np.float32(1.0),
+    }
+
+
+class NumberedBatches(grain.MapDataset):
+    """Adds `step` int32 [batch] = the batch's index: the train step that consumes it, which keeps
+    counting across a resume (the iterator state is the index)."""
+
+    def __len__(self) -> int:
+        return len(self._parent)
+
+    def __getitem__(self, index: int | slice) -> dict | grain.MapDataset:
+        if isinstance(index, slice):
+            return self.slice(index)
+        batch = self._parent[index]
+        return {**batch, 'step': np.full(len(batch['mask']), index, np.int32)}
+
+    def __iter__(self) -> grain.DatasetIterator:
+        return self.to_iter_dataset(pipeline.READ_OPTIONS).__iter__()
+
+
+def make_splits(
+    builder: tfds.core.DatasetBuilder,
+    data_config: ml_collections.ConfigDict,
+    *,
+    seed: int,
+    process_index: int,
+    process_count: int,
+) -> Splits:
+    train_record = source(builder, data_config, 'train_split')[0]
+    eval_record = source(builder, data_config, 'eval_split')[0]
+    name = data_config.name
+    scaler = fit_scaler(train_record, f'{name} split {data_config.train_split!r}')
+    context, horizon = data_config.context, data_config.horizon
+    train_windows = Windows(
+        split_windows(
+            train_record, scaler, context, TRAIN_HORIZON, f'{name} {data_config.train_split!r}'
+        )
+    )
+    eval_windows = Windows(
+        split_windows(eval_record, scaler, context, horizon, f'{name} {data_config.eval_split!r}')
+    )
+    prepare = functools.partial(example, scale=float(scaler.std))
+    hosts = {'process_index': process_index, 'process_count': process_count}
+    train = pipeline.train_batches(
+        train_windows,
+        prepare=prepare,
+        augment=None,
+        finalize=None,
+        seed=seed,
+        global_batch=data_config.batch_size,
+        **hosts,
+    )
+    eval_ = pipeline.eval_batches(
+        eval_windows,
+        prepare=prepare,
+        finalize=None,
+        global_batch=data_config.eval_batch_size,
+        **hosts,
+    )
+    info = DatasetInfo(
+        name=name,
+        modality='series',
+        num_train=len(train_windows),
+        num_eval=len(eval_windows),
+        num_classes=0,
+        input_shape=(context,),
+        extras={
+            'mean': float(scaler.mean),
+            'std': float(scaler.std),
+            'context': context,
+            'horizon': horizon,
+            'first_target': int(eval_record['first_target']),
+            'length': len(eval_record['values']),
+        },
+    )
+    return Splits(train=NumberedBatches(train), eval=NumberedBatches(eval_), info=info)
