@@ -21,6 +21,7 @@ _MODELS = {
     'wavenet': 'seqlab.models.wavenet:WaveNet',
     'wave_cnn': 'seqlab.models.wave_cnn:WaveCNN',
     'audio_transformer': 'seqlab.models.audio_transformer:AudioTransformer',
+    'forecaster': 'seqlab.models.forecaster:Forecaster',
 }
 
 

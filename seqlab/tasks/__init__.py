@@ -20,6 +20,7 @@ _TASKS = {
     'node_classification': 'seqlab.tasks.node_classification:NodeClassification',
     'causal_lm': 'seqlab.tasks.causal_lm:CausalLM',
     'waveform_lm': 'seqlab.tasks.waveform_lm:WaveformLM',
+    'forecasting': 'seqlab.tasks.forecasting:Forecasting',
 }
 
 
