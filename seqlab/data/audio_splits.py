@@ -134,7 +134,7 @@ def clip(
 ) -> dict:
     """The checked float32 clip of a record with its voice activity (full length, unlabelled -> 0)."""
     samples = np.asarray(record[audio_key])
-    try:
+    try:  # the dataset's rate was checked against config.data.sample_rate in make_splits
         audio_io.check_clip(samples, sample_rate, sample_rate)
     except ValueError as error:
         raise ValueError(f'{split} record {index}: {error}') from None
@@ -162,7 +162,9 @@ def fit_length(element: dict, length: int, start: int) -> dict:
     return {**element, 'audio': clean, 'clean': clean, 'voice': voice, 'sample_mask': sample_mask}
 
 
-def add_noise(element: dict, rng: np.random.Generator, data_config) -> dict:
+def add_noise(
+    element: dict, rng: np.random.Generator, data_config: ml_collections.ConfigDict
+) -> dict:
     """`audio` = `clean` + coloured noise at a random SNR, inside the clip (`sample_mask`) only."""
     if not data_config.noise:
         return element
@@ -176,14 +178,23 @@ def add_noise(element: dict, rng: np.random.Generator, data_config) -> dict:
     return {**element, 'audio': mixture}
 
 
-def train_example(element: dict, rng: np.random.Generator, *, data_config) -> dict:
+def train_example(
+    element: dict, rng: np.random.Generator, *, data_config: ml_collections.ConfigDict
+) -> dict:
     """Random crop (or padding), then noise."""
     spare = element['clean'].shape[0] - data_config.length
     start = int(rng.integers(spare + 1)) if spare > 0 else 0
     return add_noise(fit_length(element, data_config.length, start), rng, data_config)
 
 
-def eval_example(index: int, record: Mapping[str, Any], *, data_config, seed: int, **clip_args):
+def eval_example(
+    index: int,
+    record: Mapping[str, Any],
+    *,
+    data_config: ml_collections.ConfigDict,
+    seed: int,
+    **clip_args: Any,
+) -> dict:
     """Centred crop (or padding), then noise seeded by (seed, index) when `noise_eval`."""
     element = clip(index, record, **clip_args)
     start = max(0, (element['clean'].shape[0] - data_config.length) // 2)

@@ -93,6 +93,10 @@ class WaveNet(nn.Module):
 
     def network(self, h: jax.Array, labels: jax.Array) -> jax.Array:
         """The layers after the embedding: h^0 [B, T, C] -> logits [B, T, levels]."""
+        return self.head(self.skip_sum(h, labels))
+
+    def skip_sum(self, h: jax.Array, labels: jax.Array) -> jax.Array:
+        """Σ_l S_l z^l: h^0 [B, T, C] -> [B, T, skip_channels]."""
         skip = 0.0
         conditions = self.conditions(labels)
         for layer, dilation in enumerate(self.dilations):
@@ -101,7 +105,7 @@ class WaveNet(nn.Module):
                 a = a + conditions[:, None, layer]
             residual, skipped = self.gate(layer, a)
             h, skip = h + residual, skip + skipped
-        return self.head(skip)
+        return skip
 
     def cache(self, batch: int) -> Cache:
         """Time 0 and empty (zero) queues: the zero padding before the first sample."""

@@ -4,7 +4,7 @@
 
 fast:  `WaveNet.step` with per-layer queues, O(layers) per sample.
 naive: a full forward pass over the last receptive-field window [t - R + 1, t] for every sample,
-       O(R · layers) per sample. Samples before the window cannot reach logits_t, and a window
+       O(R · layers) per sample (the output head only at position t). Samples before the window cannot reach logits_t, and a window
        starting at 0 sees the same zero padding as the queues, so both give the same samples.
 Both return a jitted `sample(params, labels [B], rng) -> q_1..q_N [B, N] int32`.
 """
@@ -42,6 +42,12 @@ def fast_sampler(model: WaveNet, num_samples: int, temperature: float = 1.0) -> 
     return jax.jit(sample)
 
 
+def last_logits(model: WaveNet, tokens: jax.Array, labels: jax.Array, t: jax.Array) -> jax.Array:
+    """logits [B, levels] at position t of a full pass over tokens [B, T]."""
+    skip = model.skip_sum(model.embed(tokens), labels)
+    return model.head(jnp.take(skip, t, axis=1))
+
+
 def naive_sampler(model: WaveNet, num_samples: int, temperature: float = 1.0) -> Sampler:
     window = model.receptive_field
 
@@ -49,8 +55,8 @@ def naive_sampler(model: WaveNet, num_samples: int, temperature: float = 1.0) ->
         def one(history, t):
             start = jnp.maximum(0, t - window + 1)
             inputs = jax.lax.dynamic_slice_in_dim(history, start, window, axis=1)
-            logits = model.apply({'params': params}, inputs, labels)
-            token = draw(jnp.take(logits, t - start, axis=1), rng, t, temperature)
+            logits = model.apply({'params': params}, inputs, labels, t - start, method=last_logits)
+            token = draw(logits, rng, t, temperature)
             return jax.lax.dynamic_update_index_in_dim(history, token, t + 1, axis=1), token
 
         history = jnp.zeros((labels.shape[0], num_samples + window), jnp.int32)

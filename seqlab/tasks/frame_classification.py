@@ -89,6 +89,6 @@ def aggregate(logits: jax.Array, weights: jax.Array) -> tuple[jax.Array, jax.Arr
     speech = (logits.argmax(-1) != keywords) * weights
     chosen = jnp.where(speech.sum(-1, keepdims=True) > 0, speech, weights)  # [B, T]
     log_probs = jax.nn.log_softmax(logits.astype(jnp.float32))[..., :keywords]
-    mean_log_prob = jnp.einsum('btk,bt->bk', log_probs, chosen)
+    mean_log_prob = jnp.einsum('btk,bt->bk', log_probs, chosen)  # a sum: the mean's argmax
     votes = jnp.einsum('btk,bt->bk', jax.nn.one_hot(log_probs.argmax(-1), keywords), chosen)
     return mean_log_prob.argmax(-1), votes.argmax(-1)
