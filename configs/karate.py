@@ -5,7 +5,8 @@ them) are labelled for training, 8 for validation, 18 for test (`seqlab/data/bui
 Node features are member ids, so structure reaches the model through the degree, distance and
 edge-weight encodings and the learned id embeddings.
 
-python launch.py --config=configs/karate.py                 # evaluates on the 18 test members
+python launch.py --config=configs/karate.py                 # evaluates on 8 validation members
+python experiments/graph_vs_peer.py --train --runs karate_seed0  # best on validation, then test
 python launch.py --config=configs/karate.py:smoke
 """
 
@@ -25,7 +26,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
             eval_batch_size=1,
             data_dir='',
             train_split='train',
-            eval_split='test',
+            eval_split='validation',
             node_budget=34,
             max_path_length=5,
             target='node_labels',

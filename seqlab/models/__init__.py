@@ -22,6 +22,7 @@ _MODELS = {
     'wave_cnn': 'seqlab.models.wave_cnn:WaveCNN',
     'audio_transformer': 'seqlab.models.audio_transformer:AudioTransformer',
     'forecaster': 'seqlab.models.forecaster:Forecaster',
+    'rnn': 'seqlab.models.rnn:RNNClassifier',
 }
 
 

@@ -1,0 +1,59 @@
+"""LSTM / GRU / bidirectional sequence classifiers on MNIST-1D (4,000 generated signals of
+length 40, 10 digits; `seqlab/data/builders/mnist1d.py`), with gradient clipping.
+
+The same data feed the convolutional and attention models of the audio configs (the signals are
+float32 clips), so recurrent, convolutional and attention models compare on equal terms.
+
+python launch.py --config=configs/rnn_classifier.py                     # LSTM
+python launch.py --config=configs/rnn_classifier.py:cell=gru,bidirectional
+python launch.py --config=configs/rnn_classifier.py:smoke
+"""
+
+import ml_collections
+
+from seqlab.config import one_of, parse_arg
+from seqlab.data.audio_splits import default_config
+from seqlab.layers.recurrent import CELLS
+from seqlab.models.rnn import POOLS
+from seqlab.train import defaults
+
+SAMPLE_RATE = LENGTH = 40  # one MNIST-1D signal: 40 steps at a nominal 40 "Hz"
+
+
+def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
+    arg = parse_arg(arg, cell='lstm', bidirectional=False, pool='last', smoke=False)
+    one_of('config argument cell', arg.cell, CELLS)
+    one_of('config argument pool', arg.pool, POOLS)
+    config = defaults.base()
+    config.data = default_config('mnist1d', batch_size=64, length=LENGTH)
+    config.data.update(sample_rate=SAMPLE_RATE, eval_batch_size=500)
+    config.model = ml_collections.ConfigDict(
+        dict(
+            name='rnn',
+            kwargs=dict(
+                cell=arg.cell,
+                hidden_size=128,
+                layers=1,
+                bidirectional=arg.bidirectional,
+                pool=arg.pool,
+            ),
+        )
+    )
+    config.task = ml_collections.ConfigDict(
+        dict(
+            name='audio_classification',
+            kwargs=dict(features='waveform', sample_rate=SAMPLE_RATE),
+        )
+    )
+    config.steps = '60ep'
+    config.log_every = '100'
+    config.eval_every = '5ep'
+    config.checkpoint.update(every='5ep', best_metric='eval/accuracy', best_mode='max')
+    config.optim.update(lr=3e-3, weight_decay=1e-4, clip_norm=1.0)
+    if arg.smoke:
+        config.data.batch_size = 32
+        config.model.kwargs.hidden_size = 16
+        config.update(steps='24', log_every='1', eval_every='12')
+        config.checkpoint.every = '8'
+        config.optim.warmup = '4'
+    return config
