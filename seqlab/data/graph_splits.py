@@ -1,7 +1,8 @@
 """Graph datasets as `Splits`: each graph padded to a node budget with its structure arrays.
 
 config.data keys (besides the common ones):
-  node_budget      N, nodes per padded graph (an error names the largest graph if it is too small)
+  node_budget      N, nodes per padded graph (an error names the largest graph of the dataset if
+                   it is too small)
   max_path_length  L, edges kept along each shortest path (Graphormer's edge encoding)
   target           a graph-level number stored by the builder (e.g. 'logp'), or 'node_labels'
 
@@ -11,9 +12,9 @@ path_edge_types) and
   graph target:  target float32 (y - mean) / std with mean, std of the train split only, and
                  target_scale float32 (= std, so metrics can be reported in data units)
   'node_labels': node_labels int32 [N] and node_label_mask bool [N] (the nodes this split scores)
-info.extras: node_vocab_sizes (1 + the largest id in each feature column over both splits; 0 is
-padding), edge_vocab_size (likewise), max_path_length, target, and for graph targets target_mean
-and target_std.
+info.extras: node_vocab_sizes (1 + the largest id in each feature column over every stored split,
+so parameter shapes never depend on the chosen splits; 0 is padding), edge_vocab_size (likewise),
+max_path_length, target, and for graph targets target_mean and target_std.
 """
 
 import functools
@@ -134,10 +135,11 @@ def make_splits(
     check_target(target, features)
     train_source = source(builder, data_config, 'train_split')
     eval_source = source(builder, data_config, 'eval_split')
-    records = {'train_split': read_all(train_source), 'eval_split': read_all(eval_source)}
-    for key, split_records in records.items():
-        check_budget(data_config.node_budget, split_records, data_config[key])
-    node_vocab_sizes, edge_vocab_size = vocab_sizes(records['train_split'] + records['eval_split'])
+    stored = {name: read_all(builder.as_data_source(split=name)) for name in builder.info.splits}
+    everything = [record for records in stored.values() for record in records]
+    for name, records in stored.items():
+        check_budget(data_config.node_budget, records, name)
+    node_vocab_sizes, edge_vocab_size = vocab_sizes(everything)
     extras = {
         'node_vocab_sizes': node_vocab_sizes,
         'edge_vocab_size': edge_vocab_size,
@@ -146,7 +148,8 @@ def make_splits(
     }
     scaler = None
     if target != NODE_TARGET:
-        scaler = Scaler.fit(np.array([record[target] for record in records['train_split']]))
+        train_records = stored.get(data_config.train_split) or read_all(train_source)
+        scaler = Scaler.fit(np.array([record[target] for record in train_records]))
         extras.update(target_mean=float(scaler.mean), target_std=float(scaler.std))
     prepare = functools.partial(
         example,
@@ -177,7 +180,7 @@ def make_splits(
         modality='graph',
         num_train=len(train_source),
         num_eval=len(eval_source),
-        num_classes=num_classes(records['train_split'] + records['eval_split'], target),
+        num_classes=num_classes(everything, target),
         input_shape=(data_config.node_budget, len(node_vocab_sizes)),
         extras=extras,
     )

@@ -60,6 +60,10 @@ def test_batches_hold_padded_graphs_with_their_structure(molecules):
     info = molecules.info
     assert info.input_shape == (64, 5) and info.num_classes == 0
     assert len(info.extras['node_vocab_sizes']) == 5 and info.extras['edge_vocab_size'] >= 5
+    # Vocabularies come from every stored split, so parameter shapes never depend on eval_split.
+    other = data.get(config(eval_split='validation'), seed=0).info.extras
+    for key in ('node_vocab_sizes', 'edge_vocab_size'):
+        assert other[key] == info.extras[key]
 
 
 def test_karate_is_one_graph_with_node_labels_per_split():

@@ -1,0 +1,185 @@
+"""Trained forecasters on weekly Mauna Loa CO2 next to the statsmodels peers
+(results/peer_forecast.md), on the same rolling origins of the test split.
+
+Each run picks its best checkpoint by validation one-step MAE and forecasts 52 weeks
+autoregressively (`seqlab.models.forecaster.forecast`) from every test week t that has 52 test weeks
+ahead, using the 128 weeks before t. MAE and RMSE in ppm at horizons 1, 12 and 52 over observed
+(not interpolated) weeks, as the peers.
+
+  python experiments/forecast_vs_peer.py --train     # train missing runs (resumes unfinished)
+  python experiments/forecast_vs_peer.py --runs conv_teacher_forcing,lstm
+  -> results/forecast_vs_peer.md
+"""
+
+import argparse
+import json
+import logging
+import os
+import time
+
+import jax
+import numpy as np
+
+from seqlab import launcher
+from seqlab.models.forecaster import forecast
+from seqlab.train import logging as metric_log
+from seqlab.train import loop, preflight
+
+RUNS = {  # name -> config
+    'conv_teacher_forcing': 'configs/forecast.py',
+    'conv_scheduled_sampling': 'configs/forecast.py:sampling=scheduled',
+    'conv_pooled_head': 'configs/forecast.py:head=pooled',
+    'lstm': 'configs/rnn_forecast.py',
+    'gru': 'configs/rnn_forecast.py:cell=gru',
+}
+HORIZONS = (1, 12, 52)
+TIME_FILE = 'train_seconds.json'
+PEER_FILE = 'results/peer_forecast.md'
+NAIVE, STATSMODELS = 'seasonal naive', ('Holt-Winters', 'ARIMA')
+
+
+def train(config, workdir: str) -> None:
+    """Trains (or resumes) and records the wall time and machine load of this process's part."""
+    total = preflight.prepare(config, workdir).total_steps
+    if os.path.isdir(os.path.join(workdir, 'checkpoints', str(total))):
+        return
+    start, load_before = time.perf_counter(), os.getloadavg()[0]
+    loop.train_and_evaluate(config, workdir)
+    record = {'seconds': time.perf_counter() - start, 'load_before': load_before}
+    record['load_after'] = os.getloadavg()[0]
+    with open(os.path.join(workdir, TIME_FILE), 'w') as handle:
+        json.dump(record, handle)
+
+
+def best_step(config, workdir: str) -> tuple[int, float]:
+    """(step, validation value) of the best kept checkpoint by config.checkpoint.best_metric."""
+    kept = {int(d) for d in os.listdir(os.path.join(workdir, 'checkpoints')) if d.isdigit()}
+    metric, sign = config.checkpoint.best_metric, 1 if config.checkpoint.best_mode == 'max' else -1
+    evals = [r for r in metric_log.read(workdir) if metric in r and r['step'] in kept]
+    best = max(evals, key=lambda r: sign * r[metric])
+    return best['step'], best[metric]
+
+
+def rolling_scores(run: loop.Run, params) -> tuple[list[float], int]:
+    """[MAE h=1, RMSE h=1, MAE h=12, ...] in data units, and the number of origins."""
+    steps = max(HORIZONS)
+    model = run.plan.model
+    ahead = jax.jit(lambda p, context: forecast(model, p, context, steps))
+    extras = run.plan.splits.info.extras
+    errors, observed = [], []
+    for batch in run.plan.splits.eval:
+        real = batch['mask'] > 0
+        scaled = np.asarray(ahead(params, batch['context']))[real]
+        errors.append((scaled - batch['target'][real, :steps]) * extras['std'])
+        observed.append(batch['target_observed'][real, :steps])
+    errors, observed = np.concatenate(errors), np.concatenate(observed)
+    row = []
+    for horizon in HORIZONS:
+        error = errors[observed[:, horizon - 1], horizon - 1]
+        row += [float(np.abs(error).mean()), float(np.sqrt(np.mean(error**2)))]
+    return row, len(errors)
+
+
+def row(name: str, root: str) -> dict:
+    config = launcher.load_config(RUNS[name], {})
+    workdir = os.path.abspath(os.path.join(root, name))
+    step, validation = best_step(config, workdir)
+    config.data.update(eval_split='test', horizon=max(HORIZONS))
+    run = loop.Run(config, workdir, mode='eval')
+    params, _ = run.restore_params(step)
+    scores, origins = rolling_scores(run, params)
+    timing = {}
+    if os.path.exists(os.path.join(workdir, TIME_FILE)):
+        with open(os.path.join(workdir, TIME_FILE)) as handle:
+            timing = json.load(handle)
+    return {
+        'name': name,
+        'spec': RUNS[name],
+        'step': step,
+        'validation': validation,
+        'scores': scores,
+        'origins': origins,
+        'timing': timing,
+    }
+
+
+def peers() -> dict[str, list[float]]:
+    """Peer name -> [MAE h=1, RMSE h=1, ...] from results/peer_forecast.md."""
+    with open(PEER_FILE) as handle:
+        lines = [line for line in handle if line.startswith('| ') and '---' not in line][1:]
+    cells = [line.strip('| \n').split(' | ') for line in lines]
+    return {c[0]: [float(v) for v in c[1 : 1 + 2 * len(HORIZONS)]] for c in cells}
+
+
+def verdict(scores: list[float], peer_scores: dict[str, list[float]]) -> str:
+    """Per horizon: beats seasonal naive? MAE ratio to the best statsmodels peer."""
+    naive = next(v for k, v in peer_scores.items() if k.startswith(NAIVE))
+    parts = []
+    for index, horizon in enumerate(HORIZONS):
+        mae = scores[2 * index]
+        best = min(v[2 * index] for k, v in peer_scores.items() if k.startswith(STATSMODELS))
+        beats_naive = 'beats naive' if mae < naive[2 * index] else 'loses to naive'
+        parts.append(f'h={horizon}: {beats_naive}, {mae / best:.2f}x best')
+    return '; '.join(parts)
+
+
+def train_time(timing: dict) -> str:
+    if not timing:
+        return 'not timed here'
+    return (
+        f'{timing["seconds"] / 60:.1f} min (load {timing["load_before"]:.0f}-'
+        f'{timing["load_after"]:.0f})'
+    )
+
+
+def report(rows: list[dict]) -> str:
+    peer_scores = peers()
+    header = ' | '.join(f'MAE h={h} | RMSE h={h}' for h in HORIZONS)
+    lines = [
+        '# co2 weekly forecasting: seqlab forecasters vs statsmodels peers (test split, ppm)',
+        '',
+        'Command: `python experiments/forecast_vs_peer.py --train`. Best checkpoint by validation '
+        f'one-step MAE; {rows[0]["origins"] if rows else "—"} rolling origins, 52-week '
+        f'autoregressive forecasts. Peers from {PEER_FILE}.',
+        '',
+        f'| model | best step (val MAE h=1) | {header} | train time |',
+        '|---' * (2 * len(HORIZONS) + 3) + '|',
+    ]
+    for name, scores in peer_scores.items():
+        cells = ' | '.join(f'{v:.3f}' for v in scores)
+        lines.append(f'| {name} (peer) | — | {cells} | — |')
+    for r in rows:
+        cells = ' | '.join(f'{v:.3f}' for v in r['scores'])
+        lines.append(
+            f'| `{r["spec"]}` | {r["step"]} ({r["validation"]:.3f}) | {cells} | '
+            f'{train_time(r["timing"])} |'
+        )
+    lines += ['', 'MAE against seasonal naive and the best statsmodels peer at each horizon:', '']
+    lines += [f'- `{r["spec"]}`: {verdict(r["scores"], peer_scores)}' for r in rows]
+    return '\n'.join(lines + [''])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--runs', default=','.join(RUNS), help=f'from {", ".join(RUNS)}')
+    parser.add_argument('--root', default='runs/forecast', help='workdirs are <root>/<run>')
+    parser.add_argument('--train', action='store_true', help='train missing or unfinished runs')
+    parser.add_argument('--out', default='results/forecast_vs_peer.md')
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, format='%(asctime)s %(levelname)s %(message)s')
+    logging.getLogger('seqlab').setLevel(logging.INFO)
+    names = args.runs.split(',')
+    if args.train:
+        for name in names:
+            train(
+                launcher.load_config(RUNS[name], {}), os.path.abspath(os.path.join(args.root, name))
+            )
+    text = report([row(name, args.root) for name in names])
+    print(text)
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, 'w') as handle:
+        handle.write(text)
+
+
+if __name__ == '__main__':
+    main()
