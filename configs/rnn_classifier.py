@@ -1,11 +1,13 @@
 """LSTM / GRU / bidirectional sequence classifiers on MNIST-1D (4,000 generated signals of
 length 40, 10 digits; `seqlab/data/builders/mnist1d.py`), with gradient clipping.
 
-The same data feed the convolutional and attention models of the audio configs (the signals are
-float32 clips), so recurrent, convolutional and attention models compare on equal terms.
+The signals are float32 clips of the audio pipeline, so `model=` swaps in the raw-waveform CNN
+or the audio transformer on the same data, optimizer and schedule: recurrent, convolutional and
+attention models compare on equal terms.
 
 python launch.py --config=configs/rnn_classifier.py                     # LSTM
 python launch.py --config=configs/rnn_classifier.py:cell=gru,bidirectional
+python launch.py --config=configs/rnn_classifier.py:model=wave_cnn      # or model=audio_transformer
 python launch.py --config=configs/rnn_classifier.py:smoke
 """
 
@@ -18,10 +20,33 @@ from seqlab.models.rnn import POOLS
 from seqlab.train import defaults
 
 SAMPLE_RATE = LENGTH = 40  # one MNIST-1D signal: 40 steps at a nominal 40 "Hz"
+COMPARED = {  # the convolutional and attention models, sized for 40-step signals
+    'wave_cnn': dict(
+        channels=64,
+        front_kernel=5,
+        front_stride=1,
+        pool=2,
+        dilations=(1, 2, 4),
+        stages=2,
+        kernel_size=3,
+        dropout=0.1,
+    ),
+    'audio_transformer': dict(
+        conv_channels=64,
+        conv_kernels=(5,),
+        conv_strides=(2,),
+        width=64,
+        depth=4,
+        heads=4,
+        mlp_dim=128,
+        dropout=0.1,
+    ),
+}
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-    arg = parse_arg(arg, cell='lstm', bidirectional=False, pool='last', smoke=False)
+    arg = parse_arg(arg, model='rnn', cell='lstm', bidirectional=False, pool='last', smoke=False)
+    one_of('config argument model', arg.model, ('rnn', *COMPARED))
     one_of('config argument cell', arg.cell, CELLS)
     one_of('config argument pool', arg.pool, POOLS)
     config = defaults.base()
@@ -39,6 +64,8 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
             ),
         )
     )
+    if arg.model in COMPARED:
+        config.model = ml_collections.ConfigDict(dict(name=arg.model, kwargs=COMPARED[arg.model]))
     config.task = ml_collections.ConfigDict(
         dict(
             name='audio_classification',
@@ -52,7 +79,8 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     config.optim.update(lr=3e-3, weight_decay=1e-4, clip_norm=1.0)
     if arg.smoke:
         config.data.batch_size = 32
-        config.model.kwargs.hidden_size = 16
+        if arg.model == 'rnn':
+            config.model.kwargs.hidden_size = 16
         config.update(steps='24', log_every='1', eval_every='12')
         config.checkpoint.every = '8'
         config.optim.warmup = '4'
