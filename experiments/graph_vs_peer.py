@@ -118,8 +118,8 @@ def peer_rows(target: str) -> list[str]:
     with open(PEER_FILE) as handle:
         rows = [line for line in handle if line.startswith(f'| {target} |')]
     return [
-        '| {} (peer) | {} | — | — | {} | {} | {} | fit {} s |'.format(*cells)
-        for cells in (line.strip('| \n').split(' | ')[1:] for line in rows)
+        '| {1} (peer) | {0} | — | — | {2} | {3} | {4} | fit {5} s |'.format(*cells)
+        for cells in (line.strip('| \n').split(' | ') for line in rows)
     ]
 
 
