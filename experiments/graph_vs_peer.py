@@ -27,6 +27,7 @@ from seqlab.train import loop, preflight
 RUNS = {  # name -> config
     'graphormer_logp': 'configs/graphormer.py',
     'graphormer_tpsa': 'configs/graphormer.py:target=tpsa',
+    'graphormer_logp_25ep': 'configs/graphormer.py:epochs=25',
     'karate_seed0': 'configs/karate.py',
     'karate_seed1': 'configs/karate.py',
     'karate_seed2': 'configs/karate.py',
