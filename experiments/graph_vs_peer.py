@@ -150,7 +150,7 @@ def report(rows: list[dict]) -> str:
             t = r['test']
             lines.append(
                 f'| Graphormer `{r["spec"]}` | {target} | {r["step"]} | {r["metric"]} '
-                f'{r["validation"]:.3f} | {t["MAE"]:.3f} | {t["RMSE"]:.3f} | {t["R^2"]:.3f} | '
+                f'{r["validation"]:.3f} | {t["MAE"]:.3f} | {t["RMSE"]:.3f} | {t["R^2"]:.4f} | '
                 f'{train_time(r["timing"])} |'
             )
         lines += peer_rows(target)
