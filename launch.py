@@ -4,6 +4,7 @@
   python launch.py --config=configs/vit.py:variant=Ti,patch=4 --config.optim.lr=3e-4 --workdir=runs/vit
   python launch.py --config=configs/vit.py --mode=eval             # evaluate the latest checkpoint
   python launch.py --config=configs/vit.py --mode=predict          # write predictions for the eval split
+  python launch.py --config=configs/gpt.py --mode=generate         # sample from the latest checkpoint
 
 Bad input is one line on stderr and exit code 2, before anything is compiled or written.
 """
@@ -30,8 +31,10 @@ from seqlab import launcher  # noqa: E402
 
 flags.DEFINE_string('config', None, 'configs/<name>.py[:arg]', required=True)
 flags.DEFINE_string('workdir', None, 'checkpoints, logs and resolved config (default runs/<name>)')
-flags.DEFINE_enum('mode', 'train', ['train', 'eval', 'predict'], 'what to do')
-flags.DEFINE_integer('checkpoint_step', None, 'eval/predict: this step instead of the latest')
+flags.DEFINE_enum('mode', 'train', ['train', 'eval', 'predict', 'generate'], 'what to do')
+flags.DEFINE_integer(
+    'checkpoint_step', None, 'eval/predict/generate: this step instead of the latest'
+)
 FLAGS = flags.FLAGS
 
 

@@ -77,6 +77,8 @@ def run(
             loop.train_and_evaluate(config, workdir)
         elif mode == 'eval':
             print(json.dumps(loop.evaluate(config, workdir, checkpoint_step)))
+        elif mode == 'generate':
+            print(loop.generate(config, workdir, checkpoint_step))
         else:
             print(loop.predict(config, workdir, checkpoint_step))
     except (ConfigError, checkpoint.CheckpointError) as error:

@@ -28,11 +28,11 @@ CASES = [
 ]
 
 
-def run_in_process(capsys, workdir, *args, spec='configs/vit.py:smoke'):
+def run_in_process(capsys, workdir, *args, spec='configs/vit.py:smoke', mode='train'):
     overrides, rest = launcher.split_overrides(list(args))
     assert not rest
     with pytest.raises(SystemExit) as exit_info:
-        launcher.run(spec, overrides, str(workdir), 'train')
+        launcher.run(spec, overrides, str(workdir), mode)
     return exit_info.value.code, capsys.readouterr().err
 
 
@@ -68,3 +68,10 @@ def test_through_launch_py_existing_workdir_untouched(tmp_path):
     assert result.stderr.strip().splitlines()[-1].startswith('error: config.nope does not exist')
     assert 'Traceback' not in result.stderr
     assert sorted(os.listdir(workdir)) == ['notes.txt']
+
+
+def test_generate_with_a_task_that_cannot_generate(capsys, tmp_path):
+    code, stderr = run_in_process(capsys, tmp_path / 'w', mode='generate')
+    assert code == 2
+    assert "task 'classification' does not generate; allowed tasks: " in stderr
+    assert 'waveform_lm' in stderr and not (tmp_path / 'w').exists()

@@ -1,4 +1,4 @@
-"""Mono 16-bit clips on the host (numpy): WAV decoding, checks, resampling, int16 conversion."""
+"""Mono 16-bit clips on the host (numpy): WAV reading and writing, checks, resampling, int16 conversion."""
 
 import io
 import math
@@ -28,6 +28,15 @@ def read_wav(data: bytes) -> tuple[np.ndarray, int]:
             raise ValueError(f'WAV has {8 * width}-bit samples; expected 16-bit PCM')
         pcm = reader.readframes(reader.getnframes())
     return np.frombuffer(pcm, dtype='<i2').astype(np.int16), sample_rate
+
+
+def write_wav(path: str, samples: np.ndarray, sample_rate: int) -> None:
+    """Writes float samples [n] in [-1, 1] as a mono 16-bit PCM WAV file."""
+    with wave.open(path, 'wb') as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(sample_rate)
+        writer.writeframes(to_int16(samples * INT16_SCALE).astype('<i2').tobytes())
 
 
 def check_clip(samples: np.ndarray, sample_rate: int, expected_sample_rate: int) -> None:

@@ -5,6 +5,9 @@ Interface (the train loop knows nothing else):
   task.inputs(batch) -> tuple              # positional model inputs
   task.loss(outputs, batch) -> (loss, metrics)   # metrics: name -> (sum, count) for exact averaging
   task.predict(outputs) -> dict            # per-example predictions written by --mode=predict
+  task.generate(model, params, options, info, directory) -> str   # optional: --mode=generate
+      samples from trained params with the options in config.generate, writes files into
+      `directory` and returns what it wrote (a path)
 """
 
 import importlib
@@ -34,3 +37,8 @@ def get(name: str):
         raise ConfigError(f'config.task.name={name!r} is not a task; allowed: {", ".join(names())}')
     module, attr = _TASKS[name].split(':')
     return getattr(importlib.import_module(module), attr)
+
+
+def generating() -> list[str]:
+    """Names of the tasks that implement generate() (what --mode=generate accepts)."""
+    return [name for name in names() if hasattr(get(name), 'generate')]

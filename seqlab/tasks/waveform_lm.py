@@ -5,17 +5,22 @@
 
 logits[b, t] (the model sees q[b, <= t], and the clip's label when conditional) predicts q[b, t+1];
 m keeps real clips and samples inside them. Metrics: loss (nats per sample), accuracy.
+generate() samples clips with the WaveNet's per-layer queues (--mode=generate) and writes WAVs.
 """
 
 import dataclasses
+import os
 from typing import Any
 
 import jax
 import jax.numpy as jnp
+import ml_collections
+import numpy as np
 import optax
 
 from seqlab.config import ConfigError
-from seqlab.data import audio
+from seqlab.data import audio, audio_io
+from seqlab.models.wavenet_sampling import fast_sampler
 from seqlab.tasks.audio_features import describe_samples
 
 
@@ -59,3 +64,38 @@ class WaveformLM:
 
     def describe(self, model: Any) -> str:
         return describe_samples(model.receptive_field, self.sample_rate)
+
+    def generate(
+        self,
+        model: Any,
+        params: Any,
+        options: ml_collections.ConfigDict,
+        info: Any,
+        directory: str,
+    ) -> str:
+        """Writes one WAV of options.seconds per clip into `directory` and returns it.
+
+        options: seconds, temperature, seed, words (one clip per keyword for a conditional model)
+        and clips (how many clips an unconditional model writes).
+        """
+        labels, names = clip_labels(options, model.num_labels, info.extras.get('class_names', ()))
+        sample = fast_sampler(model, round(options.seconds * self.sample_rate), options.temperature)
+        tokens = sample(params, labels, jax.random.key(options.seed))
+        waveforms = np.asarray(audio.mu_law_decode(tokens, model.levels))
+        for name, waveform in zip(names, waveforms, strict=True):
+            audio_io.write_wav(os.path.join(directory, f'{name}.wav'), waveform, self.sample_rate)
+        return directory
+
+
+def clip_labels(options: ml_collections.ConfigDict, num_labels: int, class_names: tuple) -> tuple:
+    """(labels [clips] int32, file name stem per clip) for a conditional or unconditional model."""
+    if not num_labels:
+        return jnp.zeros(options.clips, jnp.int32), [f'{i:02d}' for i in range(options.clips)]
+    unknown = [word for word in options.words if word not in class_names]
+    if unknown or not options.words:
+        raise ConfigError(
+            f'config.generate.words={tuple(options.words)!r}: {unknown or "empty"}; allowed: '
+            f'{", ".join(class_names)}'
+        )
+    labels = jnp.array([class_names.index(word) for word in options.words], jnp.int32)
+    return labels, [f'{i:02d}_{word}' for i, word in enumerate(options.words)]

@@ -18,6 +18,7 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
+from seqlab import tasks
 from seqlab.config import ConfigError, flatten
 from seqlab.train import checkpoint, optim, preflight, sharding
 from seqlab.train import logging as metric_log
@@ -313,3 +314,23 @@ def predict(config: ml_collections.ConfigDict, workdir: str, step: int | None = 
     path = os.path.join(workdir, f'predictions_{restored}.npz')
     run.predict(params, path)
     return path
+
+
+def generate(config: ml_collections.ConfigDict, workdir: str, step: int | None = None) -> str:
+    """--mode=generate: the task samples from a checkpoint into <workdir>/generated_<step>/."""
+    if not hasattr(tasks.get(config.task.name), 'generate'):
+        raise ConfigError(
+            f'--mode=generate: task {config.task.name!r} does not generate; allowed tasks: '
+            f'{", ".join(tasks.generating())}'
+        )
+    if 'generate' not in config:
+        raise ConfigError(
+            f'--mode=generate needs a config.generate group (options of task {config.task.name!r})'
+        )
+    run = Run(config, workdir, mode='eval')
+    params, restored = run.restore_params(step)
+    directory = os.path.join(workdir, f'generated_{restored}')
+    os.makedirs(directory, exist_ok=True)
+    return run.plan.task.generate(
+        run.plan.model, params, config.generate, run.plan.splits.info, directory
+    )

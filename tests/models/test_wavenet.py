@@ -12,7 +12,6 @@ import pytest
 from seqlab import launcher
 from seqlab.config import ConfigError
 from seqlab.data import audio
-from seqlab.generate_audio import generate
 from seqlab.models import wavenet_sampling
 from seqlab.models.wavenet import WaveNet
 from seqlab.tasks.waveform_lm import WaveformLM
@@ -104,7 +103,7 @@ def checkpointed(data_dir, tmp_path_factory):
 
 def test_generate_writes_one_playable_wav_per_word(checkpointed):
     config, workdir = checkpointed
-    directory = generate(config, workdir)
+    directory = loop.generate(config, workdir)
     names = sorted(os.listdir(directory))
     assert names == [f'{i:02d}_{w}.wav' for i, w in enumerate(config.generate.words)]
     with wave.open(os.path.join(directory, names[0])) as reader:
@@ -121,4 +120,4 @@ def test_generate_refuses_unknown_words(checkpointed):
     config = config.copy_and_resolve_references()
     config.generate.words = ('yes', 'banana')
     with pytest.raises(ConfigError, match=r"\['banana'\]; allowed: zero, one"):
-        generate(config, workdir)
+        loop.generate(config, workdir)
