@@ -2,13 +2,14 @@
 evaluates and checkpoints (at least twice, so resume is exercised by the smoke run)."""
 
 import glob
+import logging
 import math
 import os
 
 import jax
 import pytest
 
-from seqlab import launcher
+from seqlab import launcher, tasks
 from seqlab.train import loop, preflight, state
 from tests.conftest import REPO
 
@@ -41,10 +42,13 @@ def test_config_builds_and_counts_parameters(path, tmp_path):
 
 
 @pytest.mark.parametrize('path', CONFIGS)
-def test_smoke_variant_trains_evaluates_checkpoints(path, tmp_path):
+def test_smoke_variant_trains_evaluates_checkpoints(path, tmp_path, caplog):
+    caplog.set_level(logging.INFO)
     config = launcher.load_config(os.path.join(REPO, path) + ':smoke', {})
     workdir = tmp_path / 'run'
     metrics = loop.train_and_evaluate(config, str(workdir))
+    if hasattr(tasks.get(config.task.name), 'describe'):  # audio models: receptive field logged
+        assert 'receptive field' in caplog.text
     assert metrics and all(math.isfinite(v) for v in metrics.values()), metrics
     steps = sorted(int(d) for d in os.listdir(workdir / 'checkpoints') if d.isdigit())
     assert len(steps) >= 2 and steps[-1] == int(config.steps)

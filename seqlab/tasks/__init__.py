@@ -5,6 +5,7 @@ Interface (the train loop knows nothing else):
   task.inputs(batch) -> tuple              # positional model inputs
   task.loss(outputs, batch) -> (loss, metrics)   # metrics: name -> (sum, count) for exact averaging
   task.predict(outputs) -> dict            # per-example predictions written by --mode=predict
+  task.describe(model) -> str              # optional: logged at start-up (e.g. receptive field)
   task.generate(model, params, options, info, directory) -> str   # optional: --mode=generate
       samples from trained params with the options in config.generate, writes files into
       `directory` and returns what it wrote (a path)

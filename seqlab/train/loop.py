@@ -4,6 +4,7 @@ The workdir is the resume contract: rerunning the same command continues from th
 checkpoint (state + data iterator), bit for bit. SIGTERM saves at the current step and exits 143.
 """
 
+import dataclasses
 import json
 import logging
 import os
@@ -20,7 +21,7 @@ import numpy as np
 
 from seqlab import tasks
 from seqlab.config import ConfigError, flatten
-from seqlab.train import checkpoint, optim, preflight, sharding
+from seqlab.train import assets, checkpoint, optim, preflight, sharding
 from seqlab.train import logging as metric_log
 from seqlab.train import state as state_lib
 from seqlab.train.cadence import itstime
@@ -80,9 +81,15 @@ def _metric_shapes(grad_fn, state, micro, rng):
 
 
 def make_eval_step(plan: preflight.Plan) -> Callable:
+    """`eval_step(params, batch) -> metrics`; outputs from the task's `eval_outputs` if it has one."""
+    task = plan.task
+
     def eval_step(params, batch):
-        outputs = plan.model.apply({'params': params}, *plan.task.inputs(batch), train=False)
-        return plan.task.loss(outputs, batch)[1]
+        if hasattr(task, 'eval_outputs'):
+            outputs = task.eval_outputs(plan.model, params, batch)
+        else:
+            outputs = plan.model.apply({'params': params}, *task.inputs(batch), train=False)
+        return task.loss(outputs, batch)[1]
 
     return eval_step
 
@@ -133,6 +140,11 @@ class Run:
         )
         return create()
 
+    def workdir_info(self) -> Any:
+        """The dataset info with its assets copied to (or checked against) <workdir>/assets/."""
+        info = self.plan.splits.info
+        return dataclasses.replace(info, assets=assets.sync(info.assets, self.workdir))
+
     # --- evaluation --------------------------------------------------------------------------
     def evaluate(self, params: Any) -> dict[str, float]:
         totals: dict[str, list[float]] = {}
@@ -165,6 +177,7 @@ class Run:
     def train(self) -> dict[str, float]:
         plan, config = self.plan, self.config
         os.makedirs(self.workdir, exist_ok=True)
+        self.workdir_info()
         ckpt = self.checkpointer()
         iterator = iter(plan.splits.train)
         if ckpt.latest_step() is not None:
@@ -191,6 +204,8 @@ class Run:
             plan.total_steps,
             plan.steps_per_epoch,
         )
+        if hasattr(plan.task, 'describe'):
+            log.info('%s', plan.task.describe(plan.model))
         train_step = jax.jit(
             make_train_step(plan, config.optim.accum_steps),
             donate_argnums=0,
@@ -301,6 +316,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
 
 def evaluate(config: ml_collections.ConfigDict, workdir: str, step: int | None = None) -> dict:
     run = Run(config, workdir, mode='eval')
+    run.workdir_info()
     params, restored = run.restore_params(step)
     metrics = {'step': restored, **run.evaluate(params)}
     with open(os.path.join(workdir, f'eval_{restored}.json'), 'w') as f:
@@ -310,6 +326,7 @@ def evaluate(config: ml_collections.ConfigDict, workdir: str, step: int | None =
 
 def predict(config: ml_collections.ConfigDict, workdir: str, step: int | None = None) -> str:
     run = Run(config, workdir, mode='predict')
+    run.workdir_info()
     params, restored = run.restore_params(step)
     path = os.path.join(workdir, f'predictions_{restored}.npz')
     run.predict(params, path)
@@ -332,5 +349,5 @@ def generate(config: ml_collections.ConfigDict, workdir: str, step: int | None =
     directory = os.path.join(workdir, f'generated_{restored}')
     os.makedirs(directory, exist_ok=True)
     return run.plan.task.generate(
-        run.plan.model, params, config.generate, run.plan.splits.info, directory
+        run.plan.model, params, config.generate, run.workdir_info(), directory
     )
