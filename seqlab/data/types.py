@@ -16,6 +16,9 @@ class DatasetInfo:
     num_classes: int  # 0 if not a classification dataset
     input_shape: tuple  # shape of one model input, e.g. (28, 28, 1)
     extras: dict  # modality extras (class_names, vocab, sample_rate, ...)
+    # Files a trained model needs again (a tokenizer): name -> source path. The train loop copies
+    # each to <workdir>/assets/<name>, so generation reads the copy saved with the checkpoints.
+    assets: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
