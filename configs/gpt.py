@@ -2,6 +2,7 @@
 
 python launch.py --config=configs/gpt.py
 python launch.py --config=configs/gpt.py:tokenizer=bpe,vocab=4096
+python launch.py --config=configs/gpt.py --mode=generate      # continue config.generate.prompts
 python launch.py --config=configs/gpt.py:smoke                # tiny run used by the tests
 
 Trained on Genesis-Acts, selected on Romans-Philemon (validation).
@@ -40,6 +41,15 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     config.optim.weight_decay = 0.1
     config.checkpoint.best_metric = 'eval/loss'
     config.checkpoint.best_mode = 'min'
+    config.generate = ml_collections.ConfigDict(
+        dict(
+            prompts=('In the beginning', 'And Jesus said unto them,', 'The LORD is my shepherd;'),
+            steps=200,
+            temperature=0.8,
+            top_k=40,
+            seed=0,
+        )
+    )
     if arg.smoke:
         data = config.data
         config = defaults.smoke(config)
@@ -47,4 +57,5 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
         config.data.update(name='kjv/tiny', batch_size=8, eval_batch_size=16)
         config.data.max_length = 16
         config.model.kwargs.update(width=16, depth=2, heads=2, mlp_dim=32)
+        config.generate.update(prompts=('In', 'And the'), steps=8)
     return config
