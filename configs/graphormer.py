@@ -3,6 +3,7 @@
 python launch.py --config=configs/graphormer.py                    # Crippen logP, scaffold split
 python launch.py --config=configs/graphormer.py:target=tpsa,edge_encoding=first_edge
 python launch.py --config=configs/graphormer.py:epochs=25         # longer: 4,625 steps
+python launch.py --config=configs/graphormer.py:readout=sum       # sum of per-atom terms
 python launch.py --config=configs/graphormer.py:smoke              # tiny run used by the tests
 
 Model selection on the validation split (best eval/mae kept); test with
@@ -18,7 +19,9 @@ TARGETS = ('logp', 'tpsa')
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-    arg = parse_arg(arg, target='logp', edge_encoding='path', epochs=11, smoke=False)
+    arg = parse_arg(
+        arg, target='logp', edge_encoding='path', readout='graph', epochs=11, smoke=False
+    )
     one_of('config argument target', arg.target, TARGETS)
     config = defaults.base()
     config.data = ml_collections.ConfigDict(
@@ -52,7 +55,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
             ),
         )
     )
-    config.task = ml_collections.ConfigDict(dict(name='graph_regression', kwargs=dict()))
+    config.task = ml_collections.ConfigDict(
+        dict(name='graph_regression', kwargs=dict(readout=arg.readout))
+    )
     config.steps = f'{arg.epochs}ep'
     config.checkpoint.update(every='2ep', best_metric='eval/mae', best_mode='min')
     config.eval_every = '2ep'

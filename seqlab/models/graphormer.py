@@ -10,7 +10,9 @@ where labels are few (karate club); 0 gives Graphormer's plain small random star
 `edge_encoding='first_edge'` keeps w^h[1, e_1] only (the simplification of later Graphormer
 variants), 'none' drops c. A virtual graph token v is prepended and joined to every node in both
 directions with its own learned bias t^h; pre-LN transformer blocks follow. Readout 'graph':
-W h_v (the token's final state); 'node': W h_i for each node (zero on padding nodes).
+W h_v (the token's final state); 'sum': sum_i W h_i over real nodes (for additive properties
+such as Crippen logP, a sum of atom contributions); 'node': W h_i for each node (zero on padding
+nodes).
 
 Padding nodes are masked out as keys, so they never change a real node or the graph output.
 Inputs (`seqlab.data.graph.pad_graph`): node_features [B, N, F] int (0 = padding), node_mask
@@ -29,7 +31,7 @@ import jax.numpy as jnp
 from seqlab.config import ConfigError, one_of
 from seqlab.layers.transformer import ClassToken, Encoder
 
-READOUTS = ('graph', 'node')
+READOUTS = ('graph', 'sum', 'node')
 EDGE_ENCODINGS = ('path', 'first_edge', 'none')
 
 
@@ -160,4 +162,5 @@ class Graphormer(nn.Module):
         head = nn.Dense(self.num_outputs, kernel_init=nn.initializers.zeros, name='head')
         if self.readout == 'graph':
             return head(x[:, 0].astype(jnp.float32))
-        return head(x[:, 1:].astype(jnp.float32)) * node_mask[..., None]
+        nodes = head(x[:, 1:].astype(jnp.float32)) * node_mask[..., None]
+        return nodes.sum(axis=1) if self.readout == 'sum' else nodes

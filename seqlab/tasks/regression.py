@@ -14,6 +14,9 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from seqlab.config import one_of
+
+GRAPH_READOUTS = ('graph', 'sum')
 # Batch keys a graph model takes, in the order of its positional inputs.
 GRAPH_INPUTS = ('node_features', 'node_mask', 'degree', 'shortest_path', 'path_edge_types')
 
@@ -32,8 +35,13 @@ def graph_inputs(batch: dict) -> tuple:
 
 @dataclasses.dataclass(frozen=True)
 class GraphRegression:
+    """readout: 'graph' (the virtual token's state) or 'sum' (per-node terms summed)."""
+
+    readout: str = 'graph'
+
     def model_kwargs(self, info: Any) -> dict:
-        return {'num_outputs': 1, 'readout': 'graph', **graph_model_kwargs(info)}
+        one_of('config.task.kwargs.readout', self.readout, GRAPH_READOUTS)
+        return {'num_outputs': 1, 'readout': self.readout, **graph_model_kwargs(info)}
 
     def inputs(self, batch: dict) -> tuple:
         return graph_inputs(batch)

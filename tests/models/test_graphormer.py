@@ -93,8 +93,9 @@ def test_graph_output_invariant_and_node_outputs_equivariant(case):
     graph = tree(list(parents), seed)
     other = permuted(graph, np.array(order))
     batch = inputs([graph, other], BUDGET)
-    graph_out = applied('graph')(*batch)
-    np.testing.assert_allclose(graph_out[0], graph_out[1], rtol=1e-5, atol=1e-5)
+    for readout in ('graph', 'sum'):
+        graph_out = applied(readout)(*batch)
+        np.testing.assert_allclose(graph_out[0], graph_out[1], rtol=1e-5, atol=1e-5)
     node_out = applied('node')(*batch)
     num_nodes = len(order)
     np.testing.assert_allclose(node_out[0, np.array(order)], node_out[1, :num_nodes], atol=1e-5)
@@ -133,9 +134,10 @@ def test_padding_nodes_never_change_results():
     small = inputs([graph] * 2, BUDGET)
     large = inputs([graph] * 2, BUDGET + 5)
     garbage = with_garbage_padding(large, np.random.default_rng(0))
-    graph_out = [applied('graph')(*x) for x in (small, large, garbage)]
-    np.testing.assert_allclose(graph_out[0], graph_out[1], atol=1e-5)
-    np.testing.assert_allclose(graph_out[0], graph_out[2], atol=1e-5)
+    for readout in ('graph', 'sum'):
+        graph_out = [applied(readout)(*x) for x in (small, large, garbage)]
+        np.testing.assert_allclose(graph_out[0], graph_out[1], atol=1e-5)
+        np.testing.assert_allclose(graph_out[0], graph_out[2], atol=1e-5)
     node_small = applied('node')(*small)
     node_garbage = applied('node')(*garbage)
     np.testing.assert_allclose(node_small[0, :5], node_garbage[0, :5], atol=1e-5)
@@ -217,3 +219,15 @@ def test_node_classification_counts_labelled_real_nodes_only():
     _, metrics = NodeClassification().loss(logits, batch)
     assert float(metrics['accuracy'][1]) == 2  # nodes 0 and 1 of the first graph
     assert float(metrics['accuracy'][0]) == 1
+
+
+def test_sum_readout_is_the_sum_of_the_node_outputs():
+    batch = inputs([tree([0, 0, 1], seed=7), tree([0], seed=8)], BUDGET)
+    nodes, summed = applied('node')(*batch), applied('sum')(*batch)
+    np.testing.assert_allclose(summed, nodes.sum(axis=1), rtol=1e-5, atol=1e-5)
+    assert not np.allclose(summed[0], summed[1], atol=1e-3)
+
+
+def test_graph_regression_names_an_unknown_readout():
+    with pytest.raises(ConfigError, match=r"config.task.kwargs.readout='mean' is not allowed"):
+        GraphRegression(readout='mean').model_kwargs(None)
