@@ -1,7 +1,9 @@
-"""GPT: a causal transformer language model with tied input/output embeddings.
+"""GPT: a causal transformer language model, its output layer tied to the input embedding.
 
 x_t = E[w_t] + P[t]  ->  L pre-LN causal decoder blocks  ->  logits_t = x_t E^T,
-logits_t scoring w_{t+1} given w_{<=t}. P is learned ([max_length, D]) or sinusoidal.
+logits_t scoring w_{t+1} given w_{<=t}. P is learned ([max_length, D]) or sinusoidal. With
+tie_embedding=False the output layer is its own matrix W [D, vocab_size]: logits_t = x_t W.
+GPT-2 (Radford et al. 2019) is this model with gelu_approximate=True, layer_norm_epsilon=1e-5.
 tokens: int32 [batch, length <= max_length] -> logits float32 [batch, length, vocab_size].
 
 `generate` samples continuations with the decoder's KV cache: the prompt is run once, then one
@@ -30,6 +32,9 @@ class GPT(nn.Module):
     position: str = 'learned'
     dropout: float = 0.0
     attention_dropout: float = 0.0
+    gelu_approximate: bool = True
+    layer_norm_epsilon: float = 1e-6
+    tie_embedding: bool = True
     scan: bool = True
     decode: bool = False
 
@@ -71,11 +76,15 @@ class GPT(nn.Module):
             mlp_dim=self.mlp_dim,
             dropout=self.dropout,
             attention_dropout=self.attention_dropout,
+            gelu_approximate=self.gelu_approximate,
+            layer_norm_epsilon=self.layer_norm_epsilon,
             decode=self.decode,
             scan=self.scan,
             name='decoder',
         )(x, train=train)
-        return embedding.attend(x).astype(jnp.float32)
+        if self.tie_embedding:
+            return embedding.attend(x).astype(jnp.float32)
+        return nn.Dense(self.vocab_size, use_bias=False, name='head')(x).astype(jnp.float32)
 
 
 def sample(logits: jax.Array, rng: jax.Array, temperature: float, top_k: int) -> jax.Array:
