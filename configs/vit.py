@@ -3,6 +3,9 @@
 python launch.py --config=configs/vit.py                   # default: reaches >= 90% test accuracy
 python launch.py --config=configs/vit.py:variant=Ti,patch=4,pool=mean
 python launch.py --config=configs/vit.py:smoke             # tiny run used by the tests
+python launch.py --config=configs/vit.py --sweep           # lr x weight decay grid (9 trials)
+python launch.py --config=configs/vit.py:sweep=tpe --sweep # TPE over lr, weight decay, dropout
+python launch.py --config=configs/vit.py:sweep=seeds --sweep  # spread over 3 seeds
 """
 
 import ml_collections
@@ -20,8 +23,37 @@ VARIANTS = {
 }
 
 
+SWEEPS = ('lr_wd', 'tpe', 'seeds')
+
+
+def _parse(arg: str | None) -> ml_collections.ConfigDict:
+    """`sweep` picks get_sweep's sweep; get_config ignores it."""
+    arg = parse_arg(arg, variant='XS', patch=4, pool='cls', smoke=False, sweep='lr_wd')
+    one_of('config argument sweep', arg.sweep, SWEEPS)
+    return arg
+
+
+def get_sweep(arg: str | None = None) -> dict:
+    """--sweep: a learning rate x weight decay grid, a TPE search, or seeds."""
+    arg = _parse(arg)
+    if arg.sweep == 'lr_wd':
+        return dict(grid={'optim.lr': [3e-4, 1e-3, 3e-3], 'optim.weight_decay': [0.0, 0.05, 0.1]})
+    if arg.sweep == 'tpe':
+        return dict(
+            search={
+                'optim.lr': ('log_uniform', 1e-4, 3e-3),
+                'optim.weight_decay': ('uniform', 0.0, 0.2),
+                'model.kwargs.dropout': ('uniform', 0.0, 0.2),
+            },
+            sampler='tpe',
+            trials=2 if arg.smoke else 20,
+            seed=0,
+        )
+    return dict(grid={'seed': [0, 1] if arg.smoke else [0, 1, 2]})
+
+
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-    arg = parse_arg(arg, variant='XS', patch=4, pool='cls', smoke=False)
+    arg = _parse(arg)
     one_of('config argument variant', arg.variant, VARIANTS)
     width, depth, heads, mlp_dim = VARIANTS[arg.variant]
     config = defaults.image_classification('fashion_mnist')

@@ -8,11 +8,14 @@ import json
 import logging
 import os
 import sys
+import types
 
 import ml_collections
 import tensorflow_datasets as tfds
 
 from seqlab.config import ConfigError, apply_overrides
+from seqlab.figures import make as figures
+from seqlab.sweep import runner as sweep_runner
 from seqlab.train import checkpoint, loop
 
 log = logging.getLogger('seqlab')
@@ -38,15 +41,20 @@ def split_overrides(argv: list[str]) -> tuple[dict[str, str], list[str]]:
 
 def load_config(spec: str, overrides: dict[str, str]) -> ml_collections.ConfigDict:
     """`configs/vit.py:variant=S` -> get_config('variant=S') with overrides applied."""
-    path, _, arg = spec.partition(':')
+    config = config_module(spec).get_config(spec.partition(':')[2] or None)
+    apply_overrides(config, overrides)
+    return config
+
+
+def config_module(spec: str) -> types.ModuleType:
+    """The module of config file `configs/vit.py[:arg]` (get_config, and get_sweep if it sweeps)."""
+    path = spec.partition(':')[0]
     if not os.path.isfile(path):
         raise ConfigError(f'--config={path!r} is not a file; expected configs/<name>.py')
     module_spec = importlib.util.spec_from_file_location('seqlab_config', path)
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
-    config = module.get_config(arg or None)
-    apply_overrides(config, overrides)
-    return config
+    return module
 
 
 def default_workdir(spec: str) -> str:
@@ -64,21 +72,32 @@ def run(
     workdir: str | None,
     mode: str,
     checkpoint_step: int | None = None,
+    sweep: sweep_runner.Options | None = None,
 ) -> None:
+    """Dispatch `mode` (or, with `sweep`, run the config's sweep); bad input exits with code 2."""
     logging.basicConfig(
         level=logging.WARNING, format='%(asctime)s %(levelname)s %(message)s', force=True
     )
     log.setLevel(logging.INFO)
     tfds.disable_progress_bar()  # keep stderr to log lines (and errors to one line)
-    workdir = workdir or default_workdir(spec)
+    workdir = workdir or default_workdir(spec) + ('_sweep' if sweep else '')
     try:
         config = load_config(spec, overrides)
+        if sweep is not None:
+            if mode != 'train':
+                raise ConfigError(
+                    f'--sweep trains its trials; --mode={mode} is not allowed with it'
+                )
+            get_sweep = getattr(config_module(spec), 'get_sweep', None)
+            sys.exit(sweep_runner.run(spec, overrides, config, get_sweep, workdir, sweep))
         if mode == 'train':
             loop.train_and_evaluate(config, workdir)
         elif mode == 'eval':
             print(json.dumps(loop.evaluate(config, workdir, checkpoint_step)))
         elif mode == 'generate':
             print(loop.generate(config, workdir, checkpoint_step))
+        elif mode == 'figures':
+            print('\n'.join(figures.make(config, workdir, checkpoint_step)))
         else:
             print(loop.predict(config, workdir, checkpoint_step))
     except (ConfigError, checkpoint.CheckpointError) as error:

@@ -109,7 +109,9 @@ class MultiHeadAttention(nn.Module):
     only). `attention` picks the naive or chunked (memory-efficient) kernel. `causal` masks keys
     after each query. With `decode=True`, keys and values are kept in the 'cache' collection
     (`cached_key`, `cached_value` [B, max_length, H, D] and `cache_index`): initialise with a
-    full-length input, then call with one (or a few) new positions at a time.
+    full-length input, then call with one (or a few) new positions at a time. When the
+    'intermediates' collection is mutable, the weights softmax(QK^T / sqrt(d)) are sown there as
+    `attention_weights` [B, H, Tq, Tk]; outputs are unchanged.
     inputs_q: [B, Tq, d], inputs_kv: [B, Tk, d_kv] -> [B, Tq, out_features or d].
     """
 
@@ -156,6 +158,9 @@ class MultiHeadAttention(nn.Module):
             options['dropout_rng'] = self.make_rng('dropout')
         if self.attention == 'chunked':
             options.update(query_chunk=self.query_chunk, key_chunk=self.key_chunk)
+        if self.is_mutable_collection('intermediates'):  # asked for (figures): [B, H, Tq, Tk]
+            weights = attention_weights(queries, keys, mask, bias, causal=causal)
+            self.sow('intermediates', 'attention_weights', weights)
         attended = ATTENTION_FUNCTIONS[self.attention](queries, keys, values, mask, bias, **options)
         attended = attended.reshape(*attended.shape[:2], features)
         out = Linear(self.out_features or inputs_q.shape[-1], self.use_bias, self.dtype, name='out')
