@@ -1,7 +1,7 @@
 """MLP-Mixer (Tolstikhin et al. 2021) on Fashion-MNIST patches.
 
-python launch.py --config=configs/mixer.py
-python launch.py --config=configs/mixer.py:patch=7,depth=6
+python launch.py --config=configs/mixer.py                  # 16 tokens of 7x7 pixels, 8 epochs
+python launch.py --config=configs/mixer.py:patch=4,depth=8
 python launch.py --config=configs/mixer.py:smoke
 """
 
@@ -12,7 +12,7 @@ from seqlab.train import defaults
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-    arg = parse_arg(arg, patch=4, width=128, depth=6, smoke=False)
+    arg = parse_arg(arg, patch=7, width=128, depth=6, smoke=False)
     config = defaults.image_classification('fashion_mnist')
     config.model = ml_collections.ConfigDict(
         dict(
@@ -27,8 +27,11 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
             ),
         )
     )
-    config.steps = '15ep'
-    config.optim.lr = 1e-3
+    # Sized for the README's target on 2 CPU cores (>= 89.5% test accuracy within 20 minutes);
+    # lr 3e-3 beat 1e-3 after 420 steps (85.5% vs 85.0%, same run otherwise).
+    config.steps = '8ep'
+    config.eval_every = '2ep'
+    config.optim.lr = 3e-3
     if arg.smoke:
         config = defaults.smoke(config)
         config.model.kwargs.update(
