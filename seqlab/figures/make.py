@@ -50,9 +50,12 @@ class Source:
             raise Unavailable(
                 'a sweep directory; give --workdir=<sweep>/trials/<n> for this figure'
             )
+        checkpoints = os.path.join(self.workdir, 'checkpoints')
+        if not os.path.isdir(checkpoints):
+            raise Unavailable(f'no checkpoint in {checkpoints}')
         run = loop.Run(self.config, self.workdir, mode='eval')
         if run.checkpointer().latest_step() is None:
-            raise Unavailable(f'no checkpoint in {os.path.join(self.workdir, "checkpoints")}')
+            raise Unavailable(f'no checkpoint in {checkpoints}')
         return run
 
     @functools.cached_property
