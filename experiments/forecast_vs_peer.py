@@ -11,19 +11,15 @@ ahead, using the 128 weeks before t. MAE and RMSE in ppm at horizons 1, 12 and 5
   -> results/forecast_vs_peer.md
 """
 
-import argparse
-import json
-import logging
 import os
-import time
 
 import jax
 import numpy as np
+import trained_runs
 
 from seqlab import launcher
 from seqlab.models.forecaster import forecast
-from seqlab.train import logging as metric_log
-from seqlab.train import loop, preflight
+from seqlab.train import loop
 
 RUNS = {  # name -> config
     'conv_teacher_forcing': 'configs/forecast.py',
@@ -33,31 +29,8 @@ RUNS = {  # name -> config
     'gru': 'configs/rnn_forecast.py:cell=gru',
 }
 HORIZONS = (1, 12, 52)
-TIME_FILE = 'train_seconds.json'
 PEER_FILE = 'results/peer_forecast.md'
 NAIVE, STATSMODELS = 'seasonal naive', ('Holt-Winters', 'ARIMA')
-
-
-def train(config, workdir: str) -> None:
-    """Trains (or resumes) and records the wall time and machine load of this process's part."""
-    total = preflight.prepare(config, workdir).total_steps
-    if os.path.isdir(os.path.join(workdir, 'checkpoints', str(total))):
-        return
-    start, load_before = time.perf_counter(), os.getloadavg()[0]
-    loop.train_and_evaluate(config, workdir)
-    record = {'seconds': time.perf_counter() - start, 'load_before': load_before}
-    record['load_after'] = os.getloadavg()[0]
-    with open(os.path.join(workdir, TIME_FILE), 'w') as handle:
-        json.dump(record, handle)
-
-
-def best_step(config, workdir: str) -> tuple[int, float]:
-    """(step, validation value) of the best kept checkpoint by config.checkpoint.best_metric."""
-    kept = {int(d) for d in os.listdir(os.path.join(workdir, 'checkpoints')) if d.isdigit()}
-    metric, sign = config.checkpoint.best_metric, 1 if config.checkpoint.best_mode == 'max' else -1
-    evals = [r for r in metric_log.read(workdir) if metric in r and r['step'] in kept]
-    best = max(evals, key=lambda r: sign * r[metric])
-    return best['step'], best[metric]
 
 
 def rolling_scores(run: loop.Run, params) -> tuple[list[float], int]:
@@ -83,15 +56,11 @@ def rolling_scores(run: loop.Run, params) -> tuple[list[float], int]:
 def row(name: str, root: str) -> dict:
     config = launcher.load_config(RUNS[name], {})
     workdir = os.path.abspath(os.path.join(root, name))
-    step, validation = best_step(config, workdir)
+    step, validation = trained_runs.best_step(config, workdir)
     config.data.update(eval_split='test', horizon=max(HORIZONS))
     run = loop.Run(config, workdir, mode='eval')
     params, _ = run.restore_params(step)
     scores, origins = rolling_scores(run, params)
-    timing = {}
-    if os.path.exists(os.path.join(workdir, TIME_FILE)):
-        with open(os.path.join(workdir, TIME_FILE)) as handle:
-            timing = json.load(handle)
     return {
         'name': name,
         'spec': RUNS[name],
@@ -99,7 +68,7 @@ def row(name: str, root: str) -> dict:
         'validation': validation,
         'scores': scores,
         'origins': origins,
-        'timing': timing,
+        'timing': trained_runs.timing(workdir),
     }
 
 
@@ -123,15 +92,6 @@ def verdict(scores: list[float], peer_scores: dict[str, list[float]]) -> str:
     return '; '.join(parts)
 
 
-def train_time(timing: dict) -> str:
-    if not timing:
-        return 'not timed here'
-    return (
-        f'{timing["seconds"] / 60:.1f} min (load {timing["load_before"]:.0f}-'
-        f'{timing["load_after"]:.0f})'
-    )
-
-
 def report(rows: list[dict]) -> str:
     peer_scores = peers()
     header = ' | '.join(f'MAE h={h} | RMSE h={h}' for h in HORIZONS)
@@ -152,7 +112,7 @@ def report(rows: list[dict]) -> str:
         cells = ' | '.join(f'{v:.3f}' for v in r['scores'])
         lines.append(
             f'| `{r["spec"]}` | {r["step"]} ({r["validation"]:.3f}) | {cells} | '
-            f'{train_time(r["timing"])} |'
+            f'{trained_runs.train_time(r["timing"])} |'
         )
     lines += ['', 'MAE against seasonal naive and the best statsmodels peer at each horizon:', '']
     lines += [f'- `{r["spec"]}`: {verdict(r["scores"], peer_scores)}' for r in rows]
@@ -160,25 +120,13 @@ def report(rows: list[dict]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--runs', default=','.join(RUNS), help=f'from {", ".join(RUNS)}')
-    parser.add_argument('--root', default='runs/forecast', help='workdirs are <root>/<run>')
-    parser.add_argument('--train', action='store_true', help='train missing or unfinished runs')
-    parser.add_argument('--out', default='results/forecast_vs_peer.md')
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING, format='%(asctime)s %(levelname)s %(message)s')
-    logging.getLogger('seqlab').setLevel(logging.INFO)
-    names = args.runs.split(',')
+    args = trained_runs.parse_args(__doc__, RUNS, 'runs/forecast', 'results/forecast_vs_peer.md')
     if args.train:
-        for name in names:
-            train(
-                launcher.load_config(RUNS[name], {}), os.path.abspath(os.path.join(args.root, name))
+        for name in args.names:
+            trained_runs.train(
+                launcher.load_config(RUNS[name], {}), trained_runs.workdir(args.root, name)
             )
-    text = report([row(name, args.root) for name in names])
-    print(text)
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, 'w') as handle:
-        handle.write(text)
+    trained_runs.publish(report([row(name, args.root) for name in args.names]), args.out)
 
 
 if __name__ == '__main__':

@@ -10,29 +10,25 @@ evaluated once on the test split: MAE, RMSE and R^2 of the RDKit-computed target
   -> results/graph_vs_peer.md
 """
 
-import argparse
-import json
-import logging
 import os
 import re
-import time
 
 import jax
 import numpy as np
+import trained_runs
 
 from seqlab import launcher
-from seqlab.train import logging as metric_log
-from seqlab.train import loop, preflight
+from seqlab.train import loop
 
 RUNS = {  # name -> config
     'graphormer_logp': 'configs/graphormer.py',
     'graphormer_tpsa': 'configs/graphormer.py:target=tpsa',
     'graphormer_logp_25ep': 'configs/graphormer.py:epochs=25',
+    'graphormer_logp_sum': 'configs/graphormer.py:readout=sum',
     'karate_seed0': 'configs/karate.py',
     'karate_seed1': 'configs/karate.py',
     'karate_seed2': 'configs/karate.py',
 }
-TIME_FILE = 'train_seconds.json'
 PEER_FILE = 'results/peer_molecules.md'
 
 
@@ -42,28 +38,6 @@ def load(name: str) -> object:
     if seed:
         config.seed = int(seed.group(1))
     return config
-
-
-def train(config, workdir: str) -> None:
-    """Trains (or resumes) and records the wall time and machine load of this process's part."""
-    total = preflight.prepare(config, workdir).total_steps
-    if os.path.isdir(os.path.join(workdir, 'checkpoints', str(total))):
-        return
-    start, load_before = time.perf_counter(), os.getloadavg()[0]
-    loop.train_and_evaluate(config, workdir)
-    record = {'seconds': time.perf_counter() - start, 'load_before': load_before}
-    record['load_after'] = os.getloadavg()[0]
-    with open(os.path.join(workdir, TIME_FILE), 'w') as handle:
-        json.dump(record, handle)
-
-
-def best_step(config, workdir: str) -> tuple[int, float]:
-    """(step, validation value) of the best kept checkpoint by config.checkpoint.best_metric."""
-    kept = {int(d) for d in os.listdir(os.path.join(workdir, 'checkpoints')) if d.isdigit()}
-    metric, sign = config.checkpoint.best_metric, 1 if config.checkpoint.best_mode == 'max' else -1
-    evals = [r for r in metric_log.read(workdir) if metric in r and r['step'] in kept]
-    best = max(evals, key=lambda r: sign * r[metric])
-    return best['step'], best[metric]
 
 
 def regression_scores(run: loop.Run, params) -> dict[str, float]:
@@ -90,7 +64,7 @@ def regression_scores(run: loop.Run, params) -> dict[str, float]:
 def row(name: str, root: str) -> dict:
     config = load(name)
     workdir = os.path.abspath(os.path.join(root, name))
-    step, validation = best_step(config, workdir)
+    step, validation = trained_runs.best_step(config, workdir)
     config.data.eval_split = 'test'
     run = loop.Run(config, workdir, mode='eval')
     params, _ = run.restore_params(step)
@@ -98,10 +72,6 @@ def row(name: str, root: str) -> dict:
         test = regression_scores(run, params)
     else:
         test = {'accuracy %': 100 * run.evaluate(params)['eval/accuracy']}
-    timing = {}
-    if os.path.exists(os.path.join(workdir, TIME_FILE)):
-        with open(os.path.join(workdir, TIME_FILE)) as handle:
-            timing = json.load(handle)
     return {
         'name': name,
         'spec': RUNS[name] + (f' --config.seed={config.seed}' if 'seed' in name else ''),
@@ -110,7 +80,7 @@ def row(name: str, root: str) -> dict:
         'metric': config.checkpoint.best_metric.removeprefix('eval/'),
         'validation': validation,
         'test': test,
-        'timing': timing,
+        'timing': trained_runs.timing(workdir),
     }
 
 
@@ -122,15 +92,6 @@ def peer_rows(target: str) -> list[str]:
         '| {1} (peer) | {0} | — | — | {2} | {3} | {4} | fit {5} s |'.format(*cells)
         for cells in (line.strip('| \n').split(' | ') for line in rows)
     ]
-
-
-def train_time(timing: dict) -> str:
-    if not timing:
-        return 'not timed here'
-    return (
-        f'{timing["seconds"] / 60:.1f} min (load {timing["load_before"]:.0f}-'
-        f'{timing["load_after"]:.0f})'
-    )
 
 
 def report(rows: list[dict]) -> str:
@@ -151,7 +112,7 @@ def report(rows: list[dict]) -> str:
             lines.append(
                 f'| Graphormer `{r["spec"]}` | {target} | {r["step"]} | {r["metric"]} '
                 f'{r["validation"]:.3f} | {t["MAE"]:.3f} | {t["RMSE"]:.3f} | {t["R^2"]:.4f} | '
-                f'{train_time(r["timing"])} |'
+                f'{trained_runs.train_time(r["timing"])} |'
             )
         lines += peer_rows(target)
     karate = [r for r in rows if 'accuracy %' in r['test']]
@@ -174,23 +135,11 @@ def report(rows: list[dict]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--runs', default=','.join(RUNS), help=f'from {", ".join(RUNS)}')
-    parser.add_argument('--root', default='runs', help='workdirs are <root>/<run>')
-    parser.add_argument('--train', action='store_true', help='train missing or unfinished runs')
-    parser.add_argument('--out', default='results/graph_vs_peer.md')
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING, format='%(asctime)s %(levelname)s %(message)s')
-    logging.getLogger('seqlab').setLevel(logging.INFO)
-    names = args.runs.split(',')
+    args = trained_runs.parse_args(__doc__, RUNS, 'runs', 'results/graph_vs_peer.md')
     if args.train:
-        for name in names:
-            train(load(name), os.path.abspath(os.path.join(args.root, name)))
-    text = report([row(name, args.root) for name in names])
-    print(text)
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, 'w') as handle:
-        handle.write(text)
+        for name in args.names:
+            trained_runs.train(load(name), trained_runs.workdir(args.root, name))
+    trained_runs.publish(report([row(name, args.root) for name in args.names]), args.out)
 
 
 if __name__ == '__main__':

@@ -1,0 +1,95 @@
+"""What every `*_vs_peer.py` experiment does with its training runs: train (or resume) a run once,
+record its wall time and machine load, pick the best kept checkpoint by the validation metric.
+
+Each run lives in its own workdir; `train_seconds.json` there holds the timing of the process that
+trained it, so tables can say how long a run took and how busy the machine was meanwhile.
+"""
+
+import argparse
+import json
+import logging
+import os
+import time
+
+import ml_collections
+
+from seqlab.train import logging as metric_log
+from seqlab.train import loop, preflight
+
+TIME_FILE = 'train_seconds.json'
+
+
+def finished(config: ml_collections.ConfigDict, workdir: str) -> bool:
+    """Whether the run's final checkpoint exists."""
+    total = preflight.prepare(config, workdir).total_steps
+    return os.path.isdir(os.path.join(workdir, 'checkpoints', str(total)))
+
+
+def train(config: ml_collections.ConfigDict, workdir: str) -> None:
+    """Trains (or resumes) an unfinished run and records this process's wall time and load."""
+    if finished(config, workdir):
+        return
+    start, load_before = time.perf_counter(), os.getloadavg()[0]
+    loop.train_and_evaluate(config, workdir)
+    record = {'seconds': time.perf_counter() - start, 'load_before': load_before}
+    record['load_after'] = os.getloadavg()[0]
+    with open(os.path.join(workdir, TIME_FILE), 'w') as handle:
+        json.dump(record, handle)
+
+
+def best_step(config: ml_collections.ConfigDict, workdir: str) -> tuple[int, float]:
+    """(step, validation value) of the best kept checkpoint by config.checkpoint.best_metric."""
+    kept = {int(d) for d in os.listdir(os.path.join(workdir, 'checkpoints')) if d.isdigit()}
+    metric, sign = config.checkpoint.best_metric, 1 if config.checkpoint.best_mode == 'max' else -1
+    evals = [r for r in metric_log.read(workdir) if metric in r and r['step'] in kept]
+    best = max(evals, key=lambda r: sign * r[metric])
+    return best['step'], best[metric]
+
+
+def timing(workdir: str) -> dict:
+    """The recorded {'seconds', 'load_before', 'load_after'}, or {} for a run trained elsewhere."""
+    path = os.path.join(workdir, TIME_FILE)
+    if not os.path.exists(path):
+        return {}
+    with open(path) as handle:
+        return json.load(handle)
+
+
+def train_time(record: dict) -> str:
+    """'12.3 min (load 2-3)' for a table cell."""
+    if not record:
+        return 'not timed here'
+    return (
+        f'{record["seconds"] / 60:.1f} min (load {record["load_before"]:.0f}-'
+        f'{record["load_after"]:.0f})'
+    )
+
+
+def parse_args(doc: str, runs: dict, root: str, out: str) -> argparse.Namespace:
+    """The flags every experiment takes (--runs, --root, --train, --out) and seqlab's log lines."""
+    parser = argparse.ArgumentParser(description=doc.split('\n')[0])
+    parser.add_argument('--runs', default=','.join(runs), help=f'from {", ".join(runs)}')
+    parser.add_argument('--root', default=root, help='workdirs are <root>/<run>')
+    parser.add_argument('--train', action='store_true', help='train missing or unfinished runs')
+    parser.add_argument('--out', default=out)
+    args = parser.parse_args()
+    args.names = args.runs.split(',')
+    unknown = [name for name in args.names if name not in runs]
+    if unknown:
+        parser.error(f'--runs: {", ".join(unknown)} unknown; allowed: {", ".join(runs)}')
+    logging.basicConfig(level=logging.WARNING, format='%(asctime)s %(levelname)s %(message)s')
+    logging.getLogger('seqlab').setLevel(logging.INFO)
+    return args
+
+
+def workdir(root: str, name: str) -> str:
+    """<root>/<name> as an absolute path (orbax wants absolute paths)."""
+    return os.path.abspath(os.path.join(root, name))
+
+
+def publish(text: str, path: str) -> None:
+    """Prints a results table and writes it to `path`."""
+    print(text)
+    os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
+    with open(path, 'w') as handle:
+        handle.write(text)
