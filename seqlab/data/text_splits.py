@@ -1,14 +1,19 @@
-"""Text datasets as `Splits`: classification (a `label` feature) or language modelling (none).
+"""Text datasets as `Splits`: classification (`text` and a `label` feature), language modelling
+(`text` only) or seq2seq (`source` and `target` features).
 
-The tokenizer (`config.data.tokenizer`, `vocab_size`) is trained on the train split's `text`, in
-file order, and cached as JSON next to the prepared dataset (`tokenizer_<split>_<kind>_<size>.json`
-in the builder's data dir), so train, eval and a resumed run all use the identical tokenizer.
+The tokenizer (`config.data.tokenizer`, `vocab_size`) is trained on the train split's texts (for
+pairs, each source then its target), in file order, and cached as JSON next to the prepared dataset
+(`tokenizer_<split>_<kind>_<size>.json` in the builder's data dir), so train, eval and a resumed run
+all use the identical tokenizer. It is the dataset asset `tokenizer.json` (`info.assets`), which
+the train loop keeps in the workdir; generation reads that copy.
 
 config.data keys (besides the common ones; `default_config` has them all):
   tokenizer    'byte', 'char', 'word' or 'bpe' (seqlab.data.tokenizers)
   vocab_size   ids in [0, vocab_size): the learned vocabulary's bound (char/word/bpe); byte needs
                >= 261. Models size their embedding table with it.
   max_length   tokens per example; longer texts are truncated to their first max_length tokens
+               (seq2seq: tokens per source; longer sources are an error)
+  target_length   seq2seq only: tokens per target, eos included; longer targets are an error
 
 Classification batch, besides `id`, `mask` (float32 [B], 0 for padding examples) and `label`:
   tokens       int32 [B, max_length]  ids, pad_id after the text
@@ -17,7 +22,10 @@ Language-model batch (the train verses' ids joined by eos into one stream, cut b
 eval likewise on the eval split): `tokens` / `token_mask` [B, max_length + 1] (inputs
 tokens[:, :-1], targets tokens[:, 1:]), and for lossless tokenizers `token_bytes` int32
 [B, max_length + 1], the UTF-8 bytes each token stands for (eos: 1, the line break it replaces).
-info.input_shape = (max_length,); info.extras: vocab_size, pad_id, tokenizer_path (+ class_names).
+Seq2seq batch: `source` / `source_mask` [B, max_length], `target` / `target_mask`
+[B, target_length + 1] (bos, target, eos; see seqlab.data.text_pairs).
+info.input_shape = (max_length,), for seq2seq (max_length, target_length): the source and decoder
+input lengths; info.extras: vocab_size, pad_id (+ class_names); info.assets: tokenizer.json.
 """
 
 import functools
@@ -29,7 +37,7 @@ import ml_collections
 import numpy as np
 import tensorflow_datasets as tfds
 
-from seqlab.data import pipeline, text
+from seqlab.data import pipeline, text, text_pairs
 from seqlab.data.tokenizers import (
     KINDS,
     NUM_SPECIAL,
@@ -43,6 +51,8 @@ from seqlab.data.types import DatasetInfo, Splits
 from seqlab.data.vision_splits import source
 
 BYTE_VOCAB = ByteTokenizer().vocab_size
+TOKENIZER_ASSET = 'tokenizer.json'
+PAIR_KEYS = ('source', 'target')
 
 
 def default_config(
@@ -51,9 +61,11 @@ def default_config(
     tokenizer: str = 'word',
     vocab_size: int = 16_000,
     max_length: int = 64,
+    target_length: int | None = None,
 ) -> ml_collections.ConfigDict:
-    """Every key `check` and `make_splits` read; model selection on the validation split."""
-    return ml_collections.ConfigDict(
+    """Every key `check` and `make_splits` read; model selection on the validation split.
+    `target_length` (seq2seq datasets only) adds that key."""
+    config = ml_collections.ConfigDict(
         dict(
             name=name,
             batch_size=batch_size,
@@ -66,6 +78,9 @@ def default_config(
             max_length=max_length,
         )
     )
+    if target_length is not None:
+        config.target_length = target_length
+    return config
 
 
 def check(data_config: ml_collections.ConfigDict) -> None:
@@ -75,7 +90,8 @@ def check(data_config: ml_collections.ConfigDict) -> None:
         raise ValueError(
             f'config.data.tokenizer={kind!r} is not allowed; allowed: {", ".join(sorted(KINDS))}'
         )
-    for key, smallest in (('vocab_size', NUM_SPECIAL + 1), ('max_length', 1)):
+    lengths = ('max_length', 'target_length') if 'target_length' in data_config else ('max_length',)
+    for key, smallest in (('vocab_size', NUM_SPECIAL + 1), *((key, 1) for key in lengths)):
         value = data_config.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value < smallest:
             raise ValueError(
@@ -89,9 +105,13 @@ def check(data_config: ml_collections.ConfigDict) -> None:
         )
 
 
-def texts(records: Sequence) -> list[str]:
-    """The decoded `text` of every record, in order."""
-    return [record['text'].decode('utf-8') for record in records.__getitems__(range(len(records)))]
+def texts(records: Sequence, keys: Sequence[str] = ('text',)) -> list[str]:
+    """The decoded `keys` of every record, in order (record by record)."""
+    return [
+        record[key].decode('utf-8')
+        for record in records.__getitems__(range(len(records)))
+        for key in keys
+    ]
 
 
 def tokenizer_options(kind: str, vocab_size: int) -> dict:
@@ -104,16 +124,20 @@ def tokenizer_options(kind: str, vocab_size: int) -> dict:
 
 
 def cached_tokenizer(
-    builder: tfds.core.DatasetBuilder, data_config: ml_collections.ConfigDict, train_source
+    builder: tfds.core.DatasetBuilder,
+    data_config: ml_collections.ConfigDict,
+    train_source,
+    keys: Sequence[str] = ('text',),
 ) -> tuple[Tokenizer, str]:
-    """The tokenizer trained on the train split, read from (or first written atomically to) the
-    builder's data dir. -> (tokenizer, path)."""
+    """The tokenizer trained on the train split's `keys`, read from (or first written atomically
+    to) the builder's data dir. -> (tokenizer, path)."""
     kind, size = data_config.tokenizer, data_config.vocab_size
     path = (
         pathlib.Path(builder.data_dir) / f'tokenizer_{data_config.train_split}_{kind}_{size}.json'
     )
     if not path.exists():
-        tokenizer = make_tokenizer(kind, texts(train_source), **tokenizer_options(kind, size))
+        train_texts = texts(train_source, keys)
+        tokenizer = make_tokenizer(kind, train_texts, **tokenizer_options(kind, size))
         partial = path.with_name(f'{path.name}.{os.getpid()}.tmp')
         tokenizer.save(partial)
         os.replace(partial, path)
@@ -149,14 +173,14 @@ def classification_example(
     }
 
 
-class Windows:
-    """A random-access source of LM windows: tokens, token_mask (and token_bytes) [n, length + 1]."""
+class Rows:
+    """A random-access source of the rows of equally long arrays (LM windows, seq2seq pairs)."""
 
     def __init__(self, arrays: dict[str, np.ndarray]):
         self._arrays = arrays
 
     def __len__(self) -> int:
-        return len(self._arrays['tokens'])
+        return len(next(iter(self._arrays.values())))
 
     def __getitem__(self, index: int) -> dict:
         return {key: value[index] for key, value in self._arrays.items()}
@@ -165,8 +189,9 @@ class Windows:
         return [self[index] for index in indices]
 
 
-def lm_windows(records: Sequence, tokenizer: Tokenizer, max_length: int) -> Windows:
-    """The records' ids joined by eos (one stream, in split order) cut into windows."""
+def lm_windows(records: Sequence, tokenizer: Tokenizer, max_length: int) -> Rows:
+    """The records' ids joined by eos (one stream, in split order) cut into windows: tokens,
+    token_mask (and token_bytes) [n, max_length + 1]."""
     stream = []
     for line in texts(records):
         stream += [*tokenizer.encode(line), tokenizer.eos_id]
@@ -175,15 +200,41 @@ def lm_windows(records: Sequence, tokenizer: Tokenizer, max_length: int) -> Wind
     sizes = token_bytes(tokenizer)
     if sizes is not None:
         arrays['token_bytes'] = np.where(windows['mask'], sizes[windows['tokens']], 0)
-    return Windows(arrays)
+    return Rows(arrays)
 
 
-def lm_example(index: int, window: dict) -> dict:
-    return {**window, 'id': np.int64(index), 'mask': np.float32(1.0)}
+def pair_rows(records: Sequence, tokenizer: Tokenizer, data_config, split: str) -> Rows:
+    """The records' (source, target) pairs as seqlab.data.text_pairs arrays."""
+    flat = texts(records, PAIR_KEYS)
+    pairs = list(zip(flat[::2], flat[1::2], strict=True))
+    lengths = data_config.max_length, data_config.target_length
+    return Rows(text_pairs.encode_pairs(pairs, tokenizer, *lengths, split))
+
+
+def row_example(index: int, row: dict) -> dict:
+    return {**row, 'id': np.int64(index), 'mask': np.float32(1.0)}
 
 
 def unchanged(batch: dict) -> dict:
     return batch
+
+
+def text_keys(data_config: ml_collections.ConfigDict, features) -> tuple[str, ...]:
+    """('text',) or PAIR_KEYS, the features that hold the dataset's text; pairs need target_length."""
+    if set(PAIR_KEYS) <= set(features):
+        if 'target_length' not in data_config:
+            raise ValueError(
+                f'dataset {data_config.name!r} pairs a source with a target, so config.data needs '
+                'target_length (text_splits.default_config(..., target_length=N))'
+            )
+        return PAIR_KEYS
+    if 'text' not in features:
+        raise ValueError(
+            f'dataset {data_config.name!r} has no text feature (features: {", ".join(features)}); '
+            'text_splits reads datasets with a `text` (classification, language model) or a '
+            '`source` and `target` (seq2seq)'
+        )
+    return ('text',)
 
 
 def make_splits(
@@ -195,24 +246,26 @@ def make_splits(
     process_count: int,
 ) -> Splits:
     features = builder.info.features
-    if 'text' not in features:
-        raise ValueError(
-            f'dataset {data_config.name!r} has no text feature (features: {", ".join(features)}); '
-            'text_splits reads classification or language-model datasets with a `text`'
-        )
+    keys = text_keys(data_config, features)
     label = features['label'] if 'label' in features else None
-    is_classification = isinstance(label, tfds.features.ClassLabel)
+    is_classification = keys == ('text',) and isinstance(label, tfds.features.ClassLabel)
     train_source = source(builder, data_config, 'train_split')
     eval_source = source(builder, data_config, 'eval_split')
-    tokenizer, path = cached_tokenizer(builder, data_config, train_source)
+    tokenizer, path = cached_tokenizer(builder, data_config, train_source, keys)
     hosts = {'process_index': process_index, 'process_count': process_count}
     length = data_config.max_length
+    input_shape = (length,)
     if is_classification:
         prepare = functools.partial(classification_example, tokenizer=tokenizer, max_length=length)
+    elif keys == PAIR_KEYS:
+        train_source = pair_rows(train_source, tokenizer, data_config, data_config.train_split)
+        eval_source = pair_rows(eval_source, tokenizer, data_config, data_config.eval_split)
+        prepare = row_example
+        input_shape = (length, data_config.target_length)
     else:
         train_source = lm_windows(train_source, tokenizer, length)
         eval_source = lm_windows(eval_source, tokenizer, length)
-        prepare = lm_example
+        prepare = row_example
     train = pipeline.train_batches(
         train_source,
         prepare=prepare,
@@ -230,7 +283,6 @@ def make_splits(
         **hosts,
     )
     extras = {'vocab_size': data_config.vocab_size, 'pad_id': tokenizer.pad_id}
-    extras['tokenizer_path'] = path
     if is_classification:
         extras['class_names'] = tuple(label.names)
     info = DatasetInfo(
@@ -239,7 +291,8 @@ def make_splits(
         num_train=len(train_source),
         num_eval=len(eval_source),
         num_classes=label.num_classes if is_classification else 0,
-        input_shape=(length,),
+        input_shape=input_shape,
         extras=extras,
+        assets={TOKENIZER_ASSET: path},
     )
     return Splits(train=train, eval=eval_, info=info)

@@ -23,6 +23,7 @@ _MODELS = {
     'audio_transformer': 'seqlab.models.audio_transformer:AudioTransformer',
     'forecaster': 'seqlab.models.forecaster:Forecaster',
     'rnn': 'seqlab.models.rnn:RNNClassifier',
+    'seq2seq': 'seqlab.models.seq2seq:Seq2Seq',
 }
 
 

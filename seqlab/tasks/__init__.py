@@ -5,6 +5,8 @@ Interface (the train loop knows nothing else):
   task.inputs(batch) -> tuple              # positional model inputs
   task.loss(outputs, batch) -> (loss, metrics)   # metrics: name -> (sum, count) for exact averaging
   task.predict(outputs) -> dict            # per-example predictions written by --mode=predict
+  task.eval_outputs(model, params, batch) -> outputs   # optional: what the eval step passes to
+      loss instead of model.apply(params, *inputs(batch)) (e.g. logits plus a decoding)
   task.describe(model) -> str              # optional: logged at start-up (e.g. receptive field)
   task.generate(model, params, options, info, directory) -> str   # optional: --mode=generate
       samples from trained params with the options in config.generate, writes files into
@@ -25,6 +27,7 @@ _TASKS = {
     'causal_lm': 'seqlab.tasks.causal_lm:CausalLM',
     'waveform_lm': 'seqlab.tasks.waveform_lm:WaveformLM',
     'forecasting': 'seqlab.tasks.forecasting:Forecasting',
+    'seq2seq': 'seqlab.tasks.seq2seq:Seq2Seq',
 }
 
 

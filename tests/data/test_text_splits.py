@@ -41,7 +41,7 @@ def test_classification_batches_pad_and_mask(classification):
 
 
 def test_long_texts_keep_their_first_tokens(classification):
-    tokenizer = load_tokenizer(classification.info.extras['tokenizer_path'])
+    tokenizer = load_tokenizer(classification.info.assets[text_splits.TOKENIZER_ASSET])
     source = data.builders.offline('wordnet_supersense/tiny', data.data_dir(text_config()))
     records = source.as_data_source(split='validation')
     batch = classification.eval[0]
@@ -62,7 +62,7 @@ def test_eval_padding_examples_are_masked(classification):
 
 
 def test_tokenizer_is_cached_and_splits_are_deterministic(classification):
-    path = classification.info.extras['tokenizer_path']
+    path = classification.info.assets[text_splits.TOKENIZER_ASSET]
     assert os.path.dirname(path).endswith(os.path.join('wordnet_supersense', 'tiny', '1.0.0'))
     assert os.path.basename(path) == 'tokenizer_train_word_300.json'
     before = os.path.getmtime(path)
@@ -74,12 +74,12 @@ def test_tokenizer_is_cached_and_splits_are_deterministic(classification):
     ):
         assert all(np.array_equal(a[k], b[k]) for k in a)
     other = data.get(text_config(vocab_size=50), seed=0)
-    assert other.info.extras['tokenizer_path'] != path
+    assert other.info.assets[text_splits.TOKENIZER_ASSET] != path
     assert other.train[0]['tokens'].max() < 50
 
 
 def test_lm_windows_cover_the_eval_stream_once(language_model):
-    tokenizer = load_tokenizer(language_model.info.extras['tokenizer_path'])
+    tokenizer = load_tokenizer(language_model.info.assets[text_splits.TOKENIZER_ASSET])
     source = data.builders.offline('kjv/tiny', data.data_dir(text_config()))
     stream = []
     for record in source.as_data_source(split='validation'):
@@ -98,7 +98,7 @@ def test_token_bytes_count_the_text(language_model):
     expected = np.where(batch['tokens'] == EOS_ID, 1, batch['token_mask'].astype(np.int32))
     assert np.array_equal(batch['token_bytes'], expected)  # bytes: one per content token
     bpe = data.get(text_config('kjv/tiny', 'bpe', 300), seed=0)
-    tokenizer = load_tokenizer(bpe.info.extras['tokenizer_path'])
+    tokenizer = load_tokenizer(bpe.info.assets[text_splits.TOKENIZER_ASSET])
     batch = bpe.eval[0]
     for row in range(4):
         ids = [i for i in batch['tokens'][row][batch['token_mask'][row]] if i != EOS_ID]
