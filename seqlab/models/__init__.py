@@ -18,6 +18,7 @@ _MODELS = {
     'text_cnn': 'seqlab.models.text_cnn:TextCNN',
     'text_transformer': 'seqlab.models.text_transformer:TextTransformer',
     'gpt': 'seqlab.models.gpt:GPT',
+    'bert': 'seqlab.models.bert:BERT',
     'wavenet': 'seqlab.models.wavenet:WaveNet',
     'wave_cnn': 'seqlab.models.wave_cnn:WaveCNN',
     'audio_transformer': 'seqlab.models.audio_transformer:AudioTransformer',

@@ -25,6 +25,7 @@ _TASKS = {
     'graph_regression': 'seqlab.tasks.regression:GraphRegression',
     'node_classification': 'seqlab.tasks.node_classification:NodeClassification',
     'causal_lm': 'seqlab.tasks.causal_lm:CausalLM',
+    'masked_lm': 'seqlab.tasks.masked_lm:MaskedLM',
     'waveform_lm': 'seqlab.tasks.waveform_lm:WaveformLM',
     'forecasting': 'seqlab.tasks.forecasting:Forecasting',
     'seq2seq': 'seqlab.tasks.seq2seq:Seq2Seq',
