@@ -14,6 +14,10 @@ config.data keys (besides the common ones; `default_config` has them all):
   max_length   tokens per example; longer texts are truncated to their first max_length tokens
                (seq2seq: tokens per source; longer sources are an error)
   target_length   seq2seq only: tokens per target, eos included; longer targets are an error
+  tokenizer_dataset  optional: learn the tokenizer from this text dataset's train split instead,
+               so runs on different data share one tokenizer (pre-training, then fine-tuning)
+  mask_rate    optional, 0 = off: masked-LM examples of the texts (labels ignored), BERT-masked
+               by seqlab.data.masking anew at each read of a train example, fixed per eval example
 
 Classification batch, besides `id`, `mask` (float32 [B], 0 for padding examples) and `label`:
   tokens       int32 [B, max_length]  ids, pad_id after the text
@@ -22,6 +26,8 @@ Language-model batch (the train verses' ids joined by eos into one stream, cut b
 eval likewise on the eval split): `tokens` / `token_mask` [B, max_length + 1] (inputs
 tokens[:, :-1], targets tokens[:, 1:]), and for lossless tokenizers `token_bytes` int32
 [B, max_length + 1], the UTF-8 bytes each token stands for (eos: 1, the line break it replaces).
+Masked-LM batch: `tokens` (masked) and `token_mask` as for classification, `targets` int32
+[B, max_length] (the original ids) and `target_mask` bool [B, max_length] (positions to predict).
 Seq2seq batch: `source` / `source_mask` [B, max_length], `target` / `target_mask`
 [B, target_length + 1] (bos, target, eos; see seqlab.data.text_pairs).
 info.input_shape = (max_length,), for seq2seq (max_length, target_length): the source and decoder
@@ -37,7 +43,7 @@ import ml_collections
 import numpy as np
 import tensorflow_datasets as tfds
 
-from seqlab.data import pipeline, text, text_pairs
+from seqlab.data import builders, data_dir, masking, pipeline, text, text_pairs
 from seqlab.data.tokenizers import (
     KINDS,
     NUM_SPECIAL,
@@ -97,12 +103,31 @@ def check(data_config: ml_collections.ConfigDict) -> None:
             raise ValueError(
                 f'config.data.{key}={value!r} is not allowed; allowed: an int >= {smallest}'
             )
+    rate = data_config.get('mask_rate', 0.0)
+    if not isinstance(rate, float) or not 0.0 <= rate < 1.0:
+        raise ValueError(
+            f'config.data.mask_rate={rate!r} is not allowed; allowed: a float in [0, 1) (0 = off)'
+        )
+    check_tokenizer_dataset(data_config.get('tokenizer_dataset', ''))
     smallest = {'byte': BYTE_VOCAB, 'bpe': BYTE_VOCAB}.get(kind)
     if smallest and data_config.vocab_size < smallest:
         raise ValueError(
             f'config.data.vocab_size={data_config.vocab_size} is too small for the {kind} '
             f'tokenizer; allowed: >= {smallest}'
         )
+
+
+def check_tokenizer_dataset(name: str) -> None:
+    """'' (this dataset) or an offline text dataset."""
+    if not name:
+        return
+    text_datasets = [n for n in builders.names() if builders.module(n).MODALITY == 'text']
+    if builders.split_name(name)[0] not in text_datasets:
+        raise ValueError(
+            f'config.data.tokenizer_dataset={name!r} is not a text dataset; allowed: '
+            f"'' (this dataset), {', '.join(text_datasets)}"
+        )
+    builders.check_config_name(name)
 
 
 def texts(records: Sequence, keys: Sequence[str] = ('text',)) -> list[str]:
@@ -158,19 +183,42 @@ def token_bytes(tokenizer: Tokenizer) -> np.ndarray | None:
     return sizes
 
 
-def classification_example(
-    index: int, record: dict, *, tokenizer: Tokenizer, max_length: int
-) -> dict:
+def tokenizer_source(
+    builder: tfds.core.DatasetBuilder, data_config: ml_collections.ConfigDict, train_source
+) -> tuple[tfds.core.DatasetBuilder, Sequence]:
+    """The builder and train split the tokenizer learns from: this dataset's, or those of
+    `config.data.tokenizer_dataset`."""
+    name = data_config.get('tokenizer_dataset', '')
+    if not name:
+        return builder, train_source
+    other = builders.offline(name, data_dir(data_config))
+    return other, source(other, data_config, 'train_split')
+
+
+def sentence_example(index: int, record: dict, *, tokenizer: Tokenizer, max_length: int) -> dict:
     """The first max_length tokens of `text`, padded to max_length."""
     ids = tokenizer.encode(record['text'].decode('utf-8'))[:max_length]
     padded = text.pad_batch([ids], tokenizer.pad_id, length=max_length)
     return {
         'tokens': padded['tokens'][0],
         'token_mask': padded['mask'][0],
-        'label': np.int32(record['label']),
         'id': np.int64(index),
         'mask': np.float32(1.0),
     }
+
+
+def classification_example(
+    index: int, record: dict, *, tokenizer: Tokenizer, max_length: int
+) -> dict:
+    """`sentence_example` and the record's `label`."""
+    example = sentence_example(index, record, tokenizer=tokenizer, max_length=max_length)
+    return {**example, 'label': np.int32(record['label'])}
+
+
+def fixed_masking(index: int, record: dict, *, prepare, mask, seed: int) -> dict:
+    """`mask(prepare(index, record), rng)` with rng seeded by (seed, index): the same masking at
+    every evaluation."""
+    return mask(prepare(index, record), np.random.default_rng((seed, index)))
 
 
 class Rows:
@@ -248,14 +296,32 @@ def make_splits(
     features = builder.info.features
     keys = text_keys(data_config, features)
     label = features['label'] if 'label' in features else None
-    is_classification = keys == ('text',) and isinstance(label, tfds.features.ClassLabel)
+    rate = data_config.get('mask_rate', 0.0)
+    is_classification = (
+        keys == ('text',) and isinstance(label, tfds.features.ClassLabel) and not rate
+    )
     train_source = source(builder, data_config, 'train_split')
     eval_source = source(builder, data_config, 'eval_split')
-    tokenizer, path = cached_tokenizer(builder, data_config, train_source, keys)
+    tokenizer_builder, tokenizer_texts = tokenizer_source(builder, data_config, train_source)
+    tokenizer, path = cached_tokenizer(tokenizer_builder, data_config, tokenizer_texts, keys)
     hosts = {'process_index': process_index, 'process_count': process_count}
     length = data_config.max_length
     input_shape = (length,)
-    if is_classification:
+    augment = None
+    if rate:
+        if keys != ('text',):
+            raise ValueError(
+                f'config.data.mask_rate={rate} masks a `text` feature, and dataset '
+                f'{data_config.name!r} has {" and ".join(keys)}; allowed: 0.0 for it'
+            )
+        prepare = functools.partial(sentence_example, tokenizer=tokenizer, max_length=length)
+        augment = functools.partial(
+            masking.mask_tokens,
+            rate=rate,
+            mask_id=tokenizer.mask_id,
+            vocab_size=tokenizer.vocab_size,
+        )
+    elif is_classification:
         prepare = functools.partial(classification_example, tokenizer=tokenizer, max_length=length)
     elif keys == PAIR_KEYS:
         train_source = pair_rows(train_source, tokenizer, data_config, data_config.train_split)
@@ -269,12 +335,14 @@ def make_splits(
     train = pipeline.train_batches(
         train_source,
         prepare=prepare,
-        augment=None,
+        augment=augment,
         finalize=unchanged,
         seed=seed,
         global_batch=data_config.batch_size,
         **hosts,
     )
+    if augment:
+        prepare = functools.partial(fixed_masking, prepare=prepare, mask=augment, seed=seed)
     eval_ = pipeline.eval_batches(
         eval_source,
         prepare=prepare,
