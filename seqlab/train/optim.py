@@ -2,8 +2,16 @@
 
 lr(t) = lr · t / warmup for t < warmup, then decays to `lr · end_lr_factor` at `total_steps` along
 the named schedule (constant, linear, cosine). Gradients are clipped to a global norm first.
+`freeze` is a tuple of regular expressions over '/'-joined parameter paths
+('embeddings/token/table', 'encoder/.*'): a parameter whose whole path one matches gets zero
+updates (no weight decay, no optimizer state) and is left out of the clipped norm.
 """
 
+import functools
+import re
+from typing import Any
+
+import jax
 import ml_collections
 import optax
 
@@ -23,6 +31,13 @@ def check(optim: ml_collections.ConfigDict) -> None:
         raise ConfigError(f'config.optim.clip_norm={optim.clip_norm!r} must be >= 0 (0 = off)')
     if optim.accum_steps < 1:
         raise ConfigError(f'config.optim.accum_steps={optim.accum_steps!r} must be >= 1')
+    for pattern in optim.freeze:
+        try:
+            re.compile(pattern)
+        except (re.error, TypeError) as error:
+            raise ConfigError(
+                f'config.optim.freeze: {pattern!r} is not a regular expression ({error})'
+            ) from None
 
 
 def learning_rate(
@@ -61,8 +76,30 @@ def make(
     else:
         opt = optax.adagrad(lr, eps=optim.eps)
     if optim.clip_norm:
-        return optax.chain(optax.clip_by_global_norm(optim.clip_norm), opt)
+        opt = optax.chain(optax.clip_by_global_norm(optim.clip_norm), opt)
+    if optim.freeze:
+        labels = functools.partial(freeze_labels, tuple(optim.freeze))
+        return optax.multi_transform({'train': opt, 'frozen': optax.set_to_zero()}, labels)
     return opt
+
+
+def freeze_labels(patterns: tuple[str, ...], params: Any) -> Any:
+    """'frozen' or 'train' for every parameter; each pattern must match some parameter's path,
+    and some parameter must stay trainable."""
+    flat, tree = jax.tree_util.tree_flatten_with_path(params)
+    paths = [jax.tree_util.keystr(path, simple=True, separator='/') for path, _ in flat]
+    for pattern in patterns:
+        if not any(re.fullmatch(pattern, path) for path in paths):
+            raise ConfigError(
+                f'config.optim.freeze: {pattern!r} matches no parameter path; allowed paths '
+                f'include: {", ".join(paths[:12])}{", ..." if len(paths) > 12 else ""}'
+            )
+    frozen = [any(re.fullmatch(p, path) for p in patterns) for path in paths]
+    if all(frozen):
+        raise ConfigError(
+            f'config.optim.freeze={patterns!r} freezes every parameter; nothing would train'
+        )
+    return jax.tree.unflatten(tree, ['frozen' if f else 'train' for f in frozen])
 
 
 def default_config() -> ml_collections.ConfigDict:
@@ -82,5 +119,6 @@ def default_config() -> ml_collections.ConfigDict:
             nesterov=False,
             clip_norm=1.0,
             accum_steps=1,
+            freeze=(),
         )
     )
