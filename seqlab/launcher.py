@@ -15,6 +15,7 @@ import tensorflow_datasets as tfds
 
 from seqlab.config import ConfigError, apply_overrides
 from seqlab.figures import make as figures
+from seqlab.interop import finetune
 from seqlab.sweep import runner as sweep_runner
 from seqlab.train import checkpoint, loop
 
@@ -43,6 +44,7 @@ def load_config(spec: str, overrides: dict[str, str]) -> ml_collections.ConfigDi
     """`configs/vit.py:variant=S` -> get_config('variant=S') with overrides applied."""
     config = config_module(spec).get_config(spec.partition(':')[2] or None)
     apply_overrides(config, overrides)
+    finetune.configure(config, overrides)
     return config
 
 

@@ -19,6 +19,7 @@ from seqlab.layers.transformer import stack_blocks, unstack_blocks
 __all__ = ['InteropError', 'architecture', 'from_transformers', 'to_transformers']
 
 _ARCHITECTURES = {
+    'BertForMaskedLM': 'seqlab.interop.bert',
     'GPT2LMHeadModel': 'seqlab.interop.gpt2',
     'ViTForImageClassification': 'seqlab.interop.vit',
 }

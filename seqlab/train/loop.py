@@ -21,6 +21,7 @@ import numpy as np
 
 from seqlab import tasks
 from seqlab.config import ConfigError, flatten
+from seqlab.interop import finetune
 from seqlab.train import assets, checkpoint, optim, preflight, sharding
 from seqlab.train import logging as metric_log
 from seqlab.train import state as state_lib
@@ -138,7 +139,14 @@ class Run:
             ),
             out_shardings=self.state_sharding,
         )
-        return create()
+        return finetune.start(  # config.init_from='hf:<dir>': a transformers checkpoint
+            self.config.get('init_from', ''),
+            create(),
+            self.plan.model,
+            self.sample_inputs,
+            self.tx,
+            self.state_sharding,
+        )
 
     def workdir_info(self) -> Any:
         """The dataset info with its assets copied to (or checked against) <workdir>/assets/."""

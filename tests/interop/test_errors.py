@@ -141,7 +141,7 @@ def test_missing_weights_file_is_named(checkpoint):
         (
             Mixer(num_classes=3, width=8, depth=1),
             jnp.zeros((1, 8, 8, 1)),
-            'Mixer cannot be exported to transformers; supported: GPT, ViT',
+            'Mixer cannot be exported to transformers; supported: BERT, GPT, ViT',
         ),
     ],
 )

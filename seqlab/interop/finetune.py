@@ -1,0 +1,140 @@
+"""Fine-tuning from a transformers checkpoint: `config.init_from = 'hf:<dir>'`.
+
+`configure` takes the model's architecture from the checkpoint's config.json (a command-line
+override that contradicts it is a ConfigError); `initial_params` starts training from its weights:
+each parameter whose shape matches is copied, a few are adapted (ViT: position embeddings
+interpolated to the new patch grid, the patch kernel summed over input channels for 1-channel
+images), parameters the checkpoint lacks or whose head shape differs are re-initialised, and
+checkpoint parameters the model lacks are dropped. Every adaptation is logged.
+"""
+
+import logging
+from types import ModuleType
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+from flax import linen as nn
+from flax import traverse_util
+
+from seqlab import interop
+from seqlab.config import ConfigError
+from seqlab.interop import checkpoint_dir
+
+log = logging.getLogger('seqlab')
+PREFIX = 'hf:'
+
+
+def checkpoint_path(init_from: str) -> str | None:
+    """The directory of config.init_from = 'hf:<dir>', or None for '' (random initialisation)."""
+    if not init_from:
+        return None
+    if not init_from.startswith(PREFIX):
+        raise ConfigError(
+            f"config.init_from={init_from!r} is not supported; allowed: '' (random), "
+            f"'{PREFIX}<dir>' (a transformers checkpoint); a seqlab run: config.init.workdir"
+        )
+    return init_from[len(PREFIX) :]
+
+
+def _open(path: str) -> tuple[dict, dict, ModuleType, dict]:
+    """(config.json, tensors, architecture module, model arguments) of the checkpoint."""
+    try:
+        config, tensors = checkpoint_dir.read(path)
+        arch = interop.architecture_of(config)
+        return config, tensors, arch, interop.model_kwargs(arch, config)
+    except interop.InteropError as error:
+        raise ConfigError(f'config.init_from={PREFIX}{path}: {error}') from None
+
+
+def configure(config: ml_collections.ConfigDict, overrides: dict[str, str]) -> None:
+    """Set config.model.kwargs from the checkpoint of config.init_from (if 'hf:<dir>').
+
+    `overrides` are the command line's `--config.key=value` pairs: one that sets a model argument
+    to another value than the checkpoint's is a ConfigError. Arguments the data decides
+    (vocab_size, num_classes) are left to the task.
+    """
+    path = checkpoint_path(config.get('init_from', ''))
+    if path is None:
+        return
+    _, _, arch, checkpoint_kwargs = _open(path)
+    if config.model.name != arch.NAME:
+        raise ConfigError(
+            f'config.init_from={PREFIX}{path} is a {arch.ARCHITECTURE} checkpoint for model '
+            f'{arch.NAME!r}; config.model.name={config.model.name!r}'
+        )
+    kwargs = {k: v for k, v in checkpoint_kwargs.items() if k not in arch.DATA_KEYS}
+    for key, value in kwargs.items():
+        override = f'model.kwargs.{key}'
+        if override in overrides and config.model.kwargs.get(key) != value:
+            raise ConfigError(
+                f'--config.{override}={overrides[override]} contradicts the checkpoint '
+                f'{path} ({key}={value!r}); allowed: {value!r} or no override'
+            )
+    for key, value in kwargs.items():
+        if key in config.model.kwargs:  # replaced, not set: a FieldReference would set its source
+            del config.model.kwargs[key]
+        config.model.kwargs[key] = value
+
+
+def initial_params(path: str, model: nn.Module, sample_inputs: tuple, fresh: dict) -> dict:
+    """`model`'s params started from the checkpoint in `path`; `fresh` (a random initialisation
+    of `model`) supplies the re-initialised ones (see the module docstring)."""
+    hf_config, tensors, arch, checkpoint_kwargs = _open(path)
+    source_model = model.clone(**checkpoint_kwargs)
+    try:
+        loaded = interop.load_params(arch, source_model, hf_config, tensors)
+    except interop.InteropError as error:
+        raise ConfigError(f'config.init_from={PREFIX}{path}: {error}') from None
+    source = traverse_util.flatten_dict(loaded, sep='/')
+    target = traverse_util.flatten_dict(fresh, sep='/')
+    params, reinitialised = {}, []
+    for name, initial in target.items():
+        if name not in source:
+            params[name] = initial
+            reinitialised.append(f'{name} (not in the checkpoint)')
+        elif source[name].shape == initial.shape:
+            params[name] = source[name]
+        else:
+            params[name] = _adapt(arch, model, sample_inputs, name, source[name], initial)
+            if params[name] is initial:
+                reinitialised.append(f'{name} {list(source[name].shape)} -> {list(initial.shape)}')
+    dropped = sorted(set(source) - set(target))
+    log.info('init_from %s: %d parameters loaded', path, len(target) - len(reinitialised))
+    if reinitialised:
+        log.info('init_from: re-initialised %s', ', '.join(reinitialised))
+    if dropped:
+        log.info('init_from: checkpoint parameters the model does not use: %s', ', '.join(dropped))
+    return traverse_util.unflatten_dict(params, sep='/')
+
+
+def start(
+    init_from: str, state: Any, model: nn.Module, sample_inputs: tuple, tx: Any, shardings: Any
+) -> Any:
+    """The fresh TrainState `state` with the params of `initial_params`, a fresh optimizer state
+    `tx.init` for them and step 0, placed by `shardings`; `state` itself when init_from is ''."""
+    path = checkpoint_path(init_from)
+    if path is None:
+        return state
+    params = initial_params(path, model, sample_inputs, state.params)
+    begin = jax.jit(
+        lambda s, p: s.replace(params=p, opt_state=tx.init(p)),
+        out_shardings=shardings,
+        donate_argnums=0,
+    )
+    return begin(state, params)
+
+
+def _adapt(arch, model, sample_inputs, name, value: jax.Array, fresh: jax.Array) -> jax.Array:
+    """An adapted checkpoint value, `fresh` for a head, or a ConfigError."""
+    adapted = arch.adapt(model, sample_inputs, name, value, fresh.shape)
+    if adapted is not None:
+        log.info('init_from: %s %s', name, adapted[1])
+        return jnp.asarray(adapted[0], fresh.dtype)
+    if name.split('/')[0] in arch.HEADS:
+        return fresh
+    raise ConfigError(
+        f'init_from: parameter {name} has shape {list(value.shape)} in the checkpoint; the model '
+        f'needs {list(fresh.shape)}'
+    )
