@@ -3,13 +3,19 @@
 A checkpoint at step t holds the TrainState (params, optimizer state, step, RNG) and the data
 iterator state, so a resumed run continues bit for bit. Saves are asynchronous and atomic (orbax
 writes a temporary directory and renames it when complete; an interrupted save is never the
-latest). Retention keeps the newest `keep` steps plus the best step by an eval metric.
+latest). Retention keeps the newest `keep` steps plus the best step by an eval metric, and deletes
+only after the new checkpoint has committed. A failed asynchronous write surfaces at the next save
+or at `wait`/`close`, naming its step; a state holding NaN or Inf is never written. An unreadable
+checkpoint is reported with its path and moved aside (`<step>.unreadable`) once an older one has
+been restored, so the resumed run can write that step again.
 """
 
 import logging
+import os
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import orbax.checkpoint as ocp
 from orbax.checkpoint.checkpoint_managers import preservation_policy as policy
 
@@ -63,6 +69,7 @@ class Checkpointer:
         )
         self.directory = directory
         self._manager = ocp.CheckpointManager(directory, options=options)
+        self._pending: int | None = None  # the step of the save in flight
 
     def all_steps(self) -> list[int]:
         return sorted(self._manager.all_steps())
@@ -71,7 +78,15 @@ class Checkpointer:
         return self._manager.latest_step()
 
     def save(self, step: int, state: Any, data_state: dict, metrics: dict | None = None) -> None:
-        """Start an asynchronous save; errors of the previous save surface here."""
+        """Start an asynchronous save of `step`, once the previous one has committed (its failure
+        surfaces here). A state with NaN or Inf values raises FloatingPointError, unsaved."""
+        self.wait()
+        bad = non_finite(state)
+        if bad:
+            raise FloatingPointError(
+                f'step {step}: non-finite values in {", ".join(bad)}; not checkpointed, the last '
+                f'checkpoint is {self.directory}/{self.latest_step()}'
+            )
         try:
             self._manager.save(
                 step,
@@ -83,9 +98,10 @@ class Checkpointer:
                 metrics=metrics,
                 force=True,
             )
+            self._pending = step
         except Exception as error:  # noqa: BLE001 - any writer failure is reported the same way
             raise CheckpointError(
-                f'saving step {step} to {self.directory} failed: {error}'
+                f'saving step {step} to {self.directory} failed: {one_line(error)}'
             ) from error
 
     def restore(self, abstract_state: Any, step: int | None = None) -> tuple[Any, dict, int]:
@@ -109,17 +125,29 @@ class Checkpointer:
                         candidate,
                         '; '.join(failures),
                     )
+                    self._set_aside(steps[: steps.index(candidate)])
                 return restored['state'], restored['data'], candidate
             except IncompatibleCheckpointError:
                 raise
             except Exception as error:  # noqa: BLE001 - report and try the previous step
-                failures.append(f'{self.directory}/{candidate}: {type(error).__name__}: {error}')
+                failures.append(f'{self.directory}/{candidate}: {one_line(error)}')
                 log.error('checkpoint %s/%d is unreadable: %s', self.directory, candidate, error)
         raise CheckpointError(
-            'no readable checkpoint: '
+            f'no readable checkpoint in {self.directory}: '
             + '; '.join(failures)
-            + ' — move the workdir aside to start fresh, or pass --checkpoint_step'
+            + f'; nothing was changed — to train from scratch, move {self.directory} aside'
         )
+
+    def _set_aside(self, steps: list[int]) -> None:
+        """Rename the unreadable `steps` to `<step>.unreadable` (kept for inspection)."""
+        for step in steps:
+            path = os.path.join(self.directory, str(step))
+            target, copy = f'{path}.unreadable', 1
+            while os.path.exists(target):
+                target, copy = f'{path}.unreadable-{copy}', copy + 1
+            os.rename(path, target)
+            log.warning('moved unreadable checkpoint %s aside to %s', path, target)
+        self._manager.reload()
 
     def _check_shapes(self, step: int, abstract_state: Any) -> None:
         saved = self._manager.restore(step, args=ocp.args.Composite(shapes=ocp.args.JsonRestore()))[
@@ -138,8 +166,44 @@ class Checkpointer:
                 )
 
     def wait(self) -> None:
-        """Block until the pending asynchronous save has committed."""
-        self._manager.wait_until_finished()
+        """Block until the pending asynchronous save has committed; raises CheckpointError naming
+        its step if the write failed (nothing was deleted then: retention runs after a commit)."""
+        step, self._pending = self._pending, None
+        try:
+            self._manager.wait_until_finished()
+        except Exception as error:  # noqa: BLE001 - any writer failure is reported the same way
+            self._manager.reload()  # it had already dropped the steps retention would delete
+            raise CheckpointError(
+                f'writing checkpoint step {step} to {self.directory} failed: {one_line(error)}; '
+                f'the newest committed checkpoint is step {self.latest_step()}'
+            ) from error
 
     def close(self) -> None:
-        self._manager.close()
+        """Wait for the pending save (its failure raises here), then release the manager."""
+        try:
+            self.wait()
+        finally:
+            self._manager.close()
+
+
+def one_line(error: BaseException) -> str:
+    """'Type: first line of the message' (messages are reported as one line)."""
+    lines = str(error).strip().splitlines()
+    return f'{type(error).__name__}: {lines[0]}' if lines else type(error).__name__
+
+
+def non_finite(tree: Any) -> list[str]:
+    """The paths of the floating-point leaves of `tree` holding a NaN or an Inf."""
+    flat, _ = jax.tree_util.tree_flatten_with_path(tree)
+    floating = [(path, leaf) for path, leaf in flat if jnp.issubdtype(leaf.dtype, jnp.inexact)]
+    finite = jax.device_get(_all_finite([leaf for _, leaf in floating]))
+    return [
+        jax.tree_util.keystr(path, simple=True, separator='/')
+        for (path, _), ok in zip(floating, finite, strict=True)
+        if not ok
+    ]
+
+
+@jax.jit
+def _all_finite(leaves: list[jax.Array]) -> list[jax.Array]:
+    return [jnp.isfinite(leaf).all() for leaf in leaves]

@@ -13,6 +13,7 @@ def base() -> ml_collections.ConfigDict:
     config.steps = '10ep'  # total optimizer updates: steps ('5000') or epochs ('10ep')
     config.log_every = '50'  # cadences: steps, epochs ('1ep') or percent of the run ('10%')
     config.eval_every = '1ep'
+    config.log_example_ids = False  # True: each step's example ids to <workdir>/example_ids.jsonl
     config.checkpoint = ml_collections.ConfigDict(
         dict(every='1ep', keep=3, best_metric='eval/accuracy', best_mode='max')
     )

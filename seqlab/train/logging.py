@@ -2,7 +2,11 @@
 progress line with step, loss, steps/s and ETA (a tqdm bar on a terminal, log lines otherwise).
 
 On resume from step s, records after s are dropped from the JSONL file and TensorBoard events are
-purged past s, so both step sequences stay strictly increasing without duplicates.
+purged past s, so both step sequences stay strictly increasing without duplicates. Every write
+reaches the files at once (the events are flushed), so a crash loses no step at or before the
+checkpoint it resumes from; a JSONL line torn by a crash is dropped.
+
+With `config.log_example_ids`, `ExampleIds` records the ids of the examples each step consumed.
 """
 
 import json
@@ -10,47 +14,80 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Sequence
 
 import tqdm
 from tensorboardX import SummaryWriter
 
 log = logging.getLogger('seqlab')
+METRICS_FILE = 'metrics.jsonl'
+
+
+class JsonLines:
+    """Append-only `{'step': s, ...}` records, one JSON object per line.
+
+    Opening it for a run resumed from step s drops the records after s and a last line torn by a
+    crash (one without its newline), so the steps in the file stay strictly increasing.
+    """
+
+    def __init__(self, path: str, resume_step: int = 0):
+        self._path = path
+        _truncate_after(path, resume_step)
+
+    def append(self, record: dict) -> None:
+        with open(self._path, 'a') as f:
+            f.write(json.dumps(record) + '\n')
 
 
 class MetricWriter:
     """Append `{'step': s, name: value, ...}` records; one file per workdir."""
 
     def __init__(self, workdir: str, resume_step: int = 0):
-        self.path = os.path.join(workdir, 'metrics.jsonl')
-        _truncate_after(self.path, resume_step)
+        self._jsonl = JsonLines(os.path.join(workdir, METRICS_FILE), resume_step)
         self._tb = SummaryWriter(os.path.join(workdir, 'tensorboard'), purge_step=resume_step + 1)
 
     def write(self, step: int, metrics: dict[str, float]) -> None:
-        record = {'step': int(step), **{k: float(v) for k, v in metrics.items()}}
-        with open(self.path, 'a') as f:
-            f.write(json.dumps(record) + '\n')
+        self._jsonl.append({'step': int(step), **{k: float(v) for k, v in metrics.items()}})
         for name, value in metrics.items():
             self._tb.add_scalar(name, float(value), int(step))
+        self._tb.flush()
 
     def close(self) -> None:
         self._tb.close()
 
 
+class ExampleIds:
+    """`example_ids.jsonl`: `{'step': s, 'ids': [...]}`, the `id` of every example in the batch of
+    step s (-1 for padding), so interrupted and uninterrupted runs can be compared example by
+    example. In a multi-process run each process writes its own share to
+    `example_ids.<process>.jsonl`."""
+
+    def __init__(self, workdir: str, resume_step: int, process_index: int, process_count: int):
+        name = 'example_ids.jsonl' if process_count == 1 else f'example_ids.{process_index}.jsonl'
+        self._jsonl = JsonLines(os.path.join(workdir, name), resume_step)
+
+    def write(self, step: int, ids: Sequence[int]) -> None:
+        self._jsonl.append({'step': int(step), 'ids': [int(i) for i in ids]})
+
+
 def _truncate_after(path: str, step: int) -> None:
     if not os.path.exists(path):
         return
-    with open(path) as f:
-        kept = [line for line in f if line.strip() and json.loads(line)['step'] <= step]
+    kept = [line for line in _complete_lines(path) if json.loads(line)['step'] <= step]
     with open(path + '.tmp', 'w') as f:
         f.writelines(kept)
     os.replace(path + '.tmp', path)
 
 
+def _complete_lines(path: str) -> list[str]:
+    """The non-blank lines of `path` that end in a newline (a crash can tear the last one)."""
+    with open(path) as f:
+        return [line for line in f if line.endswith('\n') and line.strip()]
+
+
 def read(workdir: str) -> list[dict]:
     """All metric records of a run, in order."""
-    path = os.path.join(workdir, 'metrics.jsonl')
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+    return [json.loads(line) for line in _complete_lines(os.path.join(workdir, METRICS_FILE))]
 
 
 class Progress:

@@ -222,15 +222,23 @@ class Run:
         )
         learning_rate = optim.learning_rate(config.optim, plan.warmup_steps, plan.total_steps)
         writer = metric_log.MetricWriter(self.workdir, resume_step=step)
+        example_ids = (
+            metric_log.ExampleIds(self.workdir, step, jax.process_index(), jax.process_count())
+            if config.get('log_example_ids')
+            else None
+        )
         progress = metric_log.Progress(step, plan.total_steps)
         stop = _TerminationFlag()
         window: dict[str, Any] = {}
         eval_metrics: dict[str, float] = {}
         try:
             while step < plan.total_steps:
-                batch = sharding.global_batch(next(iterator), self.mesh)
+                host_batch = next(iterator)
+                batch = sharding.global_batch(host_batch, self.mesh)
                 state, metrics = train_step(state, batch)
                 step += 1
+                if example_ids:
+                    example_ids.write(step, host_batch['id'])
                 _check_finite(step, {'train/loss': float(metrics['loss'][0])})
                 window = jax.tree.map(jnp.add, window, metrics) if window else metrics
                 if itstime(step, plan.log_every, plan.total_steps):
@@ -258,6 +266,9 @@ class Run:
                     writer.close()
                     ckpt.close()
                     sys.exit(SIGTERM_EXIT_CODE)
+        except (Exception, KeyboardInterrupt):
+            ckpt.close()  # the save in flight commits: the last good checkpoint survives the error
+            raise
         finally:
             progress.close()
             stop.restore()
