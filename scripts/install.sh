@@ -2,7 +2,8 @@
 # Installs seqlab's system data packages (Debian) and Python requirements. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-APT_PACKAGES="dataset-fashion-mnist wordnet-base bible-kjv-text bible-kjv espeak-ng fortunes"
+# postgresql: the server that the multi-worker sweep test starts on loopback
+APT_PACKAGES="dataset-fashion-mnist wordnet-base bible-kjv-text bible-kjv espeak-ng fortunes postgresql"
 missing=""
 for p in $APT_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then

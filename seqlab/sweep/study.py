@@ -10,6 +10,7 @@ between workers and are ignored.
 """
 
 import os
+import time
 import warnings
 from typing import Any
 
@@ -23,6 +24,7 @@ from seqlab.sweep.definition import Sweep
 
 STUDY_ATTR = 'seqlab_sweep'  # the study's user attribute holding the sweep's identity
 TPE_STARTUP = 10  # TPE draws at random until this many trials have finished
+CREATE_ATTEMPTS = 3
 
 
 def storage_url(url: str | None, directory: str) -> str:
@@ -34,15 +36,7 @@ def open_storage(url: str, heartbeat: int) -> optuna.storages.RDBStorage:
     """RDB storage with heartbeats every `heartbeat` s; stale after 3 missed beats, then retried."""
     sqlite = url.startswith('sqlite')
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore', optuna.exceptions.ExperimentalWarning)
-            storage = optuna.storages.RDBStorage(
-                url,
-                engine_kwargs={'connect_args': {'timeout': 60}} if sqlite else {},
-                heartbeat_interval=heartbeat,
-                grace_period=3 * heartbeat,
-                heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(),
-            )
+        storage = _create(url, heartbeat, {'connect_args': {'timeout': 60}} if sqlite else {})
     except Exception as error:  # SQLAlchemy and driver errors have no common base
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ConfigError(
@@ -52,6 +46,27 @@ def open_storage(url: str, heartbeat: int) -> optuna.storages.RDBStorage:
     if sqlite:
         _serialize_transactions(storage.engine)
     return storage
+
+
+def _create(url: str, heartbeat: int, engine_kwargs: dict) -> optuna.storages.RDBStorage:
+    """Workers that start together race to create the tables; the losers try again."""
+    attempt = 1
+    while True:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore', optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(
+                    url,
+                    engine_kwargs=engine_kwargs,
+                    heartbeat_interval=heartbeat,
+                    grace_period=3 * heartbeat,
+                    heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(),
+                )
+        except sqlalchemy.exc.IntegrityError:
+            if attempt == CREATE_ATTEMPTS:
+                raise
+            time.sleep(attempt)
+            attempt += 1
 
 
 def _serialize_transactions(engine: sqlalchemy.engine.Engine) -> None:
