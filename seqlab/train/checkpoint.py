@@ -207,3 +207,58 @@ def non_finite(tree: Any) -> list[str]:
 @jax.jit
 def _all_finite(leaves: list[jax.Array]) -> list[jax.Array]:
     return [jnp.isfinite(leaf).all() for leaf in leaves]
+
+
+def _reader(directory: str) -> ocp.CheckpointManager:
+    """A manager over an existing checkpoint directory that creates and deletes nothing."""
+    return ocp.CheckpointManager(directory, options=ocp.CheckpointManagerOptions(create=False))
+
+
+def saved_steps(directory: str) -> list[int]:
+    """The steps saved in `directory` (empty if it holds none)."""
+    reader = _reader(directory)
+    try:
+        return sorted(reader.all_steps())
+    finally:
+        reader.close()
+
+
+def saved_shapes(directory: str, step: int) -> dict[str, list[int]]:
+    """{'params/encoder/kernel': [3, 4], ...}: the shape of every array saved at `step`."""
+    reader = _reader(directory)
+    try:
+        return reader.restore(step, args=ocp.args.Composite(shapes=ocp.args.JsonRestore()))[
+            'shapes'
+        ]
+    finally:
+        reader.close()
+
+
+def restore_arrays(
+    directory: str, step: int, abstract: dict[str, jax.ShapeDtypeStruct]
+) -> dict[str, jax.Array]:
+    """Only the saved arrays named by `abstract` ('/'-joined paths such as 'params/encoder/...'),
+    read with its dtypes and shardings; nothing else of the checkpoint is read."""
+    item: dict = {}
+    for path, leaf in abstract.items():
+        *parents, name = path.split('/')
+        node = item
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[name] = leaf
+    reader = _reader(directory)
+    try:
+        restored = reader.restore(
+            step,
+            args=ocp.args.Composite(
+                state=ocp.args.PyTreeRestore(
+                    item=item,
+                    restore_args=ocp.checkpoint_utils.construct_restore_args(item),
+                    partial_restore=True,
+                )
+            ),
+        )['state']
+    finally:
+        reader.close()
+    flat, _ = jax.tree_util.tree_flatten_with_path(restored)
+    return {jax.tree_util.keystr(path, simple=True, separator='/'): leaf for path, leaf in flat}

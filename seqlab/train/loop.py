@@ -22,7 +22,7 @@ import numpy as np
 from seqlab import tasks
 from seqlab.config import ConfigError, flatten
 from seqlab.interop import finetune
-from seqlab.train import assets, checkpoint, optim, preflight, sharding
+from seqlab.train import assets, checkpoint, optim, preflight, sharding, transfer
 from seqlab.train import logging as metric_log
 from seqlab.train import state as state_lib
 from seqlab.train.cadence import itstime
@@ -139,9 +139,12 @@ class Run:
             ),
             out_shardings=self.state_sharding,
         )
+        state = transfer.initialize(
+            self.config.get('init'), self.abstract_state, create, self.plan.splits.info
+        )
         return finetune.start(  # config.init_from='hf:<dir>': a transformers checkpoint
             self.config.get('init_from', ''),
-            create(),
+            state,
             self.plan.model,
             self.sample_inputs,
             self.tx,

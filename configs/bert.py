@@ -1,0 +1,86 @@
+"""BERT: masked-LM pre-training on the King James Bible, then fine-tuning on WordNet glosses.
+
+python launch.py --config=configs/bert.py --workdir=runs/bert                  # pre-train (MLM)
+python launch.py --config=configs/bert.py:finetune --workdir=runs/bert_finetune
+        # 45-way supersense classifier whose embeddings and encoder start from runs/bert
+        # (--config.init.workdir=... for another run); --config.optim.freeze="('encoder/.*',)"
+        # trains the rest only
+python launch.py --config=configs/bert.py:finetune,scratch   # the same classifier from scratch
+python launch.py --config=configs/bert.py:smoke --workdir=runs/bert_smoke   # tiny runs (tests)
+python launch.py --config=configs/bert.py:finetune,smoke     # starts from runs/bert_smoke
+
+Both stages use one tokenizer: BPE learned on the KJV train split (config.data.tokenizer_dataset),
+and one encoder shape (MODEL). Model selection on the validation split.
+"""
+
+import ml_collections
+
+from seqlab.config import ConfigError, parse_arg
+from seqlab.data import text_splits
+from seqlab.train import defaults
+
+MODEL = dict(
+    width=128,
+    depth=4,
+    heads=4,
+    mlp_dim=512,
+    max_length=64,
+    norm='post_ln',
+    gelu_approximate=False,
+    layer_norm_epsilon=1e-12,
+    dropout=0.1,
+    attention_dropout=0.1,
+    scan=True,
+)
+SMOKE_MODEL = dict(width=16, depth=2, heads=2, mlp_dim=32, max_length=16)
+
+
+def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
+    arg = parse_arg(
+        arg, finetune=False, scratch=False, smoke=False, tokenizer='bpe', vocab=4096,
+    )  # fmt: skip
+    if arg.scratch and not arg.finetune:
+        raise ConfigError("config argument 'scratch' goes with 'finetune' (finetune,scratch)")
+    pretraining = 'kjv/tiny' if arg.smoke else 'kjv'
+    config = defaults.base()
+    if arg.finetune:
+        config.data = text_splits.default_config(
+            'wordnet_supersense', 64, arg.tokenizer, arg.vocab, 48
+        )
+        config.data.tokenizer_dataset = pretraining
+        config.task = ml_collections.ConfigDict(
+            dict(name='classification', kwargs=dict(input_key='tokens'))
+        )
+        config.steps = '3ep'
+        config.optim.lr = 3e-4
+        if not arg.scratch:
+            config.init = ml_collections.ConfigDict(
+                dict(
+                    workdir='runs/bert_smoke' if arg.smoke else 'runs/bert',
+                    step=0,
+                    params=dict(embeddings='embeddings', encoder='encoder'),
+                )
+            )
+    else:
+        config.data = text_splits.default_config('kjv', 64, arg.tokenizer, arg.vocab, 64)
+        config.data.mask_rate = 0.15
+        config.task = ml_collections.ConfigDict(dict(name='masked_lm', kwargs=dict()))
+        config.steps = '3ep'
+        config.optim.lr = 1e-3
+        config.checkpoint.best_metric = 'eval/loss'
+        config.checkpoint.best_mode = 'min'
+    config.model = ml_collections.ConfigDict(
+        dict(name='bert', kwargs=dict(vocab_size=config.data.get_ref('vocab_size'), **MODEL))
+    )
+    config.optim.weight_decay = 0.01
+    config.optim.warmup = '10%'
+    if arg.smoke:
+        data = config.data
+        config = defaults.smoke(config)
+        config.data = data
+        config.data.update(
+            name=f'{data.name}/tiny', batch_size=8, eval_batch_size=16, vocab_size=300
+        )
+        config.data.max_length = 16
+        config.model.kwargs.update(SMOKE_MODEL)
+    return config
