@@ -20,7 +20,6 @@ from seqlab.config import ConfigError, one_of
 from seqlab.sweep import definition, results, worker
 from seqlab.sweep import study as study_lib
 from seqlab.sweep import trial as trial_lib
-from seqlab.train.preflight import check_workdir
 
 log = logging.getLogger('seqlab')
 STOPPED_EXIT_CODE = 143
@@ -70,7 +69,8 @@ def run(
         latest = study_lib.slots(study) if study else {}
         print(results.listing(results.rows(sweep, latest, metric), sweep))
         return 0
-    check_workdir(directory)
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        raise ConfigError(f'--workdir={directory!r} is a file; allowed: a directory for the sweep')
     os.makedirs(directory, exist_ok=True)
     storage = study_lib.open_storage(url, options.heartbeat)
     identity = {

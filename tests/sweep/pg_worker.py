@@ -11,17 +11,19 @@ import os
 import sys
 import time
 
-from seqlab import launcher
+import ml_collections
+
 from seqlab.sweep import runner
-from tests.conftest import REPO
 from tests.sweep.fakes import FakeProcesses
 
-SPEC = os.path.join(REPO, 'configs/vit.py:smoke')
 TRIALS = 6
+# What the runner reads of a config (no JAX is imported: the trials are fake).
+CONFIG = ml_collections.ConfigDict(
+    dict(seed=0, checkpoint=dict(best_metric='eval/accuracy', best_mode='max'))
+)
 
 
 def main(url: str, directory: str, barrier: str, workers: int) -> None:
-    config = launcher.load_config(SPEC, {})
     open(os.path.join(barrier, str(os.getpid())), 'w').close()
     while len(os.listdir(barrier)) < workers:
         time.sleep(0.1)
@@ -32,9 +34,9 @@ def main(url: str, directory: str, barrier: str, workers: int) -> None:
 
     processes = FakeProcesses(outcome)
     code = runner.run(
-        SPEC,
+        'configs/vit.py',
         {},
-        config,
+        CONFIG,
         lambda arg: dict(grid={'seed': list(range(TRIALS))}),
         directory,
         runner.Options(storage=url, heartbeat=1),
