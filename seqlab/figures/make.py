@@ -17,6 +17,7 @@ import ml_collections
 import numpy as np
 
 from seqlab import models
+from seqlab.config import ConfigError
 from seqlab.figures import attention, curves, filters, position, receptive_field, spectrogram
 from seqlab.train import logging as metric_log
 from seqlab.train import loop
@@ -161,6 +162,8 @@ FIGURES: dict[str, Callable[[Source], str]] = {
 
 def make(config: ml_collections.ConfigDict, workdir: str, step: int | None = None) -> list[str]:
     """Write every figure this run can make; returns their paths."""
+    if not os.path.isdir(workdir):
+        raise ConfigError(f'--workdir={workdir!r} is not a directory; allowed: a run or a sweep')
     source = Source(config, workdir, step)
     written = []
     for name, draw in FIGURES.items():

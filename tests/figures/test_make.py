@@ -8,6 +8,7 @@ import ml_collections
 import numpy as np
 import pytest
 
+from seqlab.config import ConfigError
 from seqlab.figures import make, position, receptive_field, spectrogram
 from seqlab.models.spec_cnn import SpecCNN
 from seqlab.models.wave_cnn import WaveCNN
@@ -85,3 +86,5 @@ def test_make_skips_what_a_run_cannot_draw(tmp_path, caplog):
     assert make.make(config, str(tmp_path)) == []
     assert f'figure curves skipped: no metrics.jsonl in {tmp_path}' in caplog.text
     assert 'figure positions skipped: model' in caplog.text
+    with pytest.raises(ConfigError, match='is not a directory; allowed: a run or a sweep'):
+        make.make(config, str(tmp_path / 'missing'))

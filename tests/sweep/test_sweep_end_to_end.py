@@ -42,6 +42,7 @@ def attempts(directory, trial: int) -> int:
         return sum(line.startswith('=== ') for line in f)
 
 
+@pytest.mark.slow
 def test_sweep_reports_failure_skips_finished_and_retries(tmp_path):
     blocked = tmp_path / 'trials' / '1'
     blocked.parent.mkdir(parents=True)

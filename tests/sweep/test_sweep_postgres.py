@@ -55,6 +55,7 @@ def postgres():
         shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.mark.slow
 def test_workers_on_several_machines_share_one_postgresql_study(postgres, tmp_path):
     barrier = tmp_path / 'started'
     barrier.mkdir()
