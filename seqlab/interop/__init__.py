@@ -10,6 +10,8 @@ per architecture (gpt2.py, bert.py, vit.py) maps every tensor both ways (mapping
 import importlib
 from types import ModuleType
 
+import jax
+import jax.numpy as jnp
 from flax import linen as nn
 
 from seqlab.interop import checkpoint_dir, mapping
@@ -75,6 +77,7 @@ def load_params(arch: ModuleType, model: nn.Module, config: dict, tensors: dict)
     expected = mapping.flat_shapes(model.clone(scan=False), arch.sample_inputs(config))
     table = arch.table(model)
     params = mapping.load(table, _with_prefix(tensors, arch.PREFIX, table), expected, arch.UNUSED)
+    params = jax.tree.map(jnp.asarray, params)
     if model.scan:
         params[arch.STACK] = stack_blocks(params[arch.STACK], model.depth)
     return params
@@ -92,8 +95,8 @@ def _with_prefix(tensors: dict, prefix: str, table: list[mapping.Tensor]) -> dic
 def to_transformers(model: nn.Module, variables: dict, path: str) -> None:
     """Write `model` and `variables` as a transformers directory (config.json + safetensors)."""
     arch = _for_model(model)
-    params = dict(variables['params'])
-    config = arch.hf_config(model, params)  # checks that the model can be exported
+    config = arch.hf_config(model, variables['params'])  # checks that the model can be exported
+    params = jax.device_get(dict(variables['params']))  # numpy: slicing compiles nothing
     if model.scan:
         params[arch.STACK] = unstack_blocks(params[arch.STACK], model.depth)
     checkpoint_dir.write(path, config, mapping.export(arch.table(model), params))

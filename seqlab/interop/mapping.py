@@ -2,8 +2,9 @@
 
 A `Tensor` row pairs one transformers tensor with one or more seqlab leaves ('decoder/blocks_0/
 mlp/hidden/kernel') and two functions: `to_seqlab(array) -> (leaf, ...)` and
-`to_hf(*leaves) -> array`. Loading and exporting read the same table, so the two directions cannot
-disagree. Tables use the unscanned layout (blocks_0, blocks_1, ...).
+`to_hf(*leaves) -> array`, on numpy arrays (moving data needs no XLA compilation). Loading and
+exporting read the same table, so the two directions cannot disagree. Tables use the unscanned
+layout (blocks_0, blocks_1, ...).
 """
 
 import dataclasses
@@ -12,7 +13,6 @@ import re
 from collections.abc import Callable, Sequence
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from flax import traverse_util
 
@@ -27,8 +27,8 @@ class Tensor:
 
     name: str
     leaves: tuple[str, ...]
-    to_seqlab: Callable[[jax.Array], tuple[jax.Array, ...]]
-    to_hf: Callable[..., jax.Array]
+    to_seqlab: Callable[[np.ndarray], tuple[np.ndarray, ...]]
+    to_hf: Callable[..., np.ndarray]
 
 
 def same(name: str, leaf: str) -> Tensor:
@@ -62,8 +62,8 @@ def fused(name: str, leaves: Sequence[str]) -> Tensor:
     return Tensor(
         name,
         tuple(leaves),
-        lambda x: tuple(jnp.split(x, len(leaves), axis=-1)),
-        lambda *parts: jnp.concatenate(parts, axis=-1),
+        lambda x: tuple(np.split(x, len(leaves), axis=-1)),
+        lambda *parts: np.concatenate(parts, axis=-1),
     )
 
 
@@ -104,7 +104,8 @@ def load(
             'that the seqlab model has no parameter for'
         )
     for row in table:
-        want = list(jax.eval_shape(row.to_hf, *(expected[leaf] for leaf in row.leaves)).shape)
+        zeros = (np.broadcast_to(np.float32(0), expected[leaf].shape) for leaf in row.leaves)
+        want = list(row.to_hf(*zeros).shape)  # shapes from zero-stride views
         if row.name not in tensors:
             raise InteropError(f'missing tensor {row.name} (shape {want})')
         if list(tensors[row.name].shape) != want:
@@ -114,7 +115,7 @@ def load(
             )
     flat = {}
     for row in table:
-        flat.update(zip(row.leaves, row.to_seqlab(jnp.asarray(tensors[row.name])), strict=True))
+        flat.update(zip(row.leaves, row.to_seqlab(tensors[row.name]), strict=True))
     _check_covered(set(expected), set(flat))
     if ignored:
         log.info('ignored %d tensors the seqlab model does not use: %s', len(ignored), ignored)
@@ -123,9 +124,9 @@ def load(
 
 def export(table: list[Tensor], params: dict) -> dict[str, np.ndarray]:
     """transformers tensors (float32 numpy) from nested seqlab params in the unscanned layout."""
-    flat = traverse_util.flatten_dict(params, sep='/')
+    flat = {k: np.asarray(v) for k, v in traverse_util.flatten_dict(params, sep='/').items()}
     _check_covered(set(flat), {leaf for row in table for leaf in row.leaves})
-    return {row.name: np.asarray(row.to_hf(*(flat[leaf] for leaf in row.leaves))) for row in table}
+    return {row.name: row.to_hf(*(flat[leaf] for leaf in row.leaves)) for row in table}
 
 
 def _check_covered(parameters: set[str], mapped: set[str]) -> None:

@@ -125,8 +125,9 @@ def test_a_checkpoint_of_another_model_is_refused(exported):
 def test_gpt_starts_exactly_from_the_checkpoint(tmp_path):
     model = GPT(vocab_size=261, width=16, depth=2, heads=2, mlp_dim=32, max_length=16)
     tokens = jnp.zeros((1, 16), jnp.int32)
-    params = jax.jit(model.init)(jax.random.PRNGKey(0), tokens)['params']
+    init = jax.jit(model.init)
+    params = init(jax.random.PRNGKey(0), tokens)['params']
     interop.to_transformers(model, {'params': params}, str(tmp_path))
-    fresh = jax.jit(model.init)(jax.random.PRNGKey(1), tokens)['params']
+    fresh = init(jax.random.PRNGKey(1), tokens)['params']
     started = finetune.initial_params(str(tmp_path), model, (tokens,), fresh)
     jax.tree.map(np.testing.assert_array_equal, started, params)

@@ -1,6 +1,7 @@
 """GPT-2: transformers checkpoints load into seqlab's GPT with the same logits, export back, and
 greedy generation with seqlab's KV cache picks the same tokens as transformers' generate."""
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -66,7 +67,8 @@ def test_export_loads_in_transformers_with_the_same_logits(checkpoint, loaded, t
 def test_greedy_generation_equals_transformers(checkpoint, loaded):
     model, variables = loaded
     prompt = TOKENS[:, :4]
-    ours = generate(model, variables['params'], jnp.asarray(prompt, jnp.int32), 32, 0.0)
+    greedy = jax.jit(lambda params, ids: generate(model, params, ids, 32, temperature=0.0))
+    ours = greedy(variables['params'], jnp.asarray(prompt, jnp.int32))  # one compilation
     with torch.no_grad():
         theirs = checkpoint[1].generate(
             torch.as_tensor(prompt),
