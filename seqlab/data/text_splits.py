@@ -16,8 +16,8 @@ config.data keys (besides the common ones; `default_config` has them all):
   target_length   seq2seq only: tokens per target, eos included; longer targets are an error
   tokenizer_dataset  optional: learn the tokenizer from this text dataset's train split instead,
                so runs on different data share one tokenizer (pre-training, then fine-tuning)
-  mask_rate    optional, 0 = off: masked-LM examples of the texts (labels ignored), BERT-masked
-               by seqlab.data.masking anew at each read of a train example, fixed per eval example
+  mask_rate    optional, 0 = off: masked-LM windows of the texts (labels ignored), BERT-masked
+               by seqlab.data.masking anew at each read of a train window, fixed per eval window
 
 Classification batch, besides `id`, `mask` (float32 [B], 0 for padding examples) and `label`:
   tokens       int32 [B, max_length]  ids, pad_id after the text
@@ -26,8 +26,9 @@ Language-model batch (the train verses' ids joined by eos into one stream, cut b
 eval likewise on the eval split): `tokens` / `token_mask` [B, max_length + 1] (inputs
 tokens[:, :-1], targets tokens[:, 1:]), and for lossless tokenizers `token_bytes` int32
 [B, max_length + 1], the UTF-8 bytes each token stands for (eos: 1, the line break it replaces).
-Masked-LM batch: `tokens` (masked) and `token_mask` as for classification, `targets` int32
-[B, max_length] (the original ids) and `target_mask` bool [B, max_length] (positions to predict).
+Masked-LM batch (the ids joined by eos as for language models, cut into windows of max_length):
+`tokens` (masked) / `token_mask` [B, max_length], `targets` int32 [B, max_length] (the original
+ids) and `target_mask` bool [B, max_length] (the positions to predict).
 Seq2seq batch: `source` / `source_mask` [B, max_length], `target` / `target_mask`
 [B, target_length + 1] (bos, target, eos; see seqlab.data.text_pairs).
 info.input_shape = (max_length,), for seq2seq (max_length, target_length): the source and decoder
@@ -107,6 +108,11 @@ def check(data_config: ml_collections.ConfigDict) -> None:
     if not isinstance(rate, float) or not 0.0 <= rate < 1.0:
         raise ValueError(
             f'config.data.mask_rate={rate!r} is not allowed; allowed: a float in [0, 1) (0 = off)'
+        )
+    if rate and data_config.max_length < 2:
+        raise ValueError(
+            f'config.data.max_length={data_config.max_length} is too short for masked-LM windows; '
+            'allowed: >= 2'
         )
     check_tokenizer_dataset(data_config.get('tokenizer_dataset', ''))
     smallest = {'byte': BYTE_VOCAB, 'bpe': BYTE_VOCAB}.get(kind)
@@ -195,24 +201,19 @@ def tokenizer_source(
     return other, source(other, data_config, 'train_split')
 
 
-def sentence_example(index: int, record: dict, *, tokenizer: Tokenizer, max_length: int) -> dict:
+def classification_example(
+    index: int, record: dict, *, tokenizer: Tokenizer, max_length: int
+) -> dict:
     """The first max_length tokens of `text`, padded to max_length."""
     ids = tokenizer.encode(record['text'].decode('utf-8'))[:max_length]
     padded = text.pad_batch([ids], tokenizer.pad_id, length=max_length)
     return {
         'tokens': padded['tokens'][0],
         'token_mask': padded['mask'][0],
+        'label': np.int32(record['label']),
         'id': np.int64(index),
         'mask': np.float32(1.0),
     }
-
-
-def classification_example(
-    index: int, record: dict, *, tokenizer: Tokenizer, max_length: int
-) -> dict:
-    """`sentence_example` and the record's `label`."""
-    example = sentence_example(index, record, tokenizer=tokenizer, max_length=max_length)
-    return {**example, 'label': np.int32(record['label'])}
 
 
 def fixed_masking(index: int, record: dict, *, prepare, mask, seed: int) -> dict:
@@ -314,7 +315,9 @@ def make_splits(
                 f'config.data.mask_rate={rate} masks a `text` feature, and dataset '
                 f'{data_config.name!r} has {" and ".join(keys)}; allowed: 0.0 for it'
             )
-        prepare = functools.partial(sentence_example, tokenizer=tokenizer, max_length=length)
+        train_source = lm_windows(train_source, tokenizer, length - 1)
+        eval_source = lm_windows(eval_source, tokenizer, length - 1)
+        prepare = row_example
         augment = functools.partial(
             masking.mask_tokens,
             rate=rate,

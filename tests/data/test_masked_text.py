@@ -35,6 +35,7 @@ def test_masked_batches_keep_the_text_as_targets(splits):
     np.testing.assert_array_equal(batch['tokens'][~selected], batch['targets'][~selected])
     assert (batch['tokens'][selected] == MASK_ID).any()
     assert splits.info.num_classes == 0 and splits.info.input_shape == (16,)
+    assert batch['token_mask'].all()  # windows of the joined texts: no padding but the last
 
 
 def test_train_masking_is_seeded_and_redrawn_each_epoch_eval_masking_is_fixed(splits):
@@ -68,6 +69,7 @@ def test_a_finetuning_dataset_shares_the_pretraining_tokenizer(splits):
         ({'mask_rate': 1.5}, r'config.data.mask_rate=1.5 is not allowed; allowed: a float in'),
         ({'mask_rate': 1}, r'config.data.mask_rate=1 is not allowed'),
         ({'tokenizer_dataset': 'digits'}, r"tokenizer_dataset='digits' is not a text dataset"),
+        ({'mask_rate': 0.15, 'max_length': 1}, r'config.data.max_length=1 is too short for masked'),
     ],
 )
 def test_bad_values_are_one_line_errors(keys, message):
