@@ -131,3 +131,14 @@ def test_gpt_starts_exactly_from_the_checkpoint(tmp_path):
     fresh = init(jax.random.PRNGKey(1), tokens)['params']
     started = finetune.initial_params(str(tmp_path), model, (tokens,), fresh)
     jax.tree.map(np.testing.assert_array_equal, started, params)
+
+
+def test_gpt_config_takes_the_checkpoint_fields_and_keeps_its_data_length(tmp_path):
+    model = GPT(vocab_size=261, width=16, depth=2, heads=2, mlp_dim=32, max_length=48)
+    shapes = jax.eval_shape(model.init, jax.random.PRNGKey(0), jnp.zeros((1, 48), jnp.int32))
+    variables = jax.tree.map(lambda s: np.zeros(s.shape, s.dtype), shapes)
+    interop.to_transformers(model, variables, str(tmp_path))
+    config = launcher.load_config('configs/gpt.py:smoke', overrides(str(tmp_path)))
+    kwargs = config.model.kwargs
+    assert (kwargs.width, kwargs.max_length, kwargs.layer_norm_epsilon) == (16, 48, 1e-6)
+    assert config.data.max_length == 16  # the model's max_length was a reference to it
