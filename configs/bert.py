@@ -51,7 +51,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
         config.task = ml_collections.ConfigDict(
             dict(name='classification', kwargs=dict(input_key='tokens'))
         )
-        config.steps = '3ep'
+        config.steps = '2ep'
         config.optim.lr = 3e-4
         if not arg.scratch:
             config.init = ml_collections.ConfigDict(
@@ -65,7 +65,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
         config.data = text_splits.default_config('kjv', 64, arg.tokenizer, arg.vocab, 64)
         config.data.mask_rate = 0.15
         config.task = ml_collections.ConfigDict(dict(name='masked_lm', kwargs=dict()))
-        config.steps = '3ep'
+        config.steps = '5ep'
         config.optim.lr = 1e-3
         config.checkpoint.best_metric = 'eval/loss'
         config.checkpoint.best_mode = 'min'
