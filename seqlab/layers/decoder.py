@@ -15,6 +15,7 @@ import jax.numpy as jnp
 
 from seqlab.layers.attention import MultiHeadAttention
 from seqlab.layers.dense import Mlp
+from seqlab.layers.transformer import remat_block
 
 
 class DecoderBlock(nn.Module):
@@ -86,7 +87,8 @@ class DecoderBlock(nn.Module):
 class Decoder(nn.Module):
     """num_layers DecoderBlocks (+ a final LayerNorm for pre_ln). x: [B, T, D] -> [B, T, D].
 
-    scan=True stacks parameters (and caches) on a leading layer axis under 'blocks', as Encoder.
+    scan=True stacks parameters (and caches) on a leading layer axis under 'blocks', as Encoder;
+    remat names a recomputation policy as in Encoder ('none', 'full', 'dots', 'dots_saveable').
     """
 
     num_layers: int
@@ -101,6 +103,7 @@ class Decoder(nn.Module):
     attention: Literal['naive', 'chunked'] = 'naive'
     decode: bool = False
     scan: bool = True
+    remat: str = 'none'
 
     @nn.compact
     def __call__(
@@ -127,9 +130,14 @@ class Decoder(nn.Module):
             decode=self.decode,
         )
         x = x.astype(self.dtype)
+
+        def apply_block(block, y, *context):
+            return block(y, *context, train=train)
+
+        apply_block = remat_block(apply_block, self.remat)
         if self.scan:
             scanned = nn.scan(
-                lambda block, y, *context: (block(y, *context, train=train), None),
+                lambda block, y, *context: (apply_block(block, y, *context), None),
                 variable_axes={'params': 0, 'cache': 0},
                 split_rngs={'params': True, 'dropout': True},
                 in_axes=(nn.broadcast, nn.broadcast, nn.broadcast),
@@ -140,7 +148,7 @@ class Decoder(nn.Module):
         else:
             for layer in range(self.num_layers):
                 block = DecoderBlock(**block_fields, name=f'blocks_{layer}')
-                x = block(x, encoded, self_mask, cross_mask, train=train)
+                x = apply_block(block, x, encoded, self_mask, cross_mask)
         if self.norm == 'pre_ln':
             x = nn.LayerNorm(self.layer_norm_epsilon, dtype=self.dtype, name='decoder_norm')(x)
         return x

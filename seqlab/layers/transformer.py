@@ -5,6 +5,7 @@ pre_ln:                         H = X + MHA(LN(X));   Y = H + g(LN(H))
 with g the two-layer GELU MLP. The pre-LN stack ends with a final LayerNorm.
 """
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 import flax.linen as nn
@@ -17,7 +18,18 @@ from seqlab.layers.dense import Mlp
 REMAT_POLICIES = {
     'full': None,  # save nothing, recompute the whole block
     'dots': jax.checkpoint_policies.checkpoint_dots_with_no_batch_dims,  # keep 2-D matmul outputs
+    'dots_saveable': jax.checkpoint_policies.dots_saveable,  # keep every matmul output
 }
+REMATS = ('none', *REMAT_POLICIES)
+
+
+def remat_block(apply_block: Callable, remat: str) -> Callable:
+    """`apply_block` wrapped in nn.remat with the named policy ('none': unchanged)."""
+    if remat not in REMATS:
+        raise ValueError(f'remat={remat!r}; allowed: {", ".join(REMATS)}')
+    if remat == 'none':
+        return apply_block
+    return nn.remat(apply_block, policy=REMAT_POLICIES[remat])
 
 
 class Block(nn.Module):
@@ -79,8 +91,9 @@ class Encoder(nn.Module):
     scan=True runs the blocks with nn.scan: one compiled block, parameters stacked on a leading
     layer axis under 'blocks'. scan=False names them 'blocks_0', 'blocks_1', ... (see
     `unstack_blocks` / `stack_blocks` to convert). remat: 'none', 'full' (recompute each block in
-    the backward pass) or 'dots' (keep only the outputs of unbatched matmuls: the projections and
-    the MLP; attention scores are recomputed).
+    the backward pass), 'dots' (keep only the outputs of unbatched matmuls: the projections and
+    the MLP; attention scores are recomputed) or 'dots_saveable' (keep every matmul output,
+    attention scores and weighted values included; recompute only elementwise work).
     """
 
     num_layers: int
@@ -94,7 +107,7 @@ class Encoder(nn.Module):
     dtype: Any = jnp.float32
     attention: Literal['naive', 'chunked'] = 'naive'
     scan: bool = True
-    remat: Literal['none', 'full', 'dots'] = 'none'
+    remat: Literal['none', 'full', 'dots', 'dots_saveable'] = 'none'
 
     @nn.compact
     def __call__(
@@ -105,8 +118,6 @@ class Encoder(nn.Module):
         *,
         train: bool = False,
     ) -> jax.Array:
-        if self.remat not in ('none', *REMAT_POLICIES):
-            raise ValueError(f"remat={self.remat!r}; allowed: 'none', 'full', 'dots'")
         if self.num_layers < 1:
             raise ValueError(f'num_layers={self.num_layers} must be >= 1')
         block_fields = dict(
@@ -126,8 +137,7 @@ class Encoder(nn.Module):
         def apply_block(block, y, mask, bias):
             return block(y, mask, bias, train=train)
 
-        if self.remat != 'none':
-            apply_block = nn.remat(apply_block, policy=REMAT_POLICIES[self.remat])
+        apply_block = remat_block(apply_block, self.remat)
         if self.scan:
             scanned = nn.scan(
                 lambda block, y, mask, bias: (apply_block(block, y, mask, bias), None),

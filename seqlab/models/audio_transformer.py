@@ -4,6 +4,7 @@ a pre-LN transformer encoder and a classifier on a class token.
     z = GELU(LN(conv_{k_i, stride s_i}( ... ))) over the layers i    [B, samples] -> [B, T, C]
     x = [cls; z W_in] + E_pos  ->  L blocks  ->  x_cls  ->  W_head   -> logits [B, num_classes]
 Each token sees `token_receptive_field` samples; through attention the classifier sees the clip.
+`dtype` is the encoder's compute dtype (parameters and logits stay float32).
 """
 
 from collections.abc import Sequence
@@ -30,6 +31,8 @@ class AudioTransformer(nn.Module):
     mlp_dim: int = 128
     dropout: float = 0.0
     scan: bool = True
+    remat: str = 'none'
+    dtype: str = 'float32'
 
     @staticmethod
     def check(kwargs: dict, input_shape: tuple) -> None:
@@ -72,6 +75,8 @@ class AudioTransformer(nn.Module):
             mlp_dim=self.mlp_dim,
             dropout=self.dropout,
             scan=self.scan,
+            remat=self.remat,
+            dtype=jnp.dtype(self.dtype),
             name='encoder',
         )(x, train=train)
         return nn.Dense(self.num_classes, name='head')(x[:, 0].astype(jnp.float32))

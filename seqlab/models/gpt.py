@@ -5,6 +5,8 @@ logits_t scoring w_{t+1} given w_{<=t}. P is learned ([max_length, D]) or sinuso
 tie_embedding=False the output layer is its own matrix W [D, vocab_size]: logits_t = x_t W.
 GPT-2 (Radford et al. 2019) is this model with gelu_approximate=True, layer_norm_epsilon=1e-5.
 tokens: int32 [batch, length <= max_length] -> logits float32 [batch, length, vocab_size].
+`dtype` is the compute dtype of the decoder and output layer (parameters stay float32); `remat`
+and `scan` are the decoder's (see seqlab/layers/decoder.py).
 
 `generate` samples continuations with the decoder's KV cache: the prompt is run once, then one
 token per step attends to the cached keys and values of everything before it.
@@ -36,6 +38,8 @@ class GPT(nn.Module):
     layer_norm_epsilon: float = 1e-6
     tie_embedding: bool = True
     scan: bool = True
+    remat: str = 'none'
+    dtype: str = 'float32'
     decode: bool = False
 
     @staticmethod
@@ -80,6 +84,8 @@ class GPT(nn.Module):
             layer_norm_epsilon=self.layer_norm_epsilon,
             decode=self.decode,
             scan=self.scan,
+            remat=self.remat,
+            dtype=jnp.dtype(self.dtype),
             name='decoder',
         )(x, train=train)
         if self.tie_embedding:

@@ -3,7 +3,8 @@
 x = [cls;] E[w] + P  ->  L pre-LN blocks (keys masked where w = pad_id)  ->  x_cls or
 sum_t m_t x_t / sum_t m_t  ->  W_head.  P is learned (a [max_length, D] table, resampled to longer
 inputs only with `interpolate`) or sinusoidal.
-tokens: int32 [batch, length] -> logits [batch, num_classes].
+tokens: int32 [batch, length] -> logits float32 [batch, num_classes]; `dtype` is the encoder's
+compute dtype (parameters stay float32).
 """
 
 import flax.linen as nn
@@ -34,6 +35,7 @@ class TextTransformer(nn.Module):
     attention_dropout: float = 0.0
     scan: bool = True
     remat: str = 'none'
+    dtype: str = 'float32'
     pad_id: int = 0
 
     @staticmethod
@@ -71,7 +73,10 @@ class TextTransformer(nn.Module):
             attention_dropout=self.attention_dropout,
             scan=self.scan,
             remat=self.remat,
+            dtype=jnp.dtype(self.dtype),
             name='encoder',
         )(x, mask[:, None, None, :], train=train)
         x = x[:, 0] if self.pool == 'cls' else mean_pool(x, mask)
-        return nn.Dense(self.num_classes, kernel_init=nn.initializers.zeros, name='head')(x)
+        return nn.Dense(self.num_classes, kernel_init=nn.initializers.zeros, name='head')(
+            x.astype(jnp.float32)
+        )

@@ -4,6 +4,9 @@ A checkpoint at step t holds the TrainState (params, optimizer state, step, RNG)
 iterator state, so a resumed run continues bit for bit. Saves are asynchronous and atomic (orbax
 writes a temporary directory and renames it when complete; an interrupted save is never the
 latest). Retention keeps the newest `keep` steps plus the best step by an eval metric, and deletes
+The layer layout (scanned or unscanned stacks, `layout.py`) is recorded too: a checkpoint restores
+into a model with the other layout by stacking or unstacking the layer axis. Arrays are read with
+the shardings of the abstract state passed in, so a checkpoint restores onto any mesh.
 only after the new checkpoint has committed. A failed asynchronous write surfaces at the next save
 or at `wait`/`close`, naming its step; a state holding NaN or Inf is never written. An unreadable
 checkpoint is reported with its path and moved aside (`<step>.unreadable`) once an older one has
@@ -18,6 +21,8 @@ import jax
 import jax.numpy as jnp
 import orbax.checkpoint as ocp
 from orbax.checkpoint.checkpoint_managers import preservation_policy as policy
+
+from seqlab.train import layout
 
 log = logging.getLogger(__name__)
 
@@ -88,12 +93,14 @@ class Checkpointer:
                 f'checkpoint is {self.directory}/{self.latest_step()}'
             )
         try:
+            state_shapes = shapes(state)
             self._manager.save(
                 step,
                 args=ocp.args.Composite(
                     state=ocp.args.StandardSave(state),
                     data=ocp.args.JsonSave(data_state),
-                    shapes=ocp.args.JsonSave(shapes(state)),
+                    shapes=ocp.args.JsonSave(state_shapes),
+                    layout=ocp.args.JsonSave(layout.of(state_shapes)),
                 ),
                 metrics=metrics,
                 force=True,
@@ -112,13 +119,32 @@ class Checkpointer:
         failures = []
         for candidate in steps:
             try:
-                self._check_shapes(candidate, abstract_state)
+                saved_layout = self._check_shapes(candidate, abstract_state)
+                wanted_layout = layout.of(shapes(abstract_state))
+                converting = saved_layout != wanted_layout
+                target = (
+                    layout.abstract_in(abstract_state, saved_layout)
+                    if converting
+                    else abstract_state
+                )
                 restored = self._manager.restore(
                     candidate,
                     args=ocp.args.Composite(
-                        state=ocp.args.StandardRestore(abstract_state), data=ocp.args.JsonRestore()
+                        state=ocp.args.StandardRestore(target), data=ocp.args.JsonRestore()
                     ),
                 )
+                state = restored['state']
+                if converting:
+                    log.info(
+                        'checkpoint %s/%d: converting layers (%s)',
+                        self.directory,
+                        candidate,
+                        layout.describe(saved_layout, wanted_layout),
+                    )
+                    state = jax.device_put(
+                        layout.convert(state, wanted_layout),
+                        jax.tree.map(lambda leaf: leaf.sharding, abstract_state),
+                    )
                 if failures:
                     log.warning(
                         'restored step %d after unreadable checkpoints: %s',
@@ -126,7 +152,7 @@ class Checkpointer:
                         '; '.join(failures),
                     )
                     self._set_aside(steps[: steps.index(candidate)])
-                return restored['state'], restored['data'], candidate
+                return state, restored['data'], candidate
             except IncompatibleCheckpointError:
                 raise
             except Exception as error:  # noqa: BLE001 - report and try the previous step
@@ -149,10 +175,22 @@ class Checkpointer:
             log.warning('moved unreadable checkpoint %s aside to %s', path, target)
         self._manager.reload()
 
-    def _check_shapes(self, step: int, abstract_state: Any) -> None:
+    def _check_shapes(self, step: int, abstract_state: Any) -> layout.Layout:
+        """The checkpoint's layer layout, once its arrays fit `abstract_state` in that layout."""
         saved = self._manager.restore(step, args=ocp.args.Composite(shapes=ocp.args.JsonRestore()))[
             'shapes'
         ]
+        saved_layout = self._saved_layout(step, saved)
+        wanted_layout = layout.of(shapes(abstract_state))
+        why = layout.mismatch(saved_layout, wanted_layout)
+        if why:
+            raise IncompatibleCheckpointError(
+                f'checkpoint {self.directory}/{step} does not fit this model: {why}'
+            )
+        if saved_layout != wanted_layout:
+            abstract_state = jax.eval_shape(
+                lambda state: layout.convert(state, saved_layout), abstract_state
+            )
         expected = shapes(abstract_state)
         # Parameters first: they name the layer whose shape changed.
         for path in sorted(
@@ -164,6 +202,16 @@ class Checkpointer:
                     f'shape {saved.get(path, "absent")} in the checkpoint and '
                     f'{expected.get(path, "absent")} in the model'
                 )
+        return saved_layout
+
+    def _saved_layout(self, step: int, saved_shapes: dict[str, list[int]]) -> layout.Layout:
+        """The recorded layer layout (derived from the shapes for checkpoints written before)."""
+        try:
+            return self._manager.restore(
+                step, args=ocp.args.Composite(layout=ocp.args.JsonRestore())
+            )['layout']
+        except KeyError:
+            return layout.of(saved_shapes)
 
     def wait(self) -> None:
         """Block until the pending asynchronous save has committed; raises CheckpointError naming

@@ -2,7 +2,7 @@
 
 import ml_collections
 
-from seqlab.train import optim
+from seqlab.train import optim, partition
 
 
 def base() -> ml_collections.ConfigDict:
@@ -17,7 +17,10 @@ def base() -> ml_collections.ConfigDict:
     config.checkpoint = ml_collections.ConfigDict(
         dict(every='1ep', keep=3, best_metric='eval/accuracy', best_mode='max')
     )
-    config.mesh = ml_collections.ConfigDict(dict(data=-1, fsdp=1, tensor=1))
+    # Device mesh and sharding rules (seqlab/train/partition.py): -1 takes the remaining devices.
+    config.mesh = ml_collections.ConfigDict(
+        dict(data=-1, fsdp=1, tensor=1, rules=partition.DEFAULT_RULES, fsdp_min_size=2**14)
+    )
     config.optim = optim.default_config()
     return config
 

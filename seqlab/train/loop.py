@@ -35,7 +35,8 @@ def make_train_step(plan: preflight.Plan, accum_steps: int) -> Callable:
     """`train_step(state, batch) -> (state, metrics)`; metrics are name -> (sum, count).
 
     With `accum_steps` k > 1 the batch is split into k micro-batches whose gradients are averaged
-    with weights count_i / Σ count_i, equal to one step on the whole batch.
+    with weights count_i / Σ count_i, equal to one step on the whole batch. Micro-batch i holds rows
+    i, i + k, i + 2k, ..., so every device keeps its share of each one (batches are sharded by rows).
     """
     task = plan.task
 
@@ -52,7 +53,9 @@ def make_train_step(plan: preflight.Plan, accum_steps: int) -> Callable:
         if accum_steps == 1:
             (_, metrics), grads = grad_fn(state.params, batch, rng)
         else:
-            micro = jax.tree.map(lambda x: x.reshape(accum_steps, -1, *x.shape[1:]), batch)
+            micro = jax.tree.map(
+                lambda x: x.reshape(-1, accum_steps, *x.shape[1:]).swapaxes(0, 1), batch
+            )
 
             def accumulate(carry, xs):
                 index, micro_batch = xs
@@ -114,7 +117,7 @@ class Run:
         sample = jax.tree.map(lambda x: x[:1], self.plan.splits.eval[0])
         self.sample_inputs = self.plan.task.inputs(sample)
         abstract = state_lib.abstract(self.plan.model, self.tx, self.sample_inputs, config.seed)
-        self.state_sharding = sharding.state_sharding(self.mesh, abstract)
+        self.state_sharding = sharding.state_sharding(self.mesh, abstract, config.mesh)
         self.abstract_state = jax.tree.map(
             lambda a, s: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=s),
             abstract,

@@ -11,9 +11,11 @@ import ml_collections
 
 from seqlab import data, models, tasks
 from seqlab.config import ConfigError, one_of
+from seqlab.layers.transformer import REMATS
 from seqlab.train import cadence, optim, sharding
 
 MODES = ('train', 'eval', 'predict')
+DTYPES = ('float32', 'bfloat16')  # compute dtypes; parameters and losses stay float32
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,10 +64,40 @@ def check_names(config: ml_collections.ConfigDict) -> None:
                 f'config.model.kwargs.{key} is not an argument of model {config.model.name!r}; '
                 f'allowed: {", ".join(allowed)}'
             )
+    if 'dtype' in allowed:
+        one_of('config.model.kwargs.dtype', config.model.kwargs.get('dtype', 'float32'), DTYPES)
+    if 'remat' in allowed:
+        remat = config.model.kwargs.get('remat', 'none')
+        one_of('config.model.kwargs.remat', remat, REMATS)
     tasks.get(config.task.name)
     _as_config_error(data.check, config.data)
     optim.check(config.optim)
-    sharding.mesh_shape(config.mesh, jax.device_count())
+    check_mesh(config)
+
+
+def check_mesh(config: ml_collections.ConfigDict) -> None:
+    """Mesh and rules; global batches must split over data × fsdp and into accum_steps."""
+    sharding.check(config.mesh, jax.device_count())
+    data_size, fsdp_size, _ = sharding.mesh_shape(config.mesh, jax.device_count())
+    if (data_size * fsdp_size) % jax.process_count():
+        raise ConfigError(
+            f'config.mesh data × fsdp = {data_size} × {fsdp_size} does not split over '
+            f'{jax.process_count()} processes (each reads its own rows of a batch); allowed: '
+            f'data × fsdp a multiple of {jax.process_count()}'
+        )
+    for key in ('batch_size', 'eval_batch_size'):
+        size = config.data[key]
+        if size % (data_size * fsdp_size):
+            raise ConfigError(
+                f'config.data.{key}={size} does not split over mesh data × fsdp = '
+                f'{data_size} × {fsdp_size}; allowed: multiples of {data_size * fsdp_size}'
+            )
+    accum = config.optim.accum_steps
+    if config.data.batch_size % accum:
+        raise ConfigError(
+            f'config.data.batch_size={config.data.batch_size} does not split into '
+            f'config.optim.accum_steps={accum} micro-batches; allowed: multiples of {accum}'
+        )
 
 
 def prepare(config: ml_collections.ConfigDict, workdir: str, mode: str = 'train') -> Plan:
@@ -74,7 +106,13 @@ def prepare(config: ml_collections.ConfigDict, workdir: str, mode: str = 'train'
     check_workdir(workdir)
     check_names(config)
     task = tasks.get(config.task.name)(**config.task.kwargs)
-    splits = _as_config_error(data.get, config.data, seed=config.seed)
+    splits = _as_config_error(
+        data.get,
+        config.data,
+        seed=config.seed,
+        process_index=jax.process_index(),
+        process_count=jax.process_count(),
+    )
     model_class = models.get(config.model.name)
     kwargs = {**config.model.kwargs, **task.model_kwargs(splits.info)}
     if hasattr(model_class, 'check'):

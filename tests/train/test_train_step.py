@@ -35,8 +35,16 @@ def step(plan, state, batch, accum_steps=1):
 
 def test_accumulation_equals_large_batch():
     plan, state, batch = setup()
+    # A non-zero head, so that every layer gets a gradient (the zero-initialised one blocks them).
+    head = jax.tree.map(
+        lambda p: p + 0.3 * jnp.cos(jnp.arange(p.size).reshape(p.shape)),
+        {'head': state.params['head']},
+    )
+    state = state.replace(params={**state.params, **head})
     big, big_metrics = step(plan, state, batch)
     accumulated, metrics = step(plan, state, batch, accum_steps=2)
+    moved = big.params['patch_embedding']['kernel'] - state.params['patch_embedding']['kernel']
+    assert np.abs(moved).max() > 1e-3  # the first layer too: the comparison covers the network
     for a, b in zip(jax.tree.leaves(big.params), jax.tree.leaves(accumulated.params), strict=True):
         np.testing.assert_allclose(a, b, atol=1e-6)
     np.testing.assert_allclose(metrics['loss'][0], big_metrics['loss'][0], rtol=1e-5)
