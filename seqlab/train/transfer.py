@@ -12,9 +12,10 @@ resumed run always restores its own checkpoint. Keys:
 
 Parameters are '/'-joined paths ('encoder/blocks/mlp/hidden/kernel'). A source of parameters has
 `shapes` (path -> shape, read without the arrays) and `read(abstract)` (the arrays at some paths);
-`parameter_source` picks it from the config, so another source (a Hugging Face checkpoint) fits
-the same `params` mapping. Every path and shape is checked before anything is read or compiled;
-a mismatch is a one-line ConfigError.
+`parameter_source` picks it from the config, and any object with these two members can use the
+same `params` mapping (a transformers checkpoint is loaded whole by `config.init_from`, see
+seqlab.interop.finetune). Every path, shape and file is checked before anything is compiled; a
+mismatch is a one-line ConfigError.
 """
 
 import dataclasses
