@@ -52,6 +52,8 @@ class AudioClassification:
     def describe(self, model: Any) -> str:
         """The model's receptive field (frames x bands, or samples) in seconds and Hz; a model
         with attention over the clip (receptive_field None) reports its tokens' field."""
+        if not hasattr(model, 'receptive_field'):  # recurrent: the state runs over the whole clip
+            return f'{type(model).__name__}: no fixed receptive field (a recurrent state)'
         if model.receptive_field is None:
             token = describe_samples(model.token_receptive_field, self.sample_rate)
             return f'the whole clip through attention; each token: {token}'
