@@ -17,7 +17,7 @@ from seqlab.config import ConfigError, apply_overrides
 from seqlab.figures import make as figures
 from seqlab.interop import finetune
 from seqlab.sweep import runner as sweep_runner
-from seqlab.train import checkpoint, loop
+from seqlab.train import checkpoint, loop, sharding
 
 log = logging.getLogger('seqlab')
 USAGE_ERROR = 2
@@ -92,6 +92,7 @@ def run(
                 )
             get_sweep = getattr(config_module(spec), 'get_sweep', None)
             sys.exit(sweep_runner.run(spec, overrides, config, get_sweep, workdir, sweep))
+        sharding.initialize_distributed()  # multi-host launches only (seqlab/train/sharding.py)
         if mode == 'train':
             loop.train_and_evaluate(config, workdir)
         elif mode == 'eval':

@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Sequence
 
+import jax
 import tqdm
 from tensorboardX import SummaryWriter
 
@@ -40,20 +41,27 @@ class JsonLines:
 
 
 class MetricWriter:
-    """Append `{'step': s, name: value, ...}` records; one file per workdir."""
+    """Append `{'step': s, name: value, ...}` records; one file per workdir, written by process 0
+    (metrics are global arrays, the same on every process; the others write nothing)."""
 
     def __init__(self, workdir: str, resume_step: int = 0):
-        self._jsonl = JsonLines(os.path.join(workdir, METRICS_FILE), resume_step)
-        self._tb = SummaryWriter(os.path.join(workdir, 'tensorboard'), purge_step=resume_step + 1)
+        self._primary = jax.process_index() == 0
+        if self._primary:
+            self._jsonl = JsonLines(os.path.join(workdir, METRICS_FILE), resume_step)
+            tensorboard = os.path.join(workdir, 'tensorboard')
+            self._tb = SummaryWriter(tensorboard, purge_step=resume_step + 1)
 
     def write(self, step: int, metrics: dict[str, float]) -> None:
+        if not self._primary:
+            return
         self._jsonl.append({'step': int(step), **{k: float(v) for k, v in metrics.items()}})
         for name, value in metrics.items():
             self._tb.add_scalar(name, float(value), int(step))
         self._tb.flush()
 
     def close(self) -> None:
-        self._tb.close()
+        if self._primary:
+            self._tb.close()
 
 
 class ExampleIds:

@@ -23,13 +23,27 @@ MESHES = {'8': (8, 1, 1), '4x2': (4, 2, 1), '2x2x2': (2, 2, 2)}
 RESTORE_MESHES = {4: (1, 2, 2), 2: (1, 1, 2)}  # devices -> (data, fsdp, tensor)
 
 
+SPEC = 'configs/vit.py:smoke'
+# 4 steps of 2 accumulated micro-batches, FSDP on every leaf.
+OVERRIDES = {
+    'steps': '4',
+    'log_every': '1',
+    'eval_every': '4',
+    'checkpoint.every': '4',
+    'optim.accum_steps': '2',
+    'mesh.fsdp_min_size': '0',
+}
+
+
+def overrides(mesh: tuple[int, int, int] = (-1, 1, 1)) -> dict[str, str]:
+    """OVERRIDES with the mesh sizes (data, fsdp, tensor)."""
+    sizes = {f'mesh.{axis}': str(size) for axis, size in zip(partition.AXES, mesh, strict=True)}
+    return {**OVERRIDES, **sizes}
+
+
 def config(mesh: tuple[int, int, int] = (-1, 1, 1)) -> ml_collections.ConfigDict:
-    """The ViT smoke config, 4 steps of 2 accumulated micro-batches, FSDP on every leaf."""
-    cfg = launcher.load_config(os.path.join(REPO, 'configs/vit.py:smoke'), {})
-    cfg.steps, cfg.log_every, cfg.eval_every, cfg.checkpoint.every = '4', '1', '4', '4'
-    cfg.optim.accum_steps = 2
-    cfg.mesh.update(data=mesh[0], fsdp=mesh[1], tensor=mesh[2], fsdp_min_size=0)
-    return cfg
+    """The ViT smoke config with `overrides(mesh)`."""
+    return launcher.load_config(os.path.join(REPO, SPEC), overrides(mesh))
 
 
 def train_losses(workdir: str) -> list[float]:
