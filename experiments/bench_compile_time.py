@@ -3,8 +3,9 @@ the step time of the scanned vs the unrolled model.
 
 Compile time = tracing + lowering + XLA compilation of the whole jitted train step
 (`jit(step).lower(state, batch).compile()`), the best of `--repeats` fresh compilations (new
-model objects each time, so nothing is cached; the variants alternate). Step time: the scanned
-and unrolled steps alternate, `--steps-per-round` steps each turn, median over all rounds.
+model objects each time, so nothing is cached; the variants alternate; one untimed 1-layer
+compilation of each kind first absorbs the process's one-off start-up costs). Step time: the
+scanned and unrolled steps alternate, `--steps-per-round` steps each turn, median over all rounds.
 
   flock /tmp/acc.lock python experiments/bench_compile_time.py   # -> results/bench_compile_time.md
 """
@@ -31,6 +32,8 @@ def compile_seconds(shape: benchlib.VitShape, scan: bool) -> float:
 
 def compile_table(depths: list[int], repeats: int) -> dict[tuple[int, bool], float]:
     """(depth, scan) -> best compile seconds over `repeats` alternating passes."""
+    for scan in (True, False):  # untimed: the first compilation in a process pays one-off costs
+        compile_seconds(dataclasses.replace(benchlib.VitShape(), depth=1), scan)
     best: dict[tuple[int, bool], float] = {}
     for _ in range(repeats):
         for depth in depths:
@@ -99,7 +102,7 @@ def main() -> None:
         f'{shape.mlp_dim}, {shape.tokens} tokens, batch {shape.batch}, Adam) at each depth. '
         f'Compile s = trace + lower + XLA compile of the jitted train step, best of '
         f'{args.repeats}.',
-        f'Load average before / after: {load_before} / {benchlib.load_average()}.',
+        f'Load average (1 min) before / after: {load_before} / {benchlib.load_average()}.',
         '',
         *benchlib.markdown_table(
             [
