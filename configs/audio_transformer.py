@@ -32,6 +32,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
                 heads=4,
                 mlp_dim=128,
                 dropout=0.1,
+                scan=True,
+                remat='none',
+                dtype='float32',
             ),
         )
     )

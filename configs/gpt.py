@@ -32,6 +32,8 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
                 dropout=0.1,
                 attention_dropout=0.0,
                 scan=True,
+                remat='none',
+                dtype='float32',
             ),
         )
     )

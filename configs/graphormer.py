@@ -52,6 +52,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
                 attention_dropout=0.0,
                 scan=True,
                 remat='none',
+                dtype='float32',
             ),
         )
     )

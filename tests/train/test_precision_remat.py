@@ -6,6 +6,7 @@ activations in the backward pass and gives the gradients of remat='none' (each p
 on every block is tested in tests/layers/test_transformer.py)."""
 
 import functools
+import os
 import re
 
 import jax
@@ -14,12 +15,14 @@ import ml_collections
 import numpy as np
 import pytest
 
+from seqlab import launcher
 from seqlab.models.gpt import GPT
 from seqlab.models.text_transformer import TextTransformer
 from seqlab.models.vit import ViT
 from seqlab.tasks.classification import Classification
-from seqlab.train import loop, optim
+from seqlab.train import loop, optim, preflight
 from seqlab.train import state as state_lib
+from tests.conftest import REPO
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.random((4, 4, 4, 1), dtype=np.float32)
@@ -100,3 +103,13 @@ def test_remat_gives_the_same_gradients(name, remat):
 def primitives(fn, *args) -> set[str]:
     """Names of the primitives in the jaxpr of fn(*args), nested jaxprs included."""
     return set(re.findall(r'= (\w+)\[', str(jax.make_jaxpr(fn)(*args))))
+
+
+@pytest.mark.parametrize(
+    'name', ['vit', 'gpt', 'text_transformer', 'audio_transformer', 'graphormer', 'karate']
+)
+def test_transformer_configs_take_dtype_and_remat_overrides(name):
+    overrides = {'model.kwargs.dtype': 'bfloat16', 'model.kwargs.remat': 'dots_saveable'}
+    config = launcher.load_config(os.path.join(REPO, f'configs/{name}.py:smoke'), overrides)
+    preflight.check_names(config)  # the model takes both options
+    assert config.model.kwargs.dtype == 'bfloat16'
