@@ -30,7 +30,7 @@ def vision_data(name: str = 'fashion_mnist', batch_size: int = 128) -> ml_collec
         dict(
             name=name,
             batch_size=batch_size,
-            eval_batch_size=500,
+            eval_batch_size=512,  # splits over 1, 2, 4, 8, ... data × fsdp devices
             data_dir='',
             augment='none',
             train_split='train',
