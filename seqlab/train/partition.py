@@ -44,8 +44,13 @@ Rules = Sequence[tuple[str, Sequence[str | None]]]
 def check_rules(rules: Rules) -> None:
     """Each rule is (regex, spec) with spec a tuple of mesh axis names or None, each axis once."""
     for index, rule in enumerate(rules):
-        where = f'config.mesh.rules[{index}]={tuple(rule)!r}'
-        if len(rule) != 2 or not isinstance(rule[0], str):
+        where = f'config.mesh.rules[{index}]={rule!r}'
+        if not (
+            isinstance(rule, (tuple, list))
+            and len(rule) == 2
+            and isinstance(rule[0], str)
+            and isinstance(rule[1], (tuple, list))
+        ):
             raise ConfigError(f'{where}; allowed: (regex, spec), e.g. {DEFAULT_RULES[0]!r}')
         try:
             re.compile(rule[0])

@@ -72,6 +72,7 @@ def test_small_leaves_and_size_one_axes_stay_replicated():
         (dict(rules=(('mlp', ('model', None)),)), "allowed: ('data', 'fsdp', 'tensor')"),
         (dict(rules=(('mlp[', (None,)),)), "'mlp[' is not a regex"),
         (dict(rules=(('mlp',),)), 'allowed: (regex, spec)'),
+        (dict(rules=(('mlp', 'tensor'),)), 'allowed: (regex, spec)'),
         (dict(fsdp_min_size=-1), 'fsdp_min_size=-1 must be >= 0'),
     ],
 )
