@@ -38,3 +38,17 @@ def launch(
         env={**os.environ, **(env or {})},
         **popen_kwargs,
     )
+
+
+def run_in_process(
+    capsys, workdir, *args: str, spec: str = 'configs/vit.py:smoke', mode: str = 'train'
+) -> tuple[int, str]:
+    """What `python launch.py --config=SPEC ARGS --workdir=WORKDIR --mode=MODE` does, in this
+    process (for input it must reject before compiling): -> (exit code, stderr)."""
+    from seqlab import launcher  # here: importing jax must follow the environment set above
+
+    overrides, rest = launcher.split_overrides(list(args))
+    assert not rest, rest
+    with pytest.raises(SystemExit) as exit_info:
+        launcher.run(spec, overrides, str(workdir), mode)
+    return exit_info.value.code, capsys.readouterr().err

@@ -4,8 +4,7 @@ import os
 
 import pytest
 
-from seqlab import launcher
-from tests.conftest import launch
+from tests.conftest import launch, run_in_process
 
 CASES = [
     (['--config.optim.lrr=3e-4'], 'config.optim.lrr does not exist; allowed here: accum_steps, b1'),
@@ -26,14 +25,6 @@ CASES = [
     (['--config.eval_every=often'], "config.eval_every='often' is not a cadence"),
     (['--config.mesh.data=3'], 'config.mesh='),
 ]
-
-
-def run_in_process(capsys, workdir, *args, spec='configs/vit.py:smoke', mode='train'):
-    overrides, rest = launcher.split_overrides(list(args))
-    assert not rest
-    with pytest.raises(SystemExit) as exit_info:
-        launcher.run(spec, overrides, str(workdir), mode)
-    return exit_info.value.code, capsys.readouterr().err
 
 
 @pytest.mark.parametrize('overrides, message', CASES)

@@ -16,10 +16,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import jax
+import ml_collections
 import numpy as np
 
 from seqlab import launcher
-from seqlab.train import loop
+from seqlab.train import checkpoint, loop
 from tests.conftest import REPO
 
 TIMEOUT = 600  # seconds; generous, the machine may be shared
@@ -142,17 +143,34 @@ def checkpoint_steps(workdir: os.PathLike) -> list[int]:
     return sorted(int(name) for name in os.listdir(directory) if name.isdigit())
 
 
+def snapshot(workdir: os.PathLike) -> dict[str, bytes]:
+    """Every file under `workdir` by relative path (to prove nothing changed)."""
+    files = {}
+    for root, _, names in os.walk(workdir):
+        for name in names:
+            path = os.path.join(root, name)
+            with open(path, 'rb') as f:
+                files[os.path.relpath(path, workdir)] = f.read()
+    return files
+
+
+def config_of(spec: str, overrides: Mapping[str, Any]) -> ml_collections.ConfigDict:
+    """The config `launch.py --config=SPEC --config.k=v ...` resolves to."""
+    return launcher.load_config(os.path.join(REPO, spec), {k: str(v) for k, v in overrides.items()})
+
+
 def run_for(spec: str, overrides: Mapping[str, Any], workdir: os.PathLike) -> loop.Run:
     """The in-process `Run` of this config over `workdir` (to read its checkpoints)."""
-    config = launcher.load_config(
-        os.path.join(REPO, spec), {k: str(v) for k, v in overrides.items()}
-    )
-    return loop.Run(config, str(workdir), mode='eval')
+    return loop.Run(config_of(spec, overrides), str(workdir), mode='eval')
 
 
-def restore(run: loop.Run, step: int | None = None) -> tuple[Any, dict, int]:
-    """(TrainState, data iterator state, step) of checkpoint `step` (default: the latest)."""
-    ckpt = run.checkpointer()
+def restore(
+    run: loop.Run, step: int | None = None, workdir: os.PathLike | None = None
+) -> tuple[Any, dict, int]:
+    """(TrainState, data iterator state, step) of checkpoint `step` (default: the latest) of the
+    run's workdir, or of `workdir` holding checkpoints of the same config."""
+    directory = os.path.join(workdir or run.workdir, 'checkpoints')
+    ckpt = checkpoint.Checkpointer(directory)
     try:
         return ckpt.restore(run.abstract_state, step)
     finally:

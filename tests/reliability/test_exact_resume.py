@@ -1,0 +1,144 @@
+"""A run killed mid-epoch and rerun with the same command equals an uninterrupted
+run bit for bit — per-step losses, final parameters and optimizer state, and the example ids each
+step consumed — for one config of each modality. SIGTERM between checkpoints saves exactly that
+step and exits 143; nothing is recomputed after it. After every crash and resume the JSONL and
+TensorBoard step sequences are strictly increasing, without gaps or duplicates.
+"""
+
+import os
+import re
+import signal
+
+import pytest
+
+from tests.reliability import events, runs
+from tests.reliability.inotify import Event, Watch
+
+EVERY = 8  # checkpoint cadence of every run here
+STEPS = 24
+# modality -> (config, overrides): tiny runs with a random transform (dropout, noise, flips) each,
+# so the RNG and the data iterator both have to resume exactly. Batch sizes put the checkpoint at
+# step 8 mid-epoch, and every run crosses an epoch boundary after it.
+MODALITIES = {
+    'vision': ('configs/vit.py:smoke', {'data.batch_size': 64, 'data.augment': 'flip'}),
+    'text': ('configs/text_cnn.py:smoke', {}),
+    'audio': ('configs/spec_cnn.py:smoke', {'data.batch_size': 5}),
+    'graph': ('configs/graphormer.py:smoke', {'model.kwargs.dropout': 0.1}),
+}
+COMMON = {
+    'steps': STEPS,
+    'log_every': 1,
+    'eval_every': 12,
+    'checkpoint.every': EVERY,
+    'log_example_ids': True,
+}
+
+
+def kill_when_first_checkpoint_commits(spec: str, overrides: dict, workdir) -> tuple[int, int]:
+    """SIGKILL the run the moment its first checkpoint (step EVERY) commits: it is then somewhere in
+    EVERY..2*EVERY (the next save waits for that commit), its data position mid-epoch.
+    -> (last logged step, newest committed checkpoint) at the kill."""
+    directory = os.path.join(workdir, 'checkpoints')
+    os.makedirs(directory)
+    with Watch(directory) as watch:
+        run = runs.Launch(spec, overrides, workdir)
+        while (event := watch.next(runs.TIMEOUT)) != Event('moved_to', str(EVERY)):
+            assert event is not None, f'no checkpoint committed:\n{run.stderr[-3000:]}'
+        run.process.send_signal(signal.SIGSTOP)
+    run.process.kill()
+    assert run.wait() == -signal.SIGKILL
+    return runs.last_logged_step(workdir), runs.checkpoint_steps(workdir)[-1]
+
+
+def resumed_step(stderr: str) -> int:
+    found = re.findall(r'resumed from \S+ at step (\d+)', stderr)
+    assert len(found) == 1, f'expected one "resumed from" line:\n{stderr[-3000:]}'
+    return int(found[0])
+
+
+def tear_last_line(path: str) -> None:
+    """Leave what a crash in the middle of a write leaves: half a JSON line, no newline."""
+    with open(path, 'a') as f:
+        f.write('{"step": 99999, "train/lo')
+
+
+def assert_logs_complete(workdir, eval_steps: list[int]) -> None:
+    """JSONL and TensorBoard: train steps 1..STEPS and eval steps exactly once, in order."""
+    train = list(range(1, STEPS + 1))
+    assert list(runs.metric(workdir, 'train/loss')) == train
+    assert list(runs.metric(workdir, 'eval/loss')) == eval_steps
+    board = events.scalar_steps(os.path.join(workdir, 'tensorboard'))
+    assert board['train/loss'] == train, f'TensorBoard train/loss steps: {board["train/loss"]}'
+    assert board['eval/loss'] == eval_steps, f'TensorBoard eval/loss steps: {board["eval/loss"]}'
+
+
+def assert_each_example_once_per_epoch(ids: dict[int, list[int]], num_train: int) -> None:
+    """The consumed ids, cut into epochs of `num_train`, hold every example once per epoch."""
+    stream = [i for step in sorted(ids) for i in ids[step]]
+    for start in range(0, len(stream), num_train):
+        epoch = stream[start : start + num_train]
+        assert len(set(epoch)) == len(epoch), f'epoch from position {start}: an example repeats'
+        if len(epoch) == num_train:
+            assert sorted(epoch) == list(range(num_train)), f'epoch from {start}: ids missing'
+    assert len(stream) > num_train, 'the run should cross an epoch boundary'
+
+
+def assert_equal_runs(spec: str, overrides: dict, reference, workdir) -> None:
+    assert runs.metric(workdir, 'train/loss') == runs.metric(reference, 'train/loss')
+    assert runs.example_ids(workdir) == runs.example_ids(reference)
+    run = runs.run_for(spec, overrides, reference)
+    state_a, data_a, step_a = runs.restore(run)
+    state_b, data_b, step_b = runs.restore(run, workdir=workdir)
+    assert step_a == step_b == STEPS and data_a == data_b
+    runs.assert_bitwise_equal(state_a.params, state_b.params, 'params')
+    runs.assert_bitwise_equal(state_a.opt_state, state_b.opt_state, 'opt_state')
+    runs.assert_bitwise_equal((state_a.step, state_a.rng), (state_b.step, state_b.rng), 'step/rng')
+    assert_each_example_once_per_epoch(runs.example_ids(workdir), run.plan.splits.info.num_train)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('modality', [m for m in MODALITIES if m != 'vision'])
+def test_sigkill_mid_epoch_resumes_bit_for_bit(tmp_path, modality):
+    spec, overrides = MODALITIES[modality]
+    overrides = {**overrides, **COMMON}
+    reference = runs.Launch(spec, overrides, tmp_path / 'uninterrupted')  # on the other core
+    workdir = tmp_path / 'interrupted'
+    logged, committed = kill_when_first_checkpoint_commits(spec, overrides, workdir)
+    assert committed == EVERY and logged - committed <= EVERY  # at most one interval lost
+
+    rerun = runs.Launch(spec, overrides, workdir)
+    rerun.finished()
+    assert resumed_step(rerun.stderr) == committed
+    reference.finished()
+    assert_equal_runs(spec, overrides, tmp_path / 'uninterrupted', workdir)
+    assert_logs_complete(workdir, [12, 24])
+
+
+@pytest.mark.slow
+def test_sigkill_then_sigterm_resume_bit_for_bit_with_complete_logs(tmp_path):
+    """Vision: SIGKILL mid-epoch (the logs torn mid-line), rerun, SIGTERM between checkpoints,
+    rerun to the end."""
+    spec, overrides = MODALITIES['vision']
+    overrides = {**overrides, **COMMON}
+    reference = runs.Launch(spec, overrides, tmp_path / 'uninterrupted')
+    workdir = tmp_path / 'interrupted'
+    logged, committed = kill_when_first_checkpoint_commits(spec, overrides, workdir)
+    assert committed == EVERY and logged - committed <= EVERY
+    tear_last_line(os.path.join(workdir, 'metrics.jsonl'))
+    tear_last_line(os.path.join(workdir, 'example_ids.jsonl'))
+
+    terminated = runs.Launch(spec, overrides, workdir)
+    code = terminated.signal_at(2 * EVERY + 1, signal.SIGTERM)
+    assert code == 143, f'SIGTERM exit code {code}:\n{terminated.stderr[-3000:]}'
+    assert resumed_step(terminated.stderr) == committed
+    stopped = runs.last_logged_step(workdir)
+    assert 2 * EVERY < stopped < STEPS, f'SIGTERM should land between checkpoints, at {stopped}'
+    assert runs.checkpoint_steps(workdir)[-1] == stopped  # committed: the save finished
+    assert not [n for n in os.listdir(workdir / 'checkpoints') if 'tmp' in n]
+
+    finished = runs.Launch(spec, overrides, workdir)
+    finished.finished()
+    assert resumed_step(finished.stderr) == stopped  # zero steps lost
+    reference.finished()
+    assert_equal_runs(spec, overrides, tmp_path / 'uninterrupted', workdir)
+    assert_logs_complete(workdir, [12, 24])
