@@ -18,7 +18,6 @@ from collections.abc import Sequence
 
 import jax
 import tqdm
-from tensorboardX import SummaryWriter
 
 log = logging.getLogger('seqlab')
 METRICS_FILE = 'metrics.jsonl'
@@ -47,6 +46,10 @@ class MetricWriter:
     def __init__(self, workdir: str, resume_step: int = 0):
         self._primary = jax.process_index() == 0
         if self._primary:
+            # Imported here: tensorboardX imports torch whenever it is installed (2 s of CPU), which
+            # commands that stop before training (bad input, --mode=eval) need not pay.
+            from tensorboardX import SummaryWriter
+
             self._jsonl = JsonLines(os.path.join(workdir, METRICS_FILE), resume_step)
             tensorboard = os.path.join(workdir, 'tensorboard')
             self._tb = SummaryWriter(tensorboard, purge_step=resume_step + 1)
