@@ -4,13 +4,13 @@ A checkpoint at step t holds the TrainState (params, optimizer state, step, RNG)
 iterator state, so a resumed run continues bit for bit. Saves are asynchronous and atomic (orbax
 writes a temporary directory and renames it when complete; an interrupted save is never the
 latest). Retention keeps the newest `keep` steps plus the best step by an eval metric, and deletes
-The layer layout (scanned or unscanned stacks, `layout.py`) is recorded too: a checkpoint restores
-into a model with the other layout by stacking or unstacking the layer axis. Arrays are read with
-the shardings of the abstract state passed in, so a checkpoint restores onto any mesh.
 only after the new checkpoint has committed. A failed asynchronous write surfaces at the next save
 or at `wait`/`close`, naming its step; a state holding NaN or Inf is never written. An unreadable
 checkpoint is reported with its path and moved aside (`<step>.unreadable`) once an older one has
 been restored, so the resumed run can write that step again.
+The layer layout (scanned or unscanned stacks, `layout.py`) is recorded too: a checkpoint restores
+into a model with the other layout by stacking or unstacking the layer axis. Arrays are read with
+the shardings of the abstract state passed in, so a checkpoint restores onto any mesh.
 """
 
 import logging
