@@ -67,6 +67,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
                 heads=heads,
                 mlp_dim=mlp_dim,
                 pool=arg.pool,
+                norm='pre_ln',  # or 'post_ln' (the original transformer's order)
                 dropout=0.0,
                 attention_dropout=0.0,
                 scan=True,

@@ -7,9 +7,11 @@ import math
 import os
 
 import jax
+import jax.numpy as jnp
 import pytest
 
-from seqlab import launcher, tasks
+from seqlab import launcher, models, tasks
+from seqlab.config import ConfigError
 from seqlab.train import loop, preflight, state
 from tests.conftest import REPO
 
@@ -54,3 +56,22 @@ def test_smoke_variant_trains_evaluates_checkpoints(path, tmp_path, caplog):
     assert len(steps) >= 2 and steps[-1] == int(config.steps)
     assert (workdir / 'config.json').exists() and (workdir / 'metrics.jsonl').exists()
     assert glob.glob(str(workdir / 'tensorboard' / 'events.out.tfevents.*'))
+
+
+def test_vit_norm_placement_is_a_config_field():
+    """Pre-LN by default; model.kwargs.norm=post_ln builds a post-LN encoder (no final LayerNorm);
+    an unknown placement is a config error."""
+    spec = os.path.join(REPO, 'configs/vit.py:smoke')
+
+    def encoder_params(overrides: dict) -> set[str]:
+        model = models.get('vit')(
+            num_classes=10, **launcher.load_config(spec, overrides).model.kwargs
+        )
+        images = jnp.zeros((1, 8, 8, 1))
+        variables = jax.eval_shape(lambda: model.init(jax.random.PRNGKey(0), images))
+        return set(variables['params']['encoder'])
+
+    assert 'encoder_norm' in encoder_params({})
+    assert encoder_params({'model.kwargs.norm': 'post_ln'}) == {'blocks'}
+    with pytest.raises(ConfigError, match='config.model.kwargs.norm'):
+        models.get('vit').check({'norm': 'sandwich'}, (8, 8, 1))

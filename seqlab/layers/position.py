@@ -1,4 +1,5 @@
 """Positional encodings: one-hot, scalar, sinusoidal (with its translation matrix), learned.
+An encoding is added to the token vectors (x + E) or appended to them ([x, E], `append`).
 
 Sinusoidal:  E[i, 2j] = sin(i w_j),  E[i, 2j+1] = cos(i w_j),  w_j = base^(-2j / dim).
 Each (sin, cos) pair rotates with position, so a shift by p is linear: E[i + p] = E[i] T(p), with
@@ -53,6 +54,12 @@ def interpolate(table: jax.Array, new_length: int) -> jax.Array:
     return jax.image.resize(table, (new_length, table.shape[1]), method='linear')
 
 
+def append(x: jax.Array, table: jax.Array) -> jax.Array:
+    """[x_t, E_t] for every example: x [B, T, D], table [T, P] -> [B, T, D + P]."""
+    table = jnp.broadcast_to(table.astype(x.dtype), (x.shape[0], *table.shape))
+    return jnp.concatenate([x, table], axis=-1)
+
+
 class LearnedPosition(nn.Module):
     """x + P[:T] with a learned table P [max_length, D] ~ N(0, init_std^2). x: [B, T, D].
 
@@ -90,10 +97,9 @@ class SinusoidalPosition(nn.Module):
     base: float = 10000.0
 
     def __call__(self, x: jax.Array) -> jax.Array:
-        batch, length, width = x.shape
+        length, width = x.shape[1:]
         if self.mode == 'sum':
             return x + sinusoidal(length, width, self.base).astype(x.dtype)[None]
         if self.mode == 'concat':
-            table = sinusoidal(length, self.dim or width, self.base).astype(x.dtype)
-            return jnp.concatenate([x, jnp.broadcast_to(table, (batch, *table.shape))], axis=-1)
+            return append(x, sinusoidal(length, self.dim or width, self.base))
         raise ValueError(f"SinusoidalPosition mode={self.mode!r}; allowed: 'sum', 'concat'")

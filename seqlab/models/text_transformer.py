@@ -2,7 +2,9 @@
 
 x = [cls;] E[w] + P  ->  L pre-LN blocks (keys masked where w = pad_id)  ->  x_cls or
 sum_t m_t x_t / sum_t m_t  ->  W_head.  P is learned (a [max_length, D] table, resampled to longer
-inputs only with `interpolate`) or sinusoidal.
+inputs only with `interpolate`), sinusoidal, or none. Appended encodings ('onehot': e_t of size
+max_length, 'scalar': t / max_length, 'sinusoidal_concat': position_dim sinusoids) take their dims
+from the width: x = [E[w], P] with E[w] of width - dim(P), so the encoder's width stays `width`.
 tokens: int32 [batch, length] -> logits float32 [batch, num_classes]; `dtype` is the encoder's
 compute dtype (parameters stay float32).
 """
@@ -13,11 +15,17 @@ import jax.numpy as jnp
 
 from seqlab.config import ConfigError, one_of
 from seqlab.layers.embed import TokenEmbedding
-from seqlab.layers.position import LearnedPosition, SinusoidalPosition
+from seqlab.layers.position import LearnedPosition, SinusoidalPosition, append, onehot, scalar
 from seqlab.layers.transformer import ClassToken, Encoder, mean_pool
 
 POOLS = ('cls', 'mean')
-POSITIONS = ('learned', 'sinusoidal')
+POSITIONS = ('learned', 'sinusoidal', 'none', 'onehot', 'scalar', 'sinusoidal_concat')
+TABLES = ('learned', 'onehot', 'scalar')  # encodings defined only up to max_length
+
+
+def appended_dims(position: str, max_length: int, position_dim: int) -> int:
+    """How many of the model's width the position takes when appended (0 when added or none)."""
+    return {'onehot': max_length, 'scalar': 1, 'sinusoidal_concat': position_dim}.get(position, 0)
 
 
 class TextTransformer(nn.Module):
@@ -31,6 +39,7 @@ class TextTransformer(nn.Module):
     pool: str = 'cls'
     position: str = 'learned'
     interpolate: bool = False
+    position_dim: int = 16
     dropout: float = 0.0
     attention_dropout: float = 0.0
     scan: bool = True
@@ -40,27 +49,35 @@ class TextTransformer(nn.Module):
 
     @staticmethod
     def check(kwargs: dict, input_shape: tuple) -> None:
-        """Known pooling and positions; the data's length must fit a learned table."""
+        """Known pooling and positions; the data's length must fit a position table; an
+        appended position must leave the tokens some of the width."""
         one_of('config.model.kwargs.pool', kwargs.get('pool', TextTransformer.pool), POOLS)
         position = kwargs.get('position', TextTransformer.position)
         one_of('config.model.kwargs.position', position, POSITIONS)
         max_length = kwargs.get('max_length', TextTransformer.max_length)
         interpolate = kwargs.get('interpolate', TextTransformer.interpolate)
-        if position == 'learned' and not interpolate and input_shape[0] > max_length:
+        stretches = position == 'learned' and interpolate
+        if position in TABLES and not stretches and input_shape[0] > max_length:
             raise ConfigError(
                 f'config.model.kwargs.max_length={max_length} is shorter than the data '
-                f'(config.data.max_length={input_shape[0]}); allowed: >= {input_shape[0]}, '
-                'or interpolate=True'
+                f'(config.data.max_length={input_shape[0]}); allowed: >= {input_shape[0]}'
+                + (', or interpolate=True' if position == 'learned' else '')
+            )
+        width = kwargs.get('width', TextTransformer.width)
+        position_dim = kwargs.get('position_dim', TextTransformer.position_dim)
+        dims = appended_dims(position, max_length, position_dim)
+        if dims >= width:
+            raise ConfigError(
+                f'config.model.kwargs.position={position!r} appends {dims} dims to a width of '
+                f'{width}; allowed: width > {dims}'
             )
 
     @nn.compact
     def __call__(self, tokens: jax.Array, *, train: bool = False) -> jax.Array:
         mask = tokens != self.pad_id
-        x = TokenEmbedding(self.vocab_size, self.width, name='embedding')(tokens)
-        if self.position == 'learned':
-            x = LearnedPosition(self.max_length, interpolate=self.interpolate, name='position')(x)
-        else:
-            x = SinusoidalPosition(name='position')(x)
+        dims = appended_dims(self.position, self.max_length, self.position_dim)
+        x = TokenEmbedding(self.vocab_size, self.width - dims, name='embedding')(tokens)
+        x = self.add_position(x)
         if self.pool == 'cls':
             x = ClassToken(name='cls')(x)
             mask = jnp.concatenate([jnp.ones_like(mask[:, :1]), mask], axis=1)
@@ -80,3 +97,21 @@ class TextTransformer(nn.Module):
         return nn.Dense(self.num_classes, kernel_init=nn.initializers.zeros, name='head')(
             x.astype(jnp.float32)
         )
+
+    def add_position(self, x: jax.Array) -> jax.Array:
+        """x [B, T, width - appended_dims] -> [B, T, width] with the positions of `position`."""
+        length = x.shape[1]
+        if self.position == 'learned':
+            learned = LearnedPosition(
+                self.max_length, interpolate=self.interpolate, name='position'
+            )
+            return learned(x)
+        if self.position == 'sinusoidal':
+            return SinusoidalPosition(name='position')(x)
+        if self.position == 'sinusoidal_concat':
+            return SinusoidalPosition('concat', dim=self.position_dim, name='position')(x)
+        if self.position == 'onehot':
+            return append(x, onehot(length, self.max_length))
+        if self.position == 'scalar':
+            return append(x, scalar(length, self.max_length))
+        return x

@@ -13,6 +13,7 @@ from seqlab.layers.position import LearnedPosition
 from seqlab.layers.transformer import ClassToken, Encoder, mean_pool
 
 POOLS = ('cls', 'mean')
+NORMS = ('pre_ln', 'post_ln')
 
 
 class ViT(nn.Module):
@@ -34,7 +35,7 @@ class ViT(nn.Module):
 
     @staticmethod
     def check(kwargs: dict, input_shape: tuple) -> None:
-        """Patch size must tile the image; pooling must be known."""
+        """Patch size must tile the image; pooling and norm placement must be known."""
         height, width = input_shape[:2]
         patch = kwargs.get('patch', ViT.patch)
         if patch < 1 or height % patch or width % patch:
@@ -43,6 +44,7 @@ class ViT(nn.Module):
                 f'allowed: {", ".join(str(p) for p in _divisors(height, width))}'
             )
         one_of('config.model.kwargs.pool', kwargs.get('pool', ViT.pool), POOLS)
+        one_of('config.model.kwargs.norm', kwargs.get('norm', ViT.norm), NORMS)
 
     @nn.compact
     def __call__(self, images: jax.Array, *, train: bool = False) -> jax.Array:

@@ -1,5 +1,6 @@
 """Text classifiers: padding never changes the logits, every real token matters, masked pooling,
-and a sequence longer than the learned position table is a clear error."""
+a sequence longer than the learned position table is a clear error, and only positional
+encodings let the transformer see word order."""
 
 import jax
 import jax.numpy as jnp
@@ -8,7 +9,7 @@ import pytest
 
 from seqlab.config import ConfigError
 from seqlab.models.text_cnn import TextCNN, masked_max
-from seqlab.models.text_transformer import TextTransformer
+from seqlab.models.text_transformer import POSITIONS, TextTransformer, appended_dims
 
 CNN = TextCNN(num_classes=5, vocab_size=30, width=8, features=6, kernel_sizes=(2, 3), depth=2)
 
@@ -73,3 +74,29 @@ def test_longer_than_the_learned_table_is_an_error():
     TextTransformer.check({'max_length': 4, 'position': 'sinusoidal'}, (6,))
     with pytest.raises(ConfigError, match='position'):
         TextTransformer.check({'position': 'rotary'}, (6,))
+
+
+@pytest.mark.parametrize('position', POSITIONS)
+def test_only_positions_make_the_classifier_see_order(position):
+    """Without positions the encoder is permutation-equivariant and the pooled logits ignore
+    token order; every encoding makes a permutation of the same tokens change them."""
+    model = transformer(position=position, pool='cls', position_dim=4)
+    params = random_params(model)
+    tokens = jnp.array([[4, 9, 2, 7, 5, 0], [7, 5, 9, 4, 2, 0]])  # row 1: row 0 shuffled
+    logits = model.apply(params, tokens)
+    assert logits.shape == (2, 5)
+    assert np.allclose(logits[0], logits[1], atol=1e-5) == (position == 'none')
+
+
+def test_appended_positions_keep_the_width_and_fit_max_length():
+    assert appended_dims('onehot', 12, 4) == 12
+    assert appended_dims('scalar', 12, 4) == 1
+    assert appended_dims('sinusoidal_concat', 12, 4) == 4
+    assert appended_dims('sinusoidal', 12, 4) == appended_dims('none', 12, 4) == 0
+    params = random_params(transformer(position='onehot'))['params']
+    assert params['embedding']['table'].shape == (30, 16 - 12)
+    with pytest.raises(ConfigError, match="position='onehot' appends 12 dims to a width of 12"):
+        TextTransformer.check({'position': 'onehot', 'max_length': 12, 'width': 12}, (12,))
+    with pytest.raises(ConfigError, match='max_length=4 is shorter than the data'):
+        TextTransformer.check({'position': 'scalar', 'max_length': 4, 'interpolate': True}, (6,))
+    TextTransformer.check({'position': 'sinusoidal_concat', 'max_length': 4}, (6,))
