@@ -15,9 +15,8 @@ import tensorflow_datasets as tfds
 
 from seqlab.config import ConfigError, apply_overrides
 from seqlab.figures import make as figures
-from seqlab.interop import finetune
 from seqlab.sweep import runner as sweep_runner
-from seqlab.train import checkpoint, loop, sharding
+from seqlab.train import checkpoint, init_from, loop, sharding
 
 log = logging.getLogger('seqlab')
 USAGE_ERROR = 2
@@ -44,7 +43,7 @@ def load_config(spec: str, overrides: dict[str, str]) -> ml_collections.ConfigDi
     """`configs/vit.py:variant=S` -> get_config('variant=S') with overrides applied."""
     config = config_module(spec).get_config(spec.partition(':')[2] or None)
     apply_overrides(config, overrides)
-    finetune.configure(config, overrides)
+    init_from.configure(config, overrides)
     return config
 
 

@@ -8,14 +8,17 @@ all use the identical tokenizer. It is the dataset asset `tokenizer.json` (`info
 the train loop keeps in the workdir; generation reads that copy.
 
 config.data keys (besides the common ones; `default_config` has them all):
-  tokenizer    'byte', 'char', 'word' or 'bpe' (seqlab.data.tokenizers)
+  tokenizer    'byte', 'char', 'word' or 'bpe' (seqlab.data.tokenizers), or 'pretrained' with
+  tokenizer_file  a transformers tokenizer.json, used as it is (not learned; its ids unchanged)
   vocab_size   ids in [0, vocab_size): the learned vocabulary's bound (char/word/bpe); byte needs
-               >= 261. Models size their embedding table with it.
+               >= 261, pretrained >= the file's vocabulary. Models size their embedding table
+               with it.
   max_length   tokens per example; longer texts are truncated to their first max_length tokens
                (seq2seq: tokens per source; longer sources are an error)
   target_length   seq2seq only: tokens per target, eos included; longer targets are an error
   tokenizer_dataset  optional: learn the tokenizer from this text dataset's train split instead,
-               so runs on different data share one tokenizer (pre-training, then fine-tuning)
+               so runs on different data share one tokenizer (pre-training, then fine-tuning);
+               unused with a pretrained tokenizer
   mask_rate    optional, 0 = off: masked-LM windows of the texts (labels ignored), BERT-masked
                by seqlab.data.masking anew at each read of a train window, fixed per eval window
 
@@ -50,6 +53,7 @@ from seqlab.data.tokenizers import (
     NUM_SPECIAL,
     BpeTokenizer,
     ByteTokenizer,
+    PretrainedTokenizer,
     Tokenizer,
     load_tokenizer,
     make_tokenizer,
@@ -93,10 +97,12 @@ def default_config(
 def check(data_config: ml_collections.ConfigDict) -> None:
     """One-line ValueErrors for bad text keys, before any data is read."""
     kind = data_config.get('tokenizer')
-    if kind not in KINDS:
+    if kind not in (*KINDS, PretrainedTokenizer.kind):
         raise ValueError(
-            f'config.data.tokenizer={kind!r} is not allowed; allowed: {", ".join(sorted(KINDS))}'
+            f'config.data.tokenizer={kind!r} is not allowed; allowed: '
+            f"{', '.join(sorted(KINDS))}, 'pretrained' (with config.data.tokenizer_file)"
         )
+    check_tokenizer_file(kind, data_config.get('tokenizer_file', ''))
     lengths = ('max_length', 'target_length') if 'target_length' in data_config else ('max_length',)
     for key, smallest in (('vocab_size', NUM_SPECIAL + 1), *((key, 1) for key in lengths)):
         value = data_config.get(key)
@@ -120,6 +126,19 @@ def check(data_config: ml_collections.ConfigDict) -> None:
         raise ValueError(
             f'config.data.vocab_size={data_config.vocab_size} is too small for the {kind} '
             f'tokenizer; allowed: >= {smallest}'
+        )
+
+
+def check_tokenizer_file(kind: str, path: str) -> None:
+    """config.data.tokenizer_file names an existing file, for the 'pretrained' tokenizer only."""
+    if (kind == PretrainedTokenizer.kind) != bool(path):
+        raise ValueError(
+            f'config.data.tokenizer={kind!r} and config.data.tokenizer_file={path!r} do not go '
+            "together; allowed: 'pretrained' with a tokenizer.json, another tokenizer with ''"
+        )
+    if path and not os.path.isfile(path):
+        raise ValueError(
+            f'config.data.tokenizer_file={path!r} does not exist; allowed: a tokenizer.json'
         )
 
 
@@ -161,8 +180,10 @@ def cached_tokenizer(
     keys: Sequence[str] = ('text',),
 ) -> tuple[Tokenizer, str]:
     """The tokenizer trained on the train split's `keys`, read from (or first written atomically
-    to) the builder's data dir. -> (tokenizer, path)."""
+    to) the builder's data dir; or config.data.tokenizer_file. -> (tokenizer, path)."""
     kind, size = data_config.tokenizer, data_config.vocab_size
+    if kind == PretrainedTokenizer.kind:
+        return pretrained_tokenizer(data_config.tokenizer_file, size)
     path = (
         pathlib.Path(builder.data_dir) / f'tokenizer_{data_config.train_split}_{kind}_{size}.json'
     )
@@ -173,6 +194,19 @@ def cached_tokenizer(
         tokenizer.save(partial)
         os.replace(partial, path)
     return load_tokenizer(path), str(path)
+
+
+def pretrained_tokenizer(path: str, vocab_size: int) -> tuple[Tokenizer, str]:
+    """(the tokenizer in the transformers tokenizer.json `path`, path); its ids must be below
+    `vocab_size`, the rows of the model's embedding table."""
+    tokenizer = load_tokenizer(path)
+    if tokenizer.vocab_size > vocab_size:
+        raise ValueError(
+            f'config.data.tokenizer_file={path!r} has {tokenizer.vocab_size} ids and '
+            f'config.data.vocab_size={vocab_size} (the embedding table); allowed: a vocab_size '
+            f'>= {tokenizer.vocab_size}'
+        )
+    return tokenizer, path
 
 
 def token_bytes(tokenizer: Tokenizer) -> np.ndarray | None:
@@ -195,7 +229,7 @@ def tokenizer_source(
     """The builder and train split the tokenizer learns from: this dataset's, or those of
     `config.data.tokenizer_dataset`."""
     name = data_config.get('tokenizer_dataset', '')
-    if not name:
+    if not name or data_config.tokenizer == PretrainedTokenizer.kind:
         return builder, train_source
     other = builders.offline(name, data_dir(data_config))
     return other, source(other, data_config, 'train_split')
@@ -314,6 +348,11 @@ def make_splits(
             raise ValueError(
                 f'config.data.mask_rate={rate} masks a `text` feature, and dataset '
                 f'{data_config.name!r} has {" and ".join(keys)}; allowed: 0.0 for it'
+            )
+        if tokenizer.mask_id is None:
+            raise ValueError(
+                f'config.data.mask_rate={rate} needs a mask token, and the tokenizer '
+                f'{path} has none; allowed: 0.0 for it'
             )
         train_source = lm_windows(train_source, tokenizer, length - 1)
         eval_source = lm_windows(eval_source, tokenizer, length - 1)

@@ -11,10 +11,13 @@ Kinds (`make_tokenizer(kind, train_texts, **options)`):
           single spaces, so whitespace is not kept (lossy).
     bpe   byte-level BPE trained with HF `tokenizers`; every string has an encoding (lossless).
 
+    pretrained  a transformers tokenizer.json read with HF `tokenizers` (not trained here): its
+          own ids, which index a pretrained embedding table, and its own special tokens.
+
 `decode` drops pad/bos/eos/mask and writes unk as U+FFFD. A tokenizer that declares
 `lossless = True` satisfies `decode(encode(s)) == s` for every Unicode string `s`. `save(path)`
 writes one JSON file (it can live in a workdir next to a checkpoint); `load_tokenizer(path)`
-reads any kind back.
+reads any kind back, and a transformers tokenizer.json as a pretrained tokenizer.
 """
 
 import abc
@@ -41,11 +44,11 @@ class Tokenizer(abc.ABC):
 
     kind: ClassVar[str]
     lossless: ClassVar[bool]
-    pad_id: ClassVar[int] = PAD_ID
-    bos_id: ClassVar[int] = BOS_ID
-    eos_id: ClassVar[int] = EOS_ID
-    unk_id: ClassVar[int] = UNK_ID
-    mask_id: ClassVar[int] = MASK_ID
+    pad_id: int = PAD_ID  # class defaults; a pretrained tokenizer has its own
+    bos_id: int = BOS_ID
+    eos_id: int = EOS_ID
+    unk_id: int = UNK_ID
+    mask_id: int | None = MASK_ID  # None: no mask token (no masked-LM data)
 
     @property
     @abc.abstractmethod
@@ -247,9 +250,64 @@ class BpeTokenizer(Tokenizer):
         return cls(HfTokenizer.from_str(state['hf']))
 
 
-KINDS: dict[str, type[Tokenizer]] = {
+# Special tokens of transformers tokenizers by role, in the order they are looked for (BERT's,
+# RoBERTa's / T5's, then GPT-2's one token for everything).
+SPECIAL_NAMES = {
+    'pad': ('[PAD]', '<pad>', '<|endoftext|>'),
+    'bos': ('[CLS]', '<s>', '<bos>', '<|endoftext|>'),
+    'eos': ('[SEP]', '</s>', '<eos>', '<|endoftext|>'),
+    'unk': ('[UNK]', '<unk>', '<|endoftext|>'),
+    'mask': ('[MASK]', '<mask>'),
+}
+
+
+class PretrainedTokenizer(Tokenizer):
+    """A transformers tokenizer.json (HF `tokenizers`), ids unchanged: id k is the pretrained
+    model's embedding row k. Special ids are those of its tokens with the usual names
+    (SPECIAL_NAMES, first found); `encode` adds no special tokens (no [CLS]/[SEP]). Lossy: BERT's
+    WordPiece lower-cases and drops accents.
+    """
+
+    kind = 'pretrained'
+    lossless = False
+
+    def __init__(self, hf: HfTokenizer):
+        self.hf = hf
+        vocabulary = hf.get_vocab(with_added_tokens=True)
+        ids = {}
+        for role, names in SPECIAL_NAMES.items():
+            found = [vocabulary[name] for name in names if name in vocabulary]
+            if not found and role != 'mask':
+                raise ValueError(
+                    f'the tokenizer has no {role} token; allowed: one of {", ".join(names)}'
+                )
+            ids[role] = found[0] if found else None
+        self.pad_id, self.bos_id, self.eos_id = ids['pad'], ids['bos'], ids['eos']
+        self.unk_id, self.mask_id = ids['unk'], ids['mask']
+
+    @property
+    def vocab_size(self) -> int:
+        return self.hf.get_vocab_size(with_added_tokens=True)
+
+    def encode(self, text: str) -> list[int]:
+        return self.hf.encode(text, add_special_tokens=False).ids
+
+    def decode(self, ids: Sequence[int]) -> str:
+        self._check_ids(ids)
+        return self.hf.decode(list(ids), skip_special_tokens=True)
+
+    def state(self) -> dict[str, Any]:
+        return {'hf': self.hf.to_str()}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> 'PretrainedTokenizer':
+        return cls(HfTokenizer.from_str(state['hf']))
+
+
+KINDS: dict[str, type[Tokenizer]] = {  # learned from text by make_tokenizer
     cls.kind: cls for cls in (ByteTokenizer, CharTokenizer, WordTokenizer, BpeTokenizer)
 }
+LOADABLE: dict[str, type[Tokenizer]] = {**KINDS, PretrainedTokenizer.kind: PretrainedTokenizer}
 
 
 def make_tokenizer(kind: str, train_texts: Iterable[str] = (), **options: Any) -> Tokenizer:
@@ -269,9 +327,16 @@ def make_tokenizer(kind: str, train_texts: Iterable[str] = (), **options: Any) -
 
 
 def load_tokenizer(path: str | pathlib.Path) -> Tokenizer:
-    """Reads a tokenizer written by `Tokenizer.save`."""
-    state = json.loads(pathlib.Path(path).read_text(encoding='utf-8'))
+    """Reads a tokenizer written by `Tokenizer.save`, or a transformers tokenizer.json (a
+    `tokenizers` file: no 'kind', a 'model') as a PretrainedTokenizer."""
+    text = pathlib.Path(path).read_text(encoding='utf-8')
+    state = json.loads(text)
+    if 'kind' not in state and 'model' in state:
+        try:
+            return PretrainedTokenizer(HfTokenizer.from_str(text))
+        except Exception as error:  # tokenizers raises a bare Exception; ours a ValueError
+            raise ValueError(f'{path}: {str(error).splitlines()[0]}') from None
     kind = state.pop('kind', None)
-    if kind not in KINDS:
-        raise ValueError(f'{path}: unknown tokenizer kind {kind!r}; allowed: {sorted(KINDS)}')
-    return KINDS[kind].from_state(state)
+    if kind not in LOADABLE:
+        raise ValueError(f'{path}: unknown tokenizer kind {kind!r}; allowed: {sorted(LOADABLE)}')
+    return LOADABLE[kind].from_state(state)

@@ -19,6 +19,7 @@ import ml_collections
 from seqlab import interop
 from seqlab.config import ConfigError
 from seqlab.train import checkpoint, loop
+from seqlab.train import logging as metric_log
 
 
 def best_step(run: loop.Run) -> int:
@@ -28,15 +29,13 @@ def best_step(run: loop.Run) -> int:
     checkpointer = run.checkpointer()
     steps = checkpointer.all_steps()
     checkpointer.close()
-    with open(os.path.join(workdir, 'metrics.jsonl')) as f:
-        records = [json.loads(line) for line in f]
-    scores = {r['step']: r[metric] for r in records if metric in r and r['step'] in steps}
-    if not scores:
+    step = metric_log.best_step(workdir, metric, mode, steps)
+    if step is None:
         raise ConfigError(
             f'--best: no kept step of {workdir} has {metric} in metrics.jsonl; allowed: --step '
             f'with one of {steps}'
         )
-    return (max if mode == 'max' else min)(scores, key=scores.get)
+    return step
 
 
 def export(workdir: str, step: int | None = None, best: bool = False, out: str = '') -> str:

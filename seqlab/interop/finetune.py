@@ -1,14 +1,17 @@
 """Fine-tuning from a transformers checkpoint: `config.init_from = 'hf:<dir>'`.
 
 `configure` takes the model's architecture from the checkpoint's config.json (a command-line
-override that contradicts it is a ConfigError); `initial_params` starts training from its weights:
-each parameter whose shape matches is copied, a few are adapted (ViT: position embeddings
-interpolated to the new patch grid, the patch kernel summed over input channels for 1-channel
-images), parameters the checkpoint lacks or whose head shape differs are re-initialised, and
-checkpoint parameters the model lacks are dropped. Every adaptation is logged.
+override that contradicts it is a ConfigError) and, for text, the tokenizer from its
+tokenizer.json if there is one (config.data.tokenizer 'pretrained', vocab_size the checkpoint's).
+`initial_params` starts training from its weights: each parameter whose shape matches is copied,
+a few are adapted (ViT: position embeddings interpolated to the new patch grid, the patch kernel
+summed over input channels for 1-channel images), parameters the checkpoint lacks or whose head
+shape differs are re-initialised, and checkpoint parameters the model lacks are dropped. Every
+adaptation is logged.
 """
 
 import logging
+import os
 from types import ModuleType
 from typing import Any
 
@@ -20,22 +23,18 @@ from flax import traverse_util
 
 from seqlab import interop
 from seqlab.config import ConfigError
+from seqlab.data.tokenizers import PretrainedTokenizer, load_tokenizer
 from seqlab.interop import checkpoint_dir
 
 log = logging.getLogger('seqlab')
 PREFIX = 'hf:'
+TOKENIZER = 'tokenizer.json'  # transformers' tokenizer file, read with HF `tokenizers`
 
 
 def checkpoint_path(init_from: str) -> str | None:
-    """The directory of config.init_from = 'hf:<dir>', or None for '' (random initialisation)."""
-    if not init_from:
-        return None
-    if not init_from.startswith(PREFIX):
-        raise ConfigError(
-            f"config.init_from={init_from!r} is not supported; allowed: '' (random), "
-            f"'{PREFIX}<dir>' (a transformers checkpoint); a seqlab run: config.init.workdir"
-        )
-    return init_from[len(PREFIX) :]
+    """The directory of config.init_from = 'hf:<dir>'; None for '' or a seqlab workdir
+    (seqlab.train.init_from)."""
+    return init_from[len(PREFIX) :] if init_from.startswith(PREFIX) else None
 
 
 def _open(path: str) -> tuple[dict, dict, ModuleType, dict]:
@@ -49,7 +48,8 @@ def _open(path: str) -> tuple[dict, dict, ModuleType, dict]:
 
 
 def configure(config: ml_collections.ConfigDict, overrides: dict[str, str]) -> None:
-    """Set config.model.kwargs from the checkpoint of config.init_from (if 'hf:<dir>').
+    """Set config.model.kwargs from the checkpoint of config.init_from (if 'hf:<dir>'), and a text
+    config's tokenizer from its tokenizer.json if it has one.
 
     `overrides` are the command line's `--config.key=value` pairs: one that sets a model argument
     to another value than the checkpoint's is a ConfigError. Arguments the data decides
@@ -59,6 +59,8 @@ def configure(config: ml_collections.ConfigDict, overrides: dict[str, str]) -> N
     if path is None:
         return
     _, _, arch, checkpoint_kwargs = _open(path)
+    if os.path.isfile(os.path.join(path, TOKENIZER)) and 'tokenizer' in config.data:
+        use_tokenizer(config, overrides, path, checkpoint_kwargs['vocab_size'])
     if config.model.name != arch.NAME:
         raise ConfigError(
             f'config.init_from={PREFIX}{path} is a {arch.ARCHITECTURE} checkpoint for model '
@@ -76,6 +78,34 @@ def configure(config: ml_collections.ConfigDict, overrides: dict[str, str]) -> N
         if key in config.model.kwargs:  # replaced, not set: a FieldReference would set its source
             del config.model.kwargs[key]
         config.model.kwargs[key] = value
+
+
+def use_tokenizer(
+    config: ml_collections.ConfigDict, overrides: dict[str, str], path: str, vocab_size: int
+) -> None:
+    """The text is tokenized with <path>/tokenizer.json; config.data.vocab_size becomes the
+    checkpoint's (its embedding table's rows), which the tokenizer's ids must not exceed."""
+    file = os.path.join(path, TOKENIZER)
+    data = {'tokenizer': PretrainedTokenizer.kind, 'tokenizer_file': file, 'vocab_size': vocab_size}
+    for key, value in data.items():
+        override = f'data.{key}'
+        if override in overrides and str(config.data.get(key)) != str(value):
+            raise ConfigError(
+                f'--config.{override}={overrides[override]} contradicts the checkpoint {path} '
+                f'(its {TOKENIZER}: {key}={value!r}); allowed: {value!r} or no override'
+            )
+    try:
+        tokenizer = load_tokenizer(file)
+    except ValueError as error:
+        raise ConfigError(f'config.init_from={PREFIX}{path}: {error}') from None
+    if tokenizer.vocab_size > vocab_size:
+        raise ConfigError(
+            f'config.init_from={PREFIX}{path}: {TOKENIZER} has {tokenizer.vocab_size} ids and the '
+            f'embedding table {vocab_size} rows (config.json vocab_size); allowed: a tokenizer of '
+            f'at most {vocab_size} ids'
+        )
+    config.data.update(data)
+    log.info('init_from: text tokenized with %s (%d ids)', file, tokenizer.vocab_size)
 
 
 def initial_params(path: str, model: nn.Module, sample_inputs: tuple, fresh: dict) -> dict:

@@ -101,6 +101,17 @@ def read(workdir: str) -> list[dict]:
     return [json.loads(line) for line in _complete_lines(os.path.join(workdir, METRICS_FILE))]
 
 
+def best_step(workdir: str, metric: str, mode: str, steps: list[int]) -> int | None:
+    """The step among `steps` whose `metric` is best ('max' or 'min' `mode`) in the run's records;
+    None when none of them recorded it."""
+    path = os.path.join(workdir, METRICS_FILE)
+    records = read(workdir) if os.path.exists(path) else []
+    scores = {r['step']: r[metric] for r in records if metric in r and r['step'] in steps}
+    if not scores:
+        return None
+    return (max if mode == 'max' else min)(scores, key=scores.get)
+
+
 class Progress:
     """Step counter with steps/s and ETA."""
 

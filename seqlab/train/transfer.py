@@ -6,7 +6,9 @@ resumed run always restores its own checkpoint. Keys:
   step
   params        {destination prefix: source prefix} such as {'encoder': 'encoder'}: every
                 parameter at `<destination prefix>/<rest>` takes the source's `<source prefix>/<rest>`;
-                the two subtrees must hold the same paths with the same shapes
+                the two subtrees must hold the same paths with the same shapes. Absent or empty:
+                the whole model, each parameter whose path and shape the source has (the others
+                keep their fresh initialisation; config.init_from=<workdir> sets workdir and step)
   word_vectors  a word2vec / GloVe text file: the vectors of the tokenizer's words found in it
   embedding     replace those rows of the embedding table at this parameter path
 
@@ -15,7 +17,7 @@ Parameters are '/'-joined paths ('encoder/blocks/mlp/hidden/kernel'). A source o
 `parameter_source` picks it from the config, and any object with these two members can use the
 same `params` mapping (a transformers checkpoint is loaded whole by `config.init_from`, see
 seqlab.interop.finetune). Every path, shape and file is checked before anything is compiled; a
-mismatch is a one-line ConfigError.
+mismatch is a one-line ConfigError. One log line names every parameter left fresh, and why.
 """
 
 import dataclasses
@@ -107,7 +109,7 @@ def check_keys(init: ml_collections.ConfigDict) -> None:
     if init.get('params') and not init.get('workdir'):
         raise ConfigError(
             'config.init.params maps parameters from a source, but the config names none; '
-            'allowed sources: config.init.workdir'
+            'allowed sources: config.init.workdir (or config.init_from=<workdir>)'
         )
     if bool(init.get('word_vectors')) != bool(init.get('embedding')):
         raise ConfigError(
@@ -168,6 +170,30 @@ def matching(
                 )
             pairs[join(to, rest)] = join(frm, rest)
     return pairs
+
+
+def whole_model(destination: Shapes, source: Shapes, where: str) -> dict[str, str]:
+    """{path: path} for every parameter of this model whose path and shape `source` has."""
+    pairs = {path: path for path, shape in destination.items() if source.get(path) == shape}
+    if not pairs:
+        raise ConfigError(
+            f'{where} has no parameter of this model (same path and shape); its parameters: '
+            f'{prefixes(source)}; this model: {prefixes(destination)}'
+        )
+    return pairs
+
+
+def left_fresh(pairs: dict[str, str], destination: Shapes, source: Shapes) -> list[str]:
+    """'<path> (why)' for each parameter of this model that `pairs` does not load."""
+    reasons = []
+    for path in sorted(set(destination) - set(pairs)):
+        if path not in source:
+            reasons.append(f'{path} (not in the source)')
+        elif source[path] != destination[path]:
+            reasons.append(f'{path} ({list(source[path])} there, {list(destination[path])} here)')
+        else:
+            reasons.append(f'{path} (not mapped)')
+    return reasons
 
 
 def warn_if_assets_differ(workdir: str, info: DatasetInfo) -> None:
@@ -237,13 +263,10 @@ def initialize(
         for path, leaf in traverse_util.flatten_dict(abstract_state.params, sep='/').items()
     }
     source, pairs = parameter_source(init), {}
-    if source:
-        pairs = matching(init.get('params') or {}, destination, source.shapes, source.where)
-        if not pairs:
-            raise ConfigError(
-                f'{source.where} is a source but config.init.params maps nothing from it; '
-                f'allowed: {{destination: source}} subtrees such as {prefixes(destination, 1)}'
-            )
+    if source and init.get('params'):
+        pairs = matching(init.params, destination, source.shapes, source.where)
+    elif source:
+        pairs = whole_model(destination, source.shapes, source.where)
     if isinstance(source, WorkdirSource):
         warn_if_assets_differ(source.workdir, info)
     rows = word_vector_rows(init, destination, info) if init.get('word_vectors') else None
@@ -254,6 +277,12 @@ def initialize(
         arrays = source.read(abstract)
         params.update({to: arrays[frm] for to, frm in pairs.items()})
         log.info('initialised %d parameters from %s', len(pairs), source.where)
+        fresh = left_fresh(pairs, destination, source.shapes)
+        if fresh:
+            log.info('re-initialised (not from %s): %s', source.where, ', '.join(fresh))
+        unused = sorted(set(source.shapes) - set(pairs.values()))
+        if unused:
+            log.info('parameters of %s this run does not use: %s', source.where, ', '.join(unused))
     if rows is not None:
         ids, vectors = rows
         table = params[init.embedding]
