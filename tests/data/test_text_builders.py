@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seqlab.data.builders import dates, kjv, wordnet_supersense
+from seqlab.data.builders import dates, kjv, listops, wordnet_supersense
 
 pytestmark = pytest.mark.filterwarnings('ignore')
 
@@ -35,6 +35,7 @@ BUILDERS = {
     'wordnet_supersense': (wordnet_supersense, wordnet_supersense.WordnetSupersense),
     'kjv': (kjv, kjv.Kjv),
     'dates': (dates, dates.Dates),
+    'listops': (listops, listops.Listops),
 }
 SPLIT_OF_EXAMPLE = {
     'wordnet_supersense': lambda e: wordnet_supersense.split_of(
@@ -44,6 +45,7 @@ SPLIT_OF_EXAMPLE = {
     'dates': lambda e: dates.split_of(
         dates.DatePair(datetime.date.fromisoformat(e['target'].decode()), e['format'])
     ),
+    'listops': lambda e: listops.split_of(e['text'].decode()),
 }
 BUILD_TINY = """
 import importlib, sys
