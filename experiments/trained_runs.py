@@ -1,8 +1,10 @@
 """What every `*_vs_peer.py` experiment does with its training runs: train (or resume) a run once,
-record its wall time and machine load, pick the best kept checkpoint by the validation metric.
+record its wall time and machine load, pick the best kept checkpoint by the validation metric and
+restore it to evaluate on the test split.
 
 Each run lives in its own workdir; `train_seconds.json` there holds the timing of the process that
-trained it, so tables can say how long a run took and how busy the machine was meanwhile.
+trained it (and the step it resumed from), so tables can say how long a run took and how busy the
+machine was meanwhile.
 """
 
 import argparse
@@ -10,6 +12,7 @@ import json
 import logging
 import os
 import time
+from typing import Any
 
 import ml_collections
 
@@ -25,13 +28,23 @@ def finished(config: ml_collections.ConfigDict, workdir: str) -> bool:
     return os.path.isdir(os.path.join(workdir, 'checkpoints', str(total)))
 
 
+def latest_step(workdir: str) -> int:
+    """The newest checkpoint's step, 0 without one."""
+    directory = os.path.join(workdir, 'checkpoints')
+    if not os.path.isdir(directory):
+        return 0
+    return max((int(d) for d in os.listdir(directory) if d.isdigit()), default=0)
+
+
 def train(config: ml_collections.ConfigDict, workdir: str) -> None:
-    """Trains (or resumes) an unfinished run and records this process's wall time and load."""
+    """Trains (or resumes) an unfinished run and records this process's wall time, the machine
+    load and the step it started from (0: a whole run)."""
     if finished(config, workdir):
         return
-    start, load_before = time.perf_counter(), os.getloadavg()[0]
+    start, load_before, from_step = time.perf_counter(), os.getloadavg()[0], latest_step(workdir)
     loop.train_and_evaluate(config, workdir)
     record = {'seconds': time.perf_counter() - start, 'load_before': load_before}
+    record['from_step'] = from_step
     record['load_after'] = os.getloadavg()[0]
     with open(os.path.join(workdir, TIME_FILE), 'w') as handle:
         json.dump(record, handle)
@@ -46,6 +59,19 @@ def best_step(config: ml_collections.ConfigDict, workdir: str) -> tuple[int, flo
     return best['step'], best[metric]
 
 
+def restore_best(
+    config: ml_collections.ConfigDict, workdir: str, split: str = 'test'
+) -> tuple[loop.Run, Any, int, float]:
+    """The best kept checkpoint by validation, restored to evaluate on `split`:
+    (run whose eval split is `split`, params, step, validation value)."""
+    step, validation = best_step(config, workdir)
+    config = config.copy_and_resolve_references()
+    config.data.eval_split = split
+    run = loop.Run(config, workdir, mode='eval')
+    params, _ = run.restore_params(step)
+    return run, params, step, validation
+
+
 def timing(workdir: str) -> dict:
     """The recorded {'seconds', 'load_before', 'load_after'}, or {} for a run trained elsewhere."""
     path = os.path.join(workdir, TIME_FILE)
@@ -56,12 +82,13 @@ def timing(workdir: str) -> dict:
 
 
 def train_time(record: dict) -> str:
-    """'12.3 min (load 2-3)' for a table cell."""
+    """'12.3 min (load 2-3)' for a table cell; a resumed run's says from which step."""
     if not record:
         return 'not timed here'
+    resumed = f', resumed at step {record["from_step"]}' if record.get('from_step') else ''
     return (
         f'{record["seconds"] / 60:.1f} min (load {record["load_before"]:.0f}-'
-        f'{record["load_after"]:.0f})'
+        f'{record["load_after"]:.0f}{resumed})'
     )
 
 
