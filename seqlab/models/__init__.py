@@ -21,6 +21,7 @@ _MODELS = {
     'bert': 'seqlab.models.bert:BERT',
     'wavenet': 'seqlab.models.wavenet:WaveNet',
     'wave_cnn': 'seqlab.models.wave_cnn:WaveCNN',
+    'causal_cnn': 'seqlab.models.causal_cnn:CausalCNN',
     'audio_transformer': 'seqlab.models.audio_transformer:AudioTransformer',
     'forecaster': 'seqlab.models.forecaster:Forecaster',
     'rnn': 'seqlab.models.rnn:RNNClassifier',

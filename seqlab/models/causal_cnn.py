@@ -1,0 +1,53 @@
+"""Causal CNN classifier: a stack of causal (dilated) 1-D convolutions read out at the last step.
+
+    h^1 = relu(conv_{k, d_1}(x)),   h^l = h^{l-1} + relu(LN(conv_{k, d_l}(h^{l-1}))),
+    logits = W h^L_T + b
+Causal convolutions only look back, so the last output sees the last r inputs,
+r = 1 + (k - 1) Σ_l d_l (seqlab.layers.conv.receptive_field): with dilations 1, 2, 4, ... r doubles
+with each layer; undilated it grows by k - 1 a layer. Dilation changes no parameter count.
+waveform [B, T] -> logits [B, num_classes].
+"""
+
+from collections.abc import Sequence
+
+import flax.linen as nn
+import jax
+
+from seqlab.config import ConfigError
+from seqlab.layers.conv import CausalConv1D, receptive_field
+
+
+class CausalCNN(nn.Module):
+    num_classes: int
+    channels: int = 32
+    kernel_size: int = 3
+    dilations: Sequence[int] = (1, 2, 4, 8, 16)
+
+    @staticmethod
+    def check(kwargs: dict, input_shape: tuple) -> None:
+        for key in ('channels', 'kernel_size'):
+            value = kwargs.get(key, getattr(CausalCNN, key))
+            if not isinstance(value, int) or value < 1:
+                raise ConfigError(f'config.model.kwargs.{key}={value!r} must be an int >= 1')
+        dilations = kwargs.get('dilations', CausalCNN.dilations)
+        if not dilations or min(dilations) < 1:
+            raise ConfigError(
+                f'config.model.kwargs.dilations={dilations!r}: need positive ints, e.g. (1, 2, 4)'
+            )
+
+    @property
+    def receptive_field(self) -> int:
+        """Input samples that the last output (the one classified) sees."""
+        return receptive_field([self.kernel_size] * len(self.dilations), dilations=self.dilations)
+
+    @nn.compact
+    def __call__(self, waveform: jax.Array, *, train: bool = False) -> jax.Array:
+        del train  # no dropout
+        convs = [
+            CausalConv1D(self.channels, self.kernel_size, d, name=f'conv{i}')
+            for i, d in enumerate(self.dilations)
+        ]
+        h = nn.relu(convs[0](waveform[..., None]))
+        for index, conv in enumerate(convs[1:], start=1):
+            h = h + nn.relu(nn.LayerNorm(name=f'norm{index}')(conv(h)))
+        return nn.Dense(self.num_classes, name='head')(h[:, -1])
