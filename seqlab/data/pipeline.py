@@ -1,9 +1,11 @@
 """Grain pipelines shared by every modality: shuffle, repeat, augment, batch, shard per process.
 
 A pipeline is a `grain.MapDataset` of batches; `iter()` gives an iterator with `get_state()` /
-`set_state()`, so a restored iterator continues exactly. Random transforms are seeded by
-`(seed, position in the global stream)`, so every process count and every resume sees the
-same examples with the same augmentation.
+`set_state()`, so a restored iterator continues exactly. Per-example random transforms are
+seeded by `(seed, position in the global stream)`; batch transforms draw the parameters of the
+whole global batch from one generator seeded by `(seed, batch index)` and apply this process's
+rows. Either way every process count and every resume sees the same examples with the same
+augmentation.
 
 Elements are dicts of numpy arrays that carry `id` (int64) and `mask` (float32, 1 for a real
 example); padding examples have `id` -1 and `mask` 0.
@@ -12,6 +14,7 @@ example); padding examples have `id` -1 and `mask` 0.
 ahead), which swamps small machines; `dataset.to_iter_dataset(read_options)` picks others.
 """
 
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -24,6 +27,19 @@ from seqlab.data import records
 Prepare = Callable[[int, Any], dict]
 Augment = Callable[[dict, np.random.Generator], dict]
 Finalize = Callable[[dict], dict]
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchAugment:
+    """A random transform of whole batches, vectorised over the batch axis.
+
+    `draw(rng, count)` gives per-example parameters, arrays with a leading [count] axis, for a
+    global batch of `count`; `apply(batch, parameters)` transforms a batch with its rows of them.
+    """
+
+    draw: Callable[[np.random.Generator, int], dict[str, np.ndarray]]
+    apply: Callable[[dict, dict[str, np.ndarray]], dict]
+
 
 READ_OPTIONS = grain.ReadOptions(num_threads=2, prefetch_buffer_size=8)
 
@@ -72,7 +88,8 @@ class HostBatches(grain.MapDataset):
     `j < local_batch`, where `local_batch = global_batch // process_count`; concatenating the
     processes' batches in process order gives the single-process global batch. With `padding`
     the last global batch is filled up with it; without, an incomplete last batch is dropped.
-    `finalize(batch)` converts each stacked batch.
+    `augment` randomises each stacked batch with parameters drawn from a generator seeded by
+    `(seed, index)`, then `finalize(batch)` converts it.
     """
 
     def __init__(
@@ -83,6 +100,8 @@ class HostBatches(grain.MapDataset):
         process_index: int = 0,
         process_count: int = 1,
         padding: dict | None = None,
+        augment: BatchAugment | None = None,
+        seed: int = 0,
         finalize: Finalize | None = None,
     ):
         super().__init__(parent)
@@ -97,6 +116,8 @@ class HostBatches(grain.MapDataset):
         self._local_batch = global_batch // process_count
         self._offset = process_index * self._local_batch
         self._padding = padding
+        self._augment = augment
+        self._seed = seed
         self._finalize = finalize
         full, remainder = divmod(len(parent), global_batch)
         self._length = full + bool(remainder and padding is not None)
@@ -116,6 +137,14 @@ class HostBatches(grain.MapDataset):
         elements = list(self._parent._getitems(real))
         elements += [self._padding] * (self._local_batch - len(real))
         batch = stack(elements)
+        if self._augment is not None:
+            parameters = self._augment.draw(
+                np.random.default_rng((self._seed, index)), self._global_batch
+            )
+            rows = slice(self._offset, self._offset + self._local_batch)
+            batch = self._augment.apply(
+                batch, {key: value[rows] for key, value in parameters.items()}
+            )
         return batch if self._finalize is None else self._finalize(batch)
 
     def __iter__(self) -> grain.DatasetIterator:
@@ -132,7 +161,7 @@ def train_batches(
     source: Sequence,
     *,
     prepare: Prepare,
-    augment: Augment | None,
+    augment: Augment | BatchAugment | None,
     finalize: Finalize,
     seed: int,
     global_batch: int,
@@ -142,19 +171,22 @@ def train_batches(
     """An endless stream of this process's training batches.
 
     Each epoch is a fresh seeded permutation of `source`; `prepare(index, record)` maps a record,
-    `augment(element, rng)` randomises it, `finalize(batch)` converts the stacked batch.
+    `augment` randomises each element (`augment(element, rng)`) or, as a `BatchAugment`, each
+    batch, and `finalize(batch)` converts the stacked batch.
     """
     stream = grain.MapDataset.source(BatchedReads(source)).map_with_index(
         functools.partial(prepare_modulo, prepare=prepare, length=len(source))
     )
     stream = stream.seed(seed).shuffle().repeat()
-    if augment is not None:
+    if augment is not None and not isinstance(augment, BatchAugment):
         stream = stream.random_map(augment)
     return HostBatches(
         stream,
         global_batch,
         process_index=process_index,
         process_count=process_count,
+        augment=augment if isinstance(augment, BatchAugment) else None,
+        seed=seed,
         finalize=finalize,
     )
 

@@ -1,16 +1,18 @@
-"""Vision transforms in numpy: pick the image feature, random flip / pad-and-crop, scale to [0, 1].
+"""Vision transforms in numpy: pick the image feature, random flip / pad-and-crop of whole
+batches, scale to [0, 1].
 
 Examples are dicts `{'image': uint8 [height, width, channels], 'label': int32, 'id': int64,
 'mask': float32}` until `to_float` turns a batch's images into float32 in [0, 1].
 """
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import tensorflow_datasets as tfds
 
-from seqlab.data.pipeline import Augment
+from seqlab.data.pipeline import BatchAugment
 
 AUGMENTATIONS = ('none', 'flip', 'flip_crop')
 CROP_PADDING = 2
@@ -51,36 +53,46 @@ def example(index: int, record: Mapping[str, Any], image_key: str) -> dict:
     }
 
 
-def flip(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Mirrors `image: [height, width, channels]` left-right with probability 1/2."""
-    return image[:, ::-1] if rng.random() < 0.5 else image
+def draw(rng: np.random.Generator, count: int, *, crop: bool) -> dict[str, np.ndarray]:
+    """Per-image parameters: `flip` [count] bool (probability 1/2) and, with `crop`, `shift`
+    [count, 2] (top, left) uniform in [0, 2 * CROP_PADDING]."""
+    parameters = {'flip': rng.random(count) < 0.5}
+    if crop:
+        parameters['shift'] = rng.integers(0, 2 * CROP_PADDING + 1, size=(count, 2))
+    return parameters
 
 
-def pad_crop(
-    image: np.ndarray, rng: np.random.Generator, padding: int = CROP_PADDING
-) -> np.ndarray:
-    """Zero-pads `image: [height, width, channels]` by `padding` and crops a random window of the
-    original size (a shift of up to `padding` pixels each way)."""
-    height, width, channels = image.shape
-    padded = np.zeros((height + 2 * padding, width + 2 * padding, channels), image.dtype)
-    padded[padding : padding + height, padding : padding + width] = image  # np.pad is 20x slower.
-    top, left = rng.integers(0, 2 * padding + 1, size=2)
-    return padded[top : top + height, left : left + width]
+def flip(images: np.ndarray, flips: np.ndarray) -> np.ndarray:
+    """Mirrors `images: [batch, height, width, channels]` left-right where `flips: [batch]`."""
+    return np.where(flips[:, None, None, None], images[:, :, ::-1], images)
 
 
-def flip_example(element: dict, rng: np.random.Generator) -> dict:
-    return {**element, 'image': flip(element['image'], rng)}
+def pad_crop(images: np.ndarray, shifts: np.ndarray, padding: int = CROP_PADDING) -> np.ndarray:
+    """Zero-pads `images: [batch, height, width, channels]` by `padding` and crops each at its
+    `shifts: [batch, 2]` (top, left) to the original size (a shift of up to `padding` pixels)."""
+    count, height, width, channels = images.shape
+    padded = np.zeros((count, height + 2 * padding, width + 2 * padding, channels), images.dtype)
+    padded[:, padding : padding + height, padding : padding + width] = images
+    rows = shifts[:, :1] + np.arange(height)  # [batch, height]
+    columns = shifts[:, 1:] + np.arange(width)  # [batch, width]
+    return padded[np.arange(count)[:, None, None], rows[:, :, None], columns[:, None, :]]
 
 
-def flip_crop_example(element: dict, rng: np.random.Generator) -> dict:
-    return {**element, 'image': pad_crop(flip(element['image'], rng), rng)}
+def augment(batch: dict, parameters: dict[str, np.ndarray]) -> dict:
+    """Flips, then (where `parameters` has shifts) pad-crops, the batch's images."""
+    images = flip(batch['image'], parameters['flip'])
+    if 'shift' in parameters:
+        images = pad_crop(images, parameters['shift'])
+    return {**batch, 'image': images}
 
 
-def augmenter(name: str) -> Augment | None:
-    """The random per-example transform called `name` (None for 'none')."""
+def augmenter(name: str) -> BatchAugment | None:
+    """The random batch transform called `name` (None for 'none')."""
     if name not in AUGMENTATIONS:
         raise ValueError(f'augment={name!r} is not allowed; allowed: {", ".join(AUGMENTATIONS)}')
-    return {'none': None, 'flip': flip_example, 'flip_crop': flip_crop_example}[name]
+    if name == 'none':
+        return None
+    return BatchAugment(functools.partial(draw, crop=name == 'flip_crop'), augment)
 
 
 def to_float(batch: dict) -> dict:

@@ -21,12 +21,6 @@ from seqlab import data
 from seqlab.data import builders, vision
 from seqlab.data.builders import digits, fashion_mnist
 
-IMAGES = hnp.arrays(
-    np.uint8,
-    st.tuples(st.integers(1, 6), st.integers(1, 6), st.integers(1, 3)),
-    elements=st.integers(1, 255),  # Nonzero, so zero padding is told apart from pixels.
-)
-
 
 def config(**overrides) -> ml_collections.ConfigDict:
     values = {
@@ -156,25 +150,38 @@ def test_concurrent_preparation_builds_once_and_every_process_sees_the_splits(tm
 # Vision transforms.
 
 
+BATCHES = hnp.arrays(
+    np.uint8,
+    st.tuples(st.integers(1, 4), st.integers(1, 6), st.integers(1, 6), st.integers(1, 3)),
+    elements=st.integers(1, 255),  # Nonzero, so zero padding is told apart from pixels.
+)
+
+
 @settings(max_examples=30, deadline=None)
-@given(image=IMAGES, seed=st.integers(0, 2**32 - 1))
-def test_pad_crop_is_a_shift_of_at_most_the_padding_filled_with_zeros(image, seed):
-    cropped = vision.pad_crop(image, np.random.default_rng(seed))
-    height, width, _ = image.shape
-    padded = np.pad(image, ((2, 2), (2, 2), (0, 0)))
-    windows = [
-        padded[top : top + height, left : left + width] for top in range(5) for left in range(5)
-    ]
-    assert any(np.array_equal(cropped, window) for window in windows)
+@given(images=BATCHES, data=st.data())
+def test_pad_crop_shifts_each_image_by_its_own_offset_filled_with_zeros(images, data):
+    shifts = data.draw(hnp.arrays(np.int64, (len(images), 2), elements=st.integers(0, 4)))
+    cropped = vision.pad_crop(images, shifts)
+    _, height, width, _ = images.shape
+    for image, (top, left), out in zip(images, shifts, cropped, strict=True):
+        padded = np.pad(image, ((2, 2), (2, 2), (0, 0)))
+        np.testing.assert_array_equal(out, padded[top : top + height, left : left + width])
 
 
 @settings(max_examples=20, deadline=None)
-@given(image=IMAGES)
-def test_flip_mirrors_about_half_the_time(image):
-    flips = [vision.flip(image, np.random.default_rng(seed)) for seed in range(40)]
-    mirrored = [np.array_equal(out, image[:, ::-1]) for out in flips]
-    assert all(np.array_equal(out, image) or m for out, m in zip(flips, mirrored, strict=True))
-    assert 8 <= sum(mirrored) <= 32 or np.array_equal(image, image[:, ::-1])
+@given(images=BATCHES, data=st.data())
+def test_flip_mirrors_exactly_the_chosen_images(images, data):
+    flips = data.draw(hnp.arrays(np.bool_, len(images)))
+    for image, chosen, out in zip(images, flips, vision.flip(images, flips), strict=True):
+        np.testing.assert_array_equal(out, image[:, ::-1] if chosen else image)
+
+
+def test_draws_flip_about_half_the_images_and_shift_uniformly_within_the_padding():
+    parameters = vision.draw(np.random.default_rng(0), 1000, crop=True)
+    assert parameters['flip'].shape == (1000,) and 450 <= parameters['flip'].sum() <= 550
+    assert parameters['shift'].shape == (1000, 2)
+    assert (np.bincount(parameters['shift'].ravel()) > 300).sum() == 5  # Each of 0..4, ~400.
+    assert vision.draw(np.random.default_rng(0), 1000, crop=False).keys() == {'flip'}
 
 
 def test_to_float_maps_uint8_onto_zero_one_exactly():
