@@ -142,3 +142,19 @@ def test_gpt_config_takes_the_checkpoint_fields_and_keeps_its_data_length(tmp_pa
     kwargs = config.model.kwargs
     assert (kwargs.width, kwargs.max_length, kwargs.layer_norm_epsilon) == (16, 48, 1e-6)
     assert config.data.max_length == 16  # the model's max_length was a reference to it
+
+
+def test_a_checkpoint_whose_embedding_differs_from_the_data_is_refused_whole(tmp_path):
+    """Byte tokens (261 ids) cannot index a 300-row table: an error, not a partial load."""
+    model = GPT(vocab_size=300, width=16, depth=2, heads=2, mlp_dim=32, max_length=16)
+    shapes = jax.eval_shape(model.init, jax.random.PRNGKey(0), jnp.zeros((1, 16), jnp.int32))
+    interop.to_transformers(model, jax.tree.map(lambda s: np.ones(s.shape, s.dtype), shapes),
+                            str(tmp_path / 'gpt'))  # fmt: skip
+    config = launcher.load_config('configs/gpt.py:smoke', overrides(str(tmp_path / 'gpt')))
+    run = loop.Run(config, str(tmp_path / 'run'))
+    with pytest.raises(ConfigError) as error:
+        run.initial_state()
+    assert str(error.value) == (
+        'init_from: parameter embedding/table has shape [300, 16] in the checkpoint; the model '
+        'needs [261, 16]'
+    )

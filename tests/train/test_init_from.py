@@ -12,14 +12,16 @@ one-line errors.
 import json
 import logging
 import os
+import shutil
 
 import jax
 import numpy as np
 import pytest
 from flax import traverse_util
 
-from seqlab import launcher
+from seqlab import interop, launcher
 from seqlab.config import ConfigError
+from seqlab.models.bert import BERT
 from seqlab.train import checkpoint, loop
 from tests.conftest import REPO
 
@@ -162,3 +164,22 @@ def test_a_step_not_kept_is_one_line(pretrained, tmp_path):
     with pytest.raises(ConfigError, match=r'config.init.step=3 is not saved in .*; allowed: '
                        r'0 \(the latest\), 2, 4'):  # fmt: skip
         run.initial_state()
+
+
+def test_best_needs_the_metric_in_the_runs_records(pretrained, tmp_path):
+    copy = shutil.copytree(pretrained, tmp_path / 'copy')
+    (copy / 'metrics.jsonl').write_text('')
+    with pytest.raises(ConfigError) as error:
+        classifier(f'{copy}@best')
+    assert str(error.value) == (
+        f"config.init_from='{copy}@best': no kept step of {copy} has 'eval/loss' in "
+        f"metrics.jsonl; allowed: '{copy}@<step>' with one of [2, 4]"
+    )
+
+
+def test_a_transformers_checkpoint_replaces_the_config_files_source(tmp_path):
+    model = BERT(vocab_size=300, width=16, depth=2, heads=2, mlp_dim=32, max_length=16)
+    shapes = jax.eval_shape(model.init, jax.random.PRNGKey(0), np.zeros((1, 16), np.int32))
+    interop.to_transformers(model, jax.tree.map(lambda s: np.zeros(s.shape), shapes), str(tmp_path))
+    config = classifier(f'hf:{tmp_path}', 'finetune,smoke')  # its config.init names a workdir
+    assert not config.init
