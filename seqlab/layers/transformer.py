@@ -21,12 +21,22 @@ REMAT_POLICIES = {
     'dots_saveable': jax.checkpoint_policies.dots_saveable,  # keep every matmul output
 }
 REMATS = ('none', *REMAT_POLICIES)
+# Under nn.scan, autodiff stores every residual of the block (LayerNorm and GELU intermediates
+# too) in [layers, ...] buffers that are zero-filled, written and copied each step; unrolled, XLA
+# fuses that elementwise work into its consumers instead. So a scanned 'none' keeps only matmul
+# outputs: the ViT benchmark step went from 1.20x to 1.02x the unrolled one (CPU time, PERF_NOTES).
+SCANNED_NONE = 'dots_saveable'
 
 
-def remat_block(apply_block: Callable, remat: str) -> Callable:
-    """`apply_block` wrapped in nn.remat with the named policy ('none': unchanged)."""
+def remat_block(apply_block: Callable, remat: str, *, scanned: bool = False) -> Callable:
+    """`apply_block` wrapped in nn.remat with the named policy ('none': unchanged).
+
+    scanned=True (the block runs under nn.scan) turns 'none' into SCANNED_NONE.
+    """
     if remat not in REMATS:
         raise ValueError(f'remat={remat!r}; allowed: {", ".join(REMATS)}')
+    if remat == 'none' and scanned:
+        remat = SCANNED_NONE
     if remat == 'none':
         return apply_block
     return nn.remat(apply_block, policy=REMAT_POLICIES[remat])
@@ -93,7 +103,8 @@ class Encoder(nn.Module):
     `unstack_blocks` / `stack_blocks` to convert). remat: 'none', 'full' (recompute each block in
     the backward pass), 'dots' (keep only the outputs of unbatched matmuls: the projections and
     the MLP; attention scores are recomputed) or 'dots_saveable' (keep every matmul output,
-    attention scores and weighted values included; recompute only elementwise work).
+    attention scores and weighted values included; recompute only elementwise work). A scanned
+    stack with remat='none' runs as 'dots_saveable' (SCANNED_NONE): faster, same values.
     """
 
     num_layers: int
@@ -137,7 +148,7 @@ class Encoder(nn.Module):
         def apply_block(block, y, mask, bias):
             return block(y, mask, bias, train=train)
 
-        apply_block = remat_block(apply_block, self.remat)
+        apply_block = remat_block(apply_block, self.remat, scanned=self.scan)
         if self.scan:
             scanned = nn.scan(
                 lambda block, y, mask, bias: (apply_block(block, y, mask, bias), None),

@@ -102,6 +102,22 @@ def test_remat_wraps_each_block_with_its_policy_and_keeps_values():
     np.testing.assert_allclose(rematted.apply(params, x), plain.apply(params, x), atol=1e-6)
 
 
+def test_scanned_none_keeps_only_matmul_outputs_and_the_unrolled_gradients():
+    x = _x()
+    scanned = transformer.Encoder(num_layers=2, **BLOCK, scan=True)
+    params = scanned.init(jax.random.PRNGKey(1), x)['params']
+    unrolled = transformer.Encoder(num_layers=2, **LOOP)
+
+    def loss(model, p):
+        return jnp.sum(model.apply({'params': p}, x) ** 2)
+
+    jaxpr = jax.make_jaxpr(jax.grad(lambda p: loss(scanned, p)))(params).jaxpr
+    assert _remat_policies(jaxpr) == [transformer.REMAT_POLICIES[transformer.SCANNED_NONE]]
+    grads = transformer.unstack_blocks(jax.jit(jax.grad(lambda p: loss(scanned, p)))(params), 2)
+    want = jax.grad(lambda p: loss(unrolled, p))(transformer.unstack_blocks(params, 2))
+    jax.tree.map(lambda g, w: np.testing.assert_allclose(g, w, atol=1e-5), grads, want)
+
+
 def test_padding_does_not_change_real_positions():
     lengths = jnp.array([3, 6])
     x = _x()
