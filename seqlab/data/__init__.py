@@ -14,7 +14,7 @@ from types import ModuleType
 import ml_collections
 import tensorflow_datasets as tfds
 
-from seqlab.data import builders
+from seqlab.data import builders, checks
 from seqlab.data.types import DatasetInfo, Splits
 
 __all__ = ['DatasetInfo', 'Splits', 'check', 'data_dir', 'get', 'names']
@@ -52,9 +52,7 @@ def check(data_config: ml_collections.ConfigDict) -> None:
     """Validates `config.data` without reading data; raises a one-line ValueError."""
     _check_name(data_config.name)
     for key in ('batch_size', 'eval_batch_size'):
-        value = data_config[key]
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f'config.data.{key}={value!r} is not allowed; allowed: an int >= 1')
+        checks.int_at_least(data_config, key)
     for key in ('train_split', 'eval_split'):
         value = data_config[key]
         if not isinstance(value, str) or not value:

@@ -27,7 +27,7 @@ import ml_collections
 import numpy as np
 import tensorflow_datasets as tfds
 
-from seqlab.data import audio_io, audio_length, audio_noise, pipeline
+from seqlab.data import audio_io, audio_length, audio_noise, checks, pipeline
 from seqlab.data.types import DatasetInfo, Splits
 from seqlab.data.vision_splits import source
 
@@ -60,9 +60,7 @@ def default_config(
 def check(data_config: ml_collections.ConfigDict) -> None:
     """One-line ValueErrors for bad audio keys, before any data is read."""
     for key in ('sample_rate', 'length'):
-        value = data_config.get(key)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f'config.data.{key}={value!r} is not allowed; allowed: an int >= 1')
+        checks.int_at_least(data_config, key)
     noise = data_config.get('noise')
     if not isinstance(noise, tuple) or set(noise) - set(audio_noise.NOISE_EXPONENTS):
         raise ValueError(

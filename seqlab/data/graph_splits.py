@@ -25,7 +25,7 @@ import ml_collections
 import numpy as np
 import tensorflow_datasets as tfds
 
-from seqlab.data import graph, pipeline
+from seqlab.data import checks, graph, pipeline
 from seqlab.data.series import Scaler
 from seqlab.data.types import DatasetInfo, Splits
 from seqlab.data.vision_splits import source
@@ -37,9 +37,7 @@ NOT_TARGETS = ('id', 'num_nodes')
 
 def check(data_config: ml_collections.ConfigDict) -> None:
     for key in ('node_budget', 'max_path_length'):
-        value = data_config.get(key)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f'config.data.{key}={value!r} is not allowed; allowed: an int >= 1')
+        checks.int_at_least(data_config, key)
     target = data_config.get('target')
     if not isinstance(target, str) or not target:
         raise ValueError(

@@ -29,7 +29,7 @@ import ml_collections
 import numpy as np
 import tensorflow_datasets as tfds
 
-from seqlab.data import pipeline, series
+from seqlab.data import checks, pipeline, series
 from seqlab.data.types import DatasetInfo, Splits
 from seqlab.data.vision_splits import source
 
@@ -37,12 +37,8 @@ TRAIN_HORIZON = 1
 
 
 def check(data_config: ml_collections.ConfigDict) -> None:
-    for key, least in (('context', 2), ('horizon', 1)):
-        value = data_config.get(key)
-        if not isinstance(value, int) or isinstance(value, bool) or value < least:
-            raise ValueError(
-                f'config.data.{key}={value!r} is not allowed; allowed: an int >= {least}'
-            )
+    checks.int_at_least(data_config, 'context', 2)
+    checks.int_at_least(data_config, 'horizon')
 
 
 class Windows(Sequence):

@@ -1,0 +1,10 @@
+"""Checks of `config.data` values that every modality uses."""
+
+import ml_collections
+
+
+def int_at_least(data_config: ml_collections.ConfigDict, key: str, least: int = 1) -> None:
+    """config.data.<key> is an int (not a bool) >= `least`; otherwise a one-line ValueError."""
+    value = data_config.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or value < least:
+        raise ValueError(f'config.data.{key}={value!r} is not allowed; allowed: an int >= {least}')
