@@ -33,9 +33,9 @@ PEER_FILE = 'results/peer_forecast.md'
 NAIVE, STATSMODELS = 'seasonal naive', ('Holt-Winters', 'ARIMA')
 
 
-def rolling_scores(run: loop.Run, params) -> tuple[list[float], int]:
-    """[MAE h=1, RMSE h=1, MAE h=12, ...] in data units, and the number of origins."""
-    steps = max(HORIZONS)
+def rolling_errors(run: loop.Run, params, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Errors of `steps`-step autoregressive forecasts in data units, and whether each target
+    week was observed (not interpolated): both [origins, steps]."""
     model = run.plan.model
     ahead = jax.jit(lambda p, context: forecast(model, p, context, steps))
     extras = run.plan.splits.info.extras
@@ -45,7 +45,12 @@ def rolling_scores(run: loop.Run, params) -> tuple[list[float], int]:
         scaled = np.asarray(ahead(params, batch['context']))[real]
         errors.append((scaled - batch['target'][real, :steps]) * extras['std'])
         observed.append(batch['target_observed'][real, :steps])
-    errors, observed = np.concatenate(errors), np.concatenate(observed)
+    return np.concatenate(errors), np.concatenate(observed)
+
+
+def rolling_scores(run: loop.Run, params) -> tuple[list[float], int]:
+    """[MAE h=1, RMSE h=1, MAE h=12, ...] in data units, and the number of origins."""
+    errors, observed = rolling_errors(run, params, max(HORIZONS))
     row = []
     for horizon in HORIZONS:
         error = errors[observed[:, horizon - 1], horizon - 1]
@@ -53,12 +58,19 @@ def rolling_scores(run: loop.Run, params) -> tuple[list[float], int]:
     return row, len(errors)
 
 
+def run_on_test(spec: str, workdir: str, overrides: dict[str, str] | None = None) -> loop.Run:
+    """The run in `workdir` of config `spec` (+ overrides), set to forecast max(HORIZONS) weeks
+    from every test origin."""
+    config = launcher.load_config(spec, overrides or {})
+    config.data.update(eval_split='test', horizon=max(HORIZONS))
+    return loop.Run(config, workdir, mode='eval')
+
+
 def row(name: str, root: str) -> dict:
     config = launcher.load_config(RUNS[name], {})
     workdir = os.path.abspath(os.path.join(root, name))
     step, validation = trained_runs.best_step(config, workdir)
-    config.data.update(eval_split='test', horizon=max(HORIZONS))
-    run = loop.Run(config, workdir, mode='eval')
+    run = run_on_test(RUNS[name], workdir)
     params, _ = run.restore_params(step)
     scores, origins = rolling_scores(run, params)
     return {
