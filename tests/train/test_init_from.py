@@ -24,17 +24,10 @@ from seqlab.config import ConfigError
 from seqlab.models.bert import BERT
 from seqlab.train import checkpoint, loop
 from tests.conftest import REPO
+from tests.train.conftest import SHORT
 
 CONFIG = os.path.join(REPO, 'configs', 'bert.py')
 GPT = os.path.join(REPO, 'configs', 'gpt.py')
-SHORT = {'steps': '4', 'eval_every': '2', 'checkpoint.every': '2', 'optim.warmup': '1'}
-
-
-@pytest.fixture(scope='module')
-def pretrained(tmp_path_factory) -> str:
-    workdir = str(tmp_path_factory.mktemp('bert') / 'pretrain')
-    launcher.run(f'{CONFIG}:smoke', SHORT, workdir, 'train')
-    return workdir
 
 
 def flat(params) -> dict:
@@ -81,14 +74,13 @@ def test_the_classifier_starts_from_the_run_with_a_fresh_head(pretrained, tmp_pa
     assert len(unused) == 1 and 'mlm_head/' in unused[0] and 'encoder/' not in unused[0]
 
 
-def test_it_trains_from_step_zero_through_the_launcher(pretrained, tmp_path, capsys):
+def test_it_trains_from_step_zero(pretrained, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger='seqlab')
     workdir = str(tmp_path / 'ft')
-    launcher.run(f'{CONFIG}:finetune,scratch,smoke', {**SHORT, 'init_from': pretrained},
-                 workdir, 'train')  # fmt: skip
+    loop.train_and_evaluate(classifier(pretrained), workdir)
     assert checkpoint.saved_steps(os.path.join(workdir, 'checkpoints')) == [2, 4]
-    log = capsys.readouterr().err
-    assert 'classifier/kernel (not in the source)' in log
-    assert 'resumed' not in log
+    assert any('classifier/kernel (not in the source)' in m for m in caplog.messages)
+    assert not any(m.startswith('resumed') for m in caplog.messages)
 
 
 def test_a_step_or_the_best_step_is_picked(pretrained, tmp_path):
@@ -183,3 +175,15 @@ def test_a_transformers_checkpoint_replaces_the_config_files_source(tmp_path):
     interop.to_transformers(model, jax.tree.map(lambda s: np.zeros(s.shape), shapes), str(tmp_path))
     config = classifier(f'hf:{tmp_path}', 'finetune,smoke')  # its config.init names a workdir
     assert not config.init
+
+
+def test_a_source_sharing_no_parameter_is_one_line(pretrained, tmp_path):
+    config = launcher.load_config(f'{GPT}:smoke', {})
+    config.init = {'workdir': pretrained}  # whole model: a BERT run for a GPT
+    run = loop.Run(config, str(tmp_path))
+    with pytest.raises(ConfigError) as error:
+        run.initial_state()
+    assert str(error.value).startswith(
+        f"config.init.workdir='{pretrained}' (step 4) has no parameter of this model (same path "
+        'and shape); its parameters: embeddings, embeddings/norm'
+    )

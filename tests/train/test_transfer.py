@@ -16,21 +16,14 @@ from seqlab.config import ConfigError
 from seqlab.data.tokenizers import NUM_SPECIAL, load_tokenizer
 from seqlab.train import checkpoint, loop, transfer
 from tests.conftest import REPO
+from tests.train.conftest import SHORT
 
 CONFIG = os.path.join(REPO, 'configs', 'bert.py')
 DEVICE = jax.sharding.SingleDeviceSharding(jax.devices()[0])
-SHORT = {'steps': '4', 'eval_every': '2', 'checkpoint.every': '2', 'optim.warmup': '1'}
 
 
 def flat(params) -> dict:
     return traverse_util.flatten_dict(jax.device_get(params), sep='/')
-
-
-@pytest.fixture(scope='module')
-def pretrained(tmp_path_factory) -> str:
-    workdir = str(tmp_path_factory.mktemp('bert') / 'pretrain')
-    launcher.run(f'{CONFIG}:smoke', SHORT, workdir, 'train')
-    return workdir
 
 
 def source_params(workdir: str) -> dict:
