@@ -3,8 +3,8 @@
 python launch.py --config=configs/bert.py --workdir=runs/bert                  # pre-train (MLM)
 python launch.py --config=configs/bert.py:finetune --workdir=runs/bert_finetune
         # 45-way supersense classifier whose embeddings and encoder start from runs/bert
-        # (--config.init.workdir=... for another run); --config.optim.freeze="('encoder/.*',)"
-        # trains the rest only
+        # (--config.init_from=<workdir>[@best] for another run);
+        # --config.optim.freeze="('encoder/.*',)" trains the rest only
 python launch.py --config=configs/bert.py:finetune,scratch   # the same classifier from scratch
 python launch.py --config=configs/bert.py:smoke --workdir=runs/bert_smoke   # tiny runs (tests)
 python launch.py --config=configs/bert.py:finetune,smoke     # starts from runs/bert_smoke

@@ -87,7 +87,8 @@ def check_model(
             f'config.model.name={config.model.name!r} contradicts config.init_from={spec!r} '
             f'(model {source.model.name!r}); allowed: {source.model.name!r}'
         )
-    ours, theirs = config.model.kwargs, source.model.kwargs
+    ours = json.loads(config.model.kwargs.to_json())  # as config.json holds it: tuples are lists
+    theirs = source.model.kwargs
     for key in sorted(set(ours) & set(theirs) - set(FREE)):
         if ours[key] != theirs[key]:
             raise ConfigError(
