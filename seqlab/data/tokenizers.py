@@ -292,6 +292,10 @@ class PretrainedTokenizer(Tokenizer):
     def encode(self, text: str) -> list[int]:
         return self.hf.encode(text, add_special_tokens=False).ids
 
+    def split(self, text: str) -> list[str]:
+        """The pieces `encode` gives ids to, one per id."""
+        return self.hf.encode(text, add_special_tokens=False).tokens
+
     def decode(self, ids: Sequence[int]) -> str:
         self._check_ids(ids)
         return self.hf.decode(list(ids), skip_special_tokens=True)

@@ -42,7 +42,7 @@ def encode_prompts(
     encoded = []
     for index, prompt in enumerate(prompts):
         ids = [tokenizer.eos_id, *tokenizer.encode(prompt)]
-        if tokenizer.unk_id in ids:
+        if tokenizer.unk_id in ids[1:]:  # GPT-2's one special token is both eos and unk
             pieces = zip(tokenizer.split(prompt), ids[1:], strict=True)
             unknown = [piece for piece, i in pieces if i == tokenizer.unk_id]
             raise ConfigError(

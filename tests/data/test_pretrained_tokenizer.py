@@ -31,6 +31,8 @@ def test_bert_special_ids_are_the_files_and_encode_adds_none(tmp_path):
     assert tokenizer.encode(text) == hf.encode(text, add_special_tokens=False).ids
     assert tokenizer.vocab_size == hf.get_vocab_size()
     assert tokenizer.decode(tokenizer.encode(text)) == text
+    assert ''.join(tokenizer.split('heaven')).replace('##', '') == 'heaven'
+    assert len(tokenizer.split(text)) == len(tokenizer.encode(text))
     tokenizer.save(tmp_path / 'saved.json')  # the seqlab format ({'kind': 'pretrained', ...})
     again = load_tokenizer(tmp_path / 'saved.json')
     assert again.encode(text) == tokenizer.encode(text) and again.mask_id == 4

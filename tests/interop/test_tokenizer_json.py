@@ -79,6 +79,7 @@ def test_gpt_trains_on_ids_of_the_checkpoint_tokenizer(tmp_path):
     window = next(iter(splits.eval))['tokens'][0]
     np.testing.assert_array_equal(window, stream[: len(window)])
     assert max(stream) >= 256 + 1  # merged pieces: these are BPE ids, not bytes
+    assert loop.generate(config, str(workdir))  # prompts in, text out with the same tokenizer
 
 
 def test_a_tokenizer_larger_than_the_embedding_table_is_one_line(tmp_path):
