@@ -2,7 +2,8 @@
 
 `--config.init_from=hf:<dir>` on a text config makes config.data use <dir>/tokenizer.json (read
 with HF `tokenizers`, its ids unchanged) with the checkpoint's vocab_size; the run's batches hold
-exactly the ids `tokenizers` gives, and the file is the workdir's tokenizer asset. A tokenizer
+exactly the ids `tokenizers` gives, the file is the workdir's tokenizer asset, and the trained run
+generates from prompts. A tokenizer
 with more ids than the embedding table, a contradicting override and masked-LM data without a
 mask token are one-line errors.
 """
