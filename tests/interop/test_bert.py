@@ -12,7 +12,7 @@ import transformers
 from seqlab import interop
 from seqlab.interop import finetune
 from seqlab.models.bert import BERT
-from tests.interop.hf import logits, perturbed
+from tests.interop.hf import exported, logits, saved
 
 VARIANTS = {
     'bert': dict(),
@@ -36,15 +36,7 @@ def checkpoint(request, tmp_path_factory):
         max_position_embeddings=16,
         **VARIANTS[request.param],
     )
-    model = perturbed(transformers.BertForMaskedLM(config))
-    path = tmp_path_factory.mktemp(request.param)
-    model.save_pretrained(path)
-    return str(path), model
-
-
-@pytest.fixture(scope='module')
-def loaded(checkpoint):
-    return interop.from_transformers(checkpoint[0])
+    return saved(transformers.BertForMaskedLM(config), tmp_path_factory.mktemp(request.param))
 
 
 def test_logits_on_real_tokens_equal_transformers(checkpoint, loaded):
@@ -65,11 +57,9 @@ def test_token_types_equal_transformers(checkpoint, loaded):
 
 
 def test_export_loads_in_transformers_with_the_same_logits(checkpoint, loaded, tmp_path):
-    model, variables = loaded
-    interop.to_transformers(model, variables, str(tmp_path))
-    exported = transformers.BertForMaskedLM.from_pretrained(tmp_path).eval()
+    back = exported(*loaded, transformers.BertForMaskedLM, tmp_path)
     np.testing.assert_allclose(
-        logits(exported, TOKENS, attention_mask=MASK),
+        logits(back, TOKENS, attention_mask=MASK),
         logits(checkpoint[1], TOKENS, attention_mask=MASK),
         rtol=0,
         atol=1e-6,

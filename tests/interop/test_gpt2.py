@@ -8,9 +8,8 @@ import pytest
 import torch
 import transformers
 
-from seqlab import interop
 from seqlab.models.gpt import generate
-from tests.interop.hf import logits, perturbed
+from tests.interop.hf import exported, logits, saved
 
 VARIANTS = {
     'gpt2': dict(),
@@ -35,15 +34,7 @@ def checkpoint(request, tmp_path_factory):
         **VARIANTS[request.param],
     )
     torch.manual_seed(0)
-    model = perturbed(transformers.GPT2LMHeadModel(config))
-    path = tmp_path_factory.mktemp(request.param)
-    model.save_pretrained(path)
-    return str(path), model
-
-
-@pytest.fixture(scope='module')
-def loaded(checkpoint):
-    return interop.from_transformers(checkpoint[0])
+    return saved(transformers.GPT2LMHeadModel(config), tmp_path_factory.mktemp(request.param))
 
 
 def test_logits_equal_transformers(checkpoint, loaded):
@@ -55,11 +46,9 @@ def test_logits_equal_transformers(checkpoint, loaded):
 
 
 def test_export_loads_in_transformers_with_the_same_logits(checkpoint, loaded, tmp_path):
-    model, variables = loaded
-    interop.to_transformers(model, variables, str(tmp_path))
-    exported = transformers.GPT2LMHeadModel.from_pretrained(tmp_path).eval()
+    back = exported(*loaded, transformers.GPT2LMHeadModel, tmp_path)
     np.testing.assert_allclose(
-        logits(exported, TOKENS), logits(checkpoint[1], TOKENS), rtol=0, atol=1e-6
+        logits(back, TOKENS), logits(checkpoint[1], TOKENS), rtol=0, atol=1e-6
     )
 
 

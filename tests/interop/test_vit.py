@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 import transformers
 
-from seqlab import interop
-from tests.interop.hf import logits, perturbed
+from tests.interop.hf import exported, logits, saved
 
 IMAGES = np.random.RandomState(0).randn(2, 12, 12, 3).astype(np.float32)  # [B, H, W, C]
 
@@ -28,15 +27,7 @@ def checkpoint(tmp_path_factory):
         intermediate_size=24,
         num_labels=5,
     )
-    model = perturbed(transformers.ViTForImageClassification(config))
-    path = tmp_path_factory.mktemp('vit')
-    model.save_pretrained(path)
-    return str(path), model
-
-
-@pytest.fixture(scope='module')
-def loaded(checkpoint):
-    return interop.from_transformers(checkpoint[0])
+    return saved(transformers.ViTForImageClassification(config), tmp_path_factory.mktemp('vit'))
 
 
 def test_logits_equal_transformers(checkpoint, loaded):
@@ -48,11 +39,9 @@ def test_logits_equal_transformers(checkpoint, loaded):
 
 
 def test_export_loads_in_transformers_with_the_same_logits(checkpoint, loaded, tmp_path):
-    model, variables = loaded
-    interop.to_transformers(model, variables, str(tmp_path))
-    exported = transformers.ViTForImageClassification.from_pretrained(tmp_path).eval()
+    back = exported(*loaded, transformers.ViTForImageClassification, tmp_path)
     np.testing.assert_allclose(
-        logits(exported, channels_first(IMAGES)),
+        logits(back, channels_first(IMAGES)),
         logits(checkpoint[1], channels_first(IMAGES)),
         rtol=0,
         atol=1e-6,
