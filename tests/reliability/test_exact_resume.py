@@ -83,7 +83,14 @@ def assert_each_example_once_per_epoch(ids: dict[int, list[int]], num_train: int
     assert len(stream) > num_train, 'the run should cross an epoch boundary'
 
 
-def assert_equal_runs(spec: str, overrides: dict, reference, workdir) -> None:
+def assert_mid_epoch(ids: dict[int, list[int]], step: int, num_train: int) -> None:
+    """The data position after `step` lies inside an epoch, not on its boundary."""
+    consumed = sum(len(batch) for s, batch in ids.items() if s <= step)
+    assert consumed % num_train, f'step {step} ends an epoch ({consumed} examples): not mid-epoch'
+
+
+def assert_equal_runs(spec: str, overrides: dict, reference, workdir, killed_at: int) -> None:
+    """`workdir` (killed after checkpoint `killed_at`, resumed) equals the uninterrupted run."""
     assert runs.metric(workdir, 'train/loss') == runs.metric(reference, 'train/loss')
     assert runs.example_ids(workdir) == runs.example_ids(reference)
     run = runs.run_for(spec, overrides, reference)
@@ -93,7 +100,9 @@ def assert_equal_runs(spec: str, overrides: dict, reference, workdir) -> None:
     runs.assert_bitwise_equal(state_a.params, state_b.params, 'params')
     runs.assert_bitwise_equal(state_a.opt_state, state_b.opt_state, 'opt_state')
     runs.assert_bitwise_equal((state_a.step, state_a.rng), (state_b.step, state_b.rng), 'step/rng')
-    assert_each_example_once_per_epoch(runs.example_ids(workdir), run.plan.splits.info.num_train)
+    num_train = run.plan.splits.info.num_train
+    assert_mid_epoch(runs.example_ids(workdir), killed_at, num_train)
+    assert_each_example_once_per_epoch(runs.example_ids(workdir), num_train)
 
 
 @pytest.mark.slow
@@ -110,7 +119,7 @@ def test_sigkill_mid_epoch_resumes_bit_for_bit(tmp_path, modality):
     rerun.finished()
     assert resumed_step(rerun.stderr) == committed
     reference.finished()
-    assert_equal_runs(spec, overrides, tmp_path / 'uninterrupted', workdir)
+    assert_equal_runs(spec, overrides, tmp_path / 'uninterrupted', workdir, committed)
     assert_logs_complete(workdir, [12, 24])
 
 
@@ -140,5 +149,5 @@ def test_sigkill_then_sigterm_resume_bit_for_bit_with_complete_logs(tmp_path):
     finished.finished()
     assert resumed_step(finished.stderr) == stopped  # zero steps lost
     reference.finished()
-    assert_equal_runs(spec, overrides, tmp_path / 'uninterrupted', workdir)
+    assert_equal_runs(spec, overrides, tmp_path / 'uninterrupted', workdir, committed)
     assert_logs_complete(workdir, [12, 24])
