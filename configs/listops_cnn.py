@@ -26,8 +26,8 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
             name='text_cnn',
             kwargs=dict(
                 vocab_size=config.data.get_ref('vocab_size'),
-                width=64,
-                features=128,
+                width=32,
+                features=64,
                 kernel_sizes=(3,),
                 depth=4,
                 dropout=0.1,
@@ -37,10 +37,10 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     config.task = ml_collections.ConfigDict(
         dict(name='classification', kwargs=dict(input_key='tokens'))
     )
-    config.steps = '1500'
+    config.steps = '600'
     config.log_every = '100'
-    config.eval_every = '250'
-    config.checkpoint.every = '250'
+    config.eval_every = '200'
+    config.checkpoint.every = '200'
     config.optim.update(lr=1e-3, weight_decay=1e-4)
     if arg.smoke:
         config.data.update(name='listops/tiny', batch_size=8, eval_batch_size=16)

@@ -25,10 +25,10 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
             name='text_transformer',
             kwargs=dict(
                 vocab_size=config.data.get_ref('vocab_size'),
-                width=64,
+                width=32,
                 depth=2,
-                heads=4,
-                mlp_dim=128,
+                heads=2,
+                mlp_dim=64,
                 max_length=config.data.get_ref('max_length'),
                 pool='cls',
                 position='learned',
@@ -44,10 +44,10 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     config.task = ml_collections.ConfigDict(
         dict(name='classification', kwargs=dict(input_key='tokens'))
     )
-    config.steps = '1500'
+    config.steps = '600'
     config.log_every = '100'
-    config.eval_every = '250'
-    config.checkpoint.every = '250'
+    config.eval_every = '200'
+    config.checkpoint.every = '200'
     config.optim.update(lr=1e-3, weight_decay=0.01)
     if arg.smoke:
         config.data.update(name='listops/tiny', batch_size=8, eval_batch_size=16, max_length=96)
