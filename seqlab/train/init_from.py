@@ -54,6 +54,19 @@ def configure(config: ml_collections.ConfigDict, overrides: dict[str, str]) -> N
     config.init = init
 
 
+def check_resolved(config: ml_collections.ConfigDict) -> None:
+    """A workdir in config.init_from must have been resolved into config.init by `configure`
+    (launcher.load_config does it), else the run would silently start from scratch."""
+    spec = config.get('init_from', '')
+    if not spec or spec.startswith(finetune.PREFIX):
+        return
+    if (config.get('init') or {}).get('workdir') != parse(spec)[0]:
+        raise ConfigError(
+            f'config.init_from={spec!r} was not resolved into config.init; allowed: a config '
+            'from seqlab.launcher.load_config (or seqlab.train.init_from.configure)'
+        )
+
+
 def parse(spec: str) -> tuple[str, int | str]:
     """'runs/bert' -> ('runs/bert', 0: the latest); 'runs/bert@400' -> 400; '@best' -> 'best'."""
     workdir, at, step = spec.rpartition('@') if '@' in spec else (spec, '', '')

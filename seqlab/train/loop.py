@@ -22,7 +22,7 @@ import numpy as np
 from seqlab import tasks
 from seqlab.config import ConfigError, flatten
 from seqlab.interop import finetune
-from seqlab.train import assets, checkpoint, optim, preflight, sharding, transfer
+from seqlab.train import assets, checkpoint, init_from, optim, preflight, sharding, transfer
 from seqlab.train import logging as metric_log
 from seqlab.train import state as state_lib
 from seqlab.train.cadence import itstime
@@ -142,6 +142,7 @@ class Run:
             ),
             out_shardings=self.state_sharding,
         )
+        init_from.check_resolved(self.config)
         state = transfer.initialize(
             self.config.get('init'), self.abstract_state, create, self.plan.splits.info
         )

@@ -187,3 +187,14 @@ def test_a_source_sharing_no_parameter_is_one_line(pretrained, tmp_path):
         f"config.init.workdir='{pretrained}' (step 4) has no parameter of this model (same path "
         'and shape); its parameters: embeddings, embeddings/norm'
     )
+
+
+def test_an_unresolved_workdir_is_refused_not_ignored(pretrained, tmp_path):
+    config = classifier('')
+    config.init_from = pretrained  # set after load_config: configure never saw it
+    with pytest.raises(ConfigError) as error:
+        loop.Run(config, str(tmp_path)).initial_state()
+    assert str(error.value) == (
+        f"config.init_from='{pretrained}' was not resolved into config.init; allowed: a config "
+        'from seqlab.launcher.load_config (or seqlab.train.init_from.configure)'
+    )
