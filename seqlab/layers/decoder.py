@@ -88,7 +88,8 @@ class Decoder(nn.Module):
     """num_layers DecoderBlocks (+ a final LayerNorm for pre_ln). x: [B, T, D] -> [B, T, D].
 
     scan=True stacks parameters (and caches) on a leading layer axis under 'blocks', as Encoder;
-    remat names a recomputation policy as in Encoder ('none', 'full', 'dots', 'dots_saveable').
+    remat names a recomputation policy as in Encoder ('none', 'full', 'dots', 'dots_saveable';
+    a scanned 'none' keeps only matmul outputs).
     """
 
     num_layers: int
@@ -134,7 +135,7 @@ class Decoder(nn.Module):
         def apply_block(block, y, *context):
             return block(y, *context, train=train)
 
-        apply_block = remat_block(apply_block, self.remat)
+        apply_block = remat_block(apply_block, self.remat, scanned=self.scan)
         if self.scan:
             scanned = nn.scan(
                 lambda block, y, *context: (apply_block(block, y, *context), None),
