@@ -29,7 +29,8 @@ def trial(directory, slot: int, losses: list[float], status: str, error: str = '
     'losses, status, error, diverged, label',
     [
         ([2.2, 0.4], 'complete', '', False, 'complete'),
-        ([2.2, 2.31], 'complete', '', True, 'complete'),  # no better than chance, ln 10
+        ([2.2, 2.31], 'complete', '', True, 'complete'),  # worse than chance, ln 10
+        ([2.2, 2.302], 'complete', '', True, 'complete'),  # collapsed to chance
         ([2.2], 'failed', 'FloatingPointError: non-finite training metrics', True, 'NaN/Inf loss'),
     ],
 )
