@@ -17,8 +17,8 @@ from seqlab.data import text_splits
 from seqlab.train import defaults
 
 # tokenizer -> vocabulary, context, model, optimiser, run length, eval cadence. 'bpe': 1,400 steps
-# (6.1 epochs) at an estimated 0.95-1.0 s a step on 2 idle cores (experiments/step_cost.py; unrolled
-# layers cost 26% less than scanned on CPU) is ~23 min of training, sized below the 30 min.
+# (6.1 epochs) at an estimated 0.95-1.0 s a step on 2 idle cores (experiments/step_cost.py;
+# unrolled layers are the cheaper ones on CPU) is ~23 min of training, below the 30 min.
 SETTINGS = {
     'bpe': dict(
         vocab=4096, length=128, width=256, depth=4, heads=4, dropout=0.0, scan=False, lr=2e-3,
