@@ -1,8 +1,8 @@
 """GPT decoding speed: the KV cache (one new position per step, attending to cached keys and
 values) vs recomputing the whole prefix for every new token, greedy, 1,024 new tokens, batch 1.
 
-The model is configs/gpt.py's (width, depth, heads, MLP, vocabulary of its tokenizer) with
-max_length stretched to prompt + 1,024 tokens and random parameters (speed does not depend on the
+The model is the byte-level GPT of configs/gpt.py:tokenizer=byte (width, depth, heads, MLP,
+vocabulary of its tokenizer) with max_length stretched to prompt + 1,024 tokens and random parameters (speed does not depend on the
 weights). Recomputation runs the prefix padded up to the next multiple of --bucket tokens (one
 compiled program per bucket, all compiled before timing; causal attention makes the padding
 harmless), so it does about as much work as the prefix needs. Rounds alternate the two sides;
@@ -32,9 +32,9 @@ PROMPT = 'In the beginning God created the heaven and the earth.'
 
 
 def model_and_prompt(steps: int) -> tuple[gpt.GPT, jax.Array, dict]:
-    """configs/gpt.py's model with room for the prompt + `steps`, its prompt ids [1, P] (eos +
+    """configs/gpt.py:tokenizer=byte's model with room for the prompt + `steps`, its prompt ids [1, P] (eos +
     the prompt's bytes) and random parameters."""
-    config = launcher.load_config('configs/gpt.py', {})
+    config = launcher.load_config('configs/gpt.py:tokenizer=byte', {})
     tokenizer = ByteTokenizer()
     prompt = jnp.array([[tokenizer.eos_id, *tokenizer.encode(PROMPT)]], jnp.int32)
     kwargs = {**config.model.kwargs, 'max_length': prompt.shape[1] + steps}
@@ -111,7 +111,7 @@ def main() -> None:
         '',
         f'Command: `python {" ".join(sys.argv)}`',
         '',
-        f'Model: configs/gpt.py (width {model.width}, depth {model.depth}, {model.heads} heads, '
+        f'Model: configs/gpt.py:tokenizer=byte (width {model.width}, depth {model.depth}, {model.heads} heads, '
         f'MLP {model.mlp_dim}, vocabulary {model.vocab_size}), max_length {model.max_length}, '
         f'random parameters; prompt {prompt.shape[1]} tokens, {args.steps:,} new tokens, greedy, '
         f'batch 1; recomputation padded to multiples of {args.bucket}.',
