@@ -27,6 +27,17 @@ from seqlab.train import layout
 log = logging.getLogger(__name__)
 
 
+class _SavesWithoutMetrics(logging.Filter):
+    """With best_fn set, orbax warns at every save without metrics; most saves have none by design
+    (checkpoints fall between evaluations), so that one warning is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return 'did not provide metrics' not in record.getMessage()
+
+
+logging.getLogger('absl').addFilter(_SavesWithoutMetrics())
+
+
 class CheckpointError(RuntimeError):
     """A checkpoint could not be written or read."""
 
@@ -57,10 +68,15 @@ class Checkpointer:
         async_save: bool = True,
     ):
         policies = [policy.LatestN(n=keep)]
+        metric = None
         if best_metric:
+
+            def metric(metrics: dict) -> float:
+                return metrics[best_metric]
+
             policies.append(
                 policy.BestN(
-                    get_metric_fn=lambda metrics: metrics[best_metric],
+                    get_metric_fn=metric,
                     reverse=best_mode == 'min',
                     n=1,
                     keep_checkpoints_without_metrics=False,
@@ -68,6 +84,10 @@ class Checkpointer:
             )
         options = ocp.CheckpointManagerOptions(
             preservation_policy=policy.AnyPreservationPolicy(policies),
+            # best_fn makes orbax write each step's metrics into it, so a resumed run still
+            # knows which step is the best (the policy alone keeps them in memory only).
+            best_fn=metric,
+            best_mode=best_mode,
             enable_async_checkpointing=async_save,
             cleanup_tmp_directories=True,
             create=True,

@@ -50,6 +50,19 @@ def test_steps_without_metrics_are_kept_only_as_newest(tmp_path):
     ckpt.close()
 
 
+def test_best_survives_a_restart(tmp_path):
+    """A resumed run knows the metrics of the steps saved before it started (they are on disk)."""
+    ckpt = Checkpointer(str(tmp_path), keep=2, best_metric='eval/accuracy')
+    save_all(ckpt, [0.9, 0.5, 0.4])
+    ckpt.close()
+    resumed = Checkpointer(str(tmp_path), keep=2, best_metric='eval/accuracy')
+    for step, accuracy in ((4, 0.3), (5, 0.2)):
+        resumed.save(step, tree(step), {'next_index': step}, metrics={'eval/accuracy': accuracy})
+        resumed.wait()
+    assert resumed.all_steps() == [1, 4, 5]
+    resumed.close()
+
+
 def test_restore_round_trip_and_data_state(tmp_path):
     ckpt = Checkpointer(str(tmp_path), keep=3)
     save_all(ckpt, [0.1, 0.2])
