@@ -361,7 +361,7 @@ def make_splits(
             masking.mask_tokens,
             rate=rate,
             mask_id=tokenizer.mask_id,
-            vocab_size=tokenizer.vocab_size,
+            content_ids=masking.content_ids(tokenizer),
         )
     elif is_classification:
         prepare = functools.partial(classification_example, tokenizer=tokenizer, max_length=length)

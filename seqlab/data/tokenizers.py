@@ -55,6 +55,12 @@ class Tokenizer(abc.ABC):
     def vocab_size(self) -> int:
         """Number of ids, special ids included."""
 
+    @property
+    def special_ids(self) -> frozenset[int]:
+        """Ids that stand for no text (pad, bos, eos, unk, mask, ...): never masked or drawn as
+        random replacements in masked-LM data."""
+        return frozenset(range(NUM_SPECIAL))
+
     @abc.abstractmethod
     def encode(self, text: str) -> list[int]:
         """Ids of `text`, without bos/eos."""
@@ -288,6 +294,13 @@ class PretrainedTokenizer(Tokenizer):
     @property
     def vocab_size(self) -> int:
         return self.hf.get_vocab_size(with_added_tokens=True)
+
+    @property
+    def special_ids(self) -> frozenset[int]:
+        """The role ids plus every token the file marks special ([CLS], [SEP], ...)."""
+        marked = [i for i, token in self.hf.get_added_tokens_decoder().items() if token.special]
+        roles = (self.pad_id, self.bos_id, self.eos_id, self.unk_id, self.mask_id)
+        return frozenset(marked) | {i for i in roles if i is not None}
 
     def encode(self, text: str) -> list[int]:
         return self.hf.encode(text, add_special_tokens=False).ids

@@ -1,11 +1,20 @@
 """BERT masking: 15% of real content tokens selected, split 80/10/10 into mask / random / kept,
-padding and special ids never selected, the same masking for the same generator seed."""
+padding and special ids never selected (a pretrained vocabulary's scattered special ids too),
+the same masking for the same generator seed."""
 
 import numpy as np
 import pytest
 
-from seqlab.data.masking import mask_tokens
-from seqlab.data.tokenizers import EOS_ID, MASK_ID, NUM_SPECIAL, PAD_ID, UNK_ID
+from seqlab.data.masking import content_ids, mask_tokens
+from seqlab.data.tokenizers import (
+    EOS_ID,
+    MASK_ID,
+    NUM_SPECIAL,
+    PAD_ID,
+    UNK_ID,
+    PretrainedTokenizer,
+    make_tokenizer,
+)
 
 VOCAB = 50
 
@@ -23,9 +32,12 @@ def sequences(count: int, length: int = 40, seed: int = 0) -> list[dict]:
     return out
 
 
-def masked(elements, seed=0, rate=0.15):
+CONTENT = np.arange(NUM_SPECIAL, VOCAB)  # what content_ids gives a seqlab tokenizer of VOCAB ids
+
+
+def masked(elements, seed=0, rate=0.15, content=CONTENT, mask_id=MASK_ID):
     rng = np.random.default_rng(seed)
-    return [mask_tokens(e, rng, rate=rate, mask_id=MASK_ID, vocab_size=VOCAB) for e in elements]
+    return [mask_tokens(e, rng, rate=rate, mask_id=mask_id, content_ids=content) for e in elements]
 
 
 def test_selection_rate_and_80_10_10_split():
@@ -67,3 +79,38 @@ def test_same_seed_same_masking_other_seed_other_masking(seed):
     assert any(
         (a['target_mask'] != c['target_mask']).any() for a, c in zip(first, other, strict=True)
     )
+
+
+def test_seqlab_tokenizers_mask_all_ids_past_the_special_ones():
+    tokenizer = make_tokenizer('byte')
+    np.testing.assert_array_equal(
+        content_ids(tokenizer), np.arange(NUM_SPECIAL, tokenizer.vocab_size)
+    )
+
+
+def test_scattered_special_ids_of_a_pretrained_vocabulary_are_never_selected_nor_inserted():
+    """BERT-style: [PAD] 0, [UNK] 100, [CLS] 101, [SEP] 102, [MASK] 103 among ordinary words."""
+    from tokenizers import Tokenizer as HfTokenizer
+    from tokenizers import models
+
+    words = [f'w{i}' for i in range(120)]
+    special = {0: '[PAD]', 100: '[UNK]', 101: '[CLS]', 102: '[SEP]', 103: '[MASK]'}
+    vocab = {special.get(i, words[i]): i for i in range(120)}
+    hf = HfTokenizer(models.WordLevel(vocab, unk_token='[UNK]'))
+    hf.add_special_tokens(list(special.values()))
+    tokenizer = PretrainedTokenizer(hf)
+    content = content_ids(tokenizer)
+    assert set(special).isdisjoint(content) and len(content) == 115
+    rng = np.random.default_rng(0)
+    elements = []
+    for _ in range(300):
+        tokens = rng.integers(0, 120, 40).astype(np.int32)
+        elements.append({'tokens': tokens, 'token_mask': np.ones(40, bool), 'id': np.int64(0)})
+    out = masked(elements, rate=0.9, content=content, mask_id=tokenizer.mask_id)
+    original = np.stack([e['tokens'] for e in elements])
+    inputs = np.stack([o['tokens'] for o in out])
+    selected = np.stack([o['target_mask'] for o in out])
+    is_special = np.isin(original, list(special))
+    assert not selected[is_special].any() and selected[~is_special].mean() > 0.85
+    inserted = inputs[selected & (inputs != original) & (inputs != tokenizer.mask_id)]
+    assert inserted.size > 1000 and not np.isin(inserted, list(special)).any()
