@@ -9,7 +9,7 @@ n grows) is measured by experiments/conv_vs_attention_cost.py; its table is quot
 Published LRA ListOps accuracies are for sequences up to 2,000 tokens and depth 10, so they are
 not comparable with these shorter expressions.
 
-  PYTHONPATH=. python experiments/conv_vs_attention_listops.py --train
+  python experiments/conv_vs_attention_listops.py --train
   -> results/conv_vs_attention_listops.md and .png (validation accuracy and loss curves)
 """
 
@@ -87,7 +87,7 @@ def report(rows: list[dict], figure_path: str) -> str:
     lines = [
         '# Conv1D vs self-attention on ListOps (64-256 tokens, depth ≤ 6; test split)',
         '',
-        'Command: `PYTHONPATH=. python experiments/conv_vs_attention_listops.py --train`; '
+        'Command: `python experiments/conv_vs_attention_listops.py --train`; '
         f'{os.cpu_count()} CPU cores ({platform.machine()}). Best checkpoint by validation accuracy.',
         '',
         '| model | receptive field of a position | parameters | best step | validation % | '

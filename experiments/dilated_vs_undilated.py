@@ -8,7 +8,7 @@ signal from its last output, so it sees only the last r samples. Best checkpoint
 accuracy, evaluated on the 1,000 test signals. Published MNIST-1D accuracies (Greydanus 2020:
 CNN 94%, GRU 91%, MLP 68%) come from other models and training budgets: context, not a match.
 
-  PYTHONPATH=. python experiments/dilated_vs_undilated.py --train
+  python experiments/dilated_vs_undilated.py --train
   -> results/dilated_vs_undilated.md and results/dilated_vs_undilated_<run>.png (the field drawn
      over a test signal)
 """
@@ -56,7 +56,7 @@ def report(rows: list[dict], figures: list[str]) -> str:
     lines = [
         '# Dilated vs undilated causal convolutions on MNIST-1D (1,000 test signals of 40 samples)',
         '',
-        'Command: `PYTHONPATH=. python experiments/dilated_vs_undilated.py --train`; '
+        'Command: `python experiments/dilated_vs_undilated.py --train`; '
         f'{os.cpu_count()} CPU cores ({platform.machine()}). Classified from the last output of '
         'the causal stack; best checkpoint by validation accuracy (400 signals).',
         '',

@@ -10,7 +10,7 @@ at horizons 1, 12 and 52 weeks, over observed (not interpolated) targets.
   ARIMA            regression on a linear trend and 3 Fourier pairs of period 365.25 / 7 weeks with
                    ARIMA(1,1,1) errors, fitted on train + validation, state extended week by week
 
-  PYTHONPATH=. python experiments/peer_forecast.py   # prints a table, writes results/peer_forecast.md
+  python experiments/peer_forecast.py   # prints a table, writes results/peer_forecast.md
 """
 
 import os

@@ -7,7 +7,7 @@ chosen on validation from a small grid; scores are on test.
                       `multi_aromatic` and `pains` (accuracy, ROC AUC)
   molecules_activity  regression of measured activity (MAE, RMSE, R^2)
 
-  PYTHONPATH=. python experiments/peer_molecules.py   # prints tables, writes results/peer_molecules.md
+  python experiments/peer_molecules.py   # prints tables, writes results/peer_molecules.md
 """
 
 import os

@@ -9,7 +9,7 @@ both sides. Each run is evaluated at its best checkpoint by validation one-step 
 final step (where scheduled sampling has reached p = 0.5): 52-week autoregressive forecasts from
 every test origin (experiments/forecast_vs_peer.py, whose seed-0 runs in runs/forecast are reused).
 
-  PYTHONPATH=. python experiments/teacher_forcing_vs_scheduled_sampling.py --train
+  python experiments/teacher_forcing_vs_scheduled_sampling.py --train
   -> results/teacher_forcing_vs_scheduled_sampling.md and .png
 """
 
@@ -90,7 +90,7 @@ def report(results: dict[str, dict], root: str, figure_path: str) -> str:
     lines = [
         '# Teacher forcing vs scheduled sampling: multi-step forecast error (co2 test, MAE ppm)',
         '',
-        f'Command: `PYTHONPATH=. python {" ".join(sys.argv)}`; '
+        f'Command: `python {" ".join(sys.argv)}`; '
         f'{os.cpu_count()} CPU cores. Causal dilated conv forecaster (`configs/forecast.py`), '
         f'600 steps, seeds {", ".join(map(str, seeds))}; 52-week autoregressive forecasts from '
         'every test origin, MAE over observed weeks. Mean ± standard deviation over seeds; '
