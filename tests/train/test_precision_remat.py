@@ -2,8 +2,9 @@
 
 dtype='bfloat16' computes in bfloat16 while parameters, optimizer state, logits and the loss stay
 float32, and the loss is close to float32's; remat ('full', 'dots', 'dots_saveable') recomputes
-activations in the backward pass and gives the gradients of remat='none' (each policy's placement
-on every block is tested in tests/layers/test_transformer.py)."""
+activations in the backward pass and gives the gradients of remat='none', compared on unrolled
+stacks (under nn.scan remat='none' itself keeps only matmul outputs; that, and each policy's
+placement on every block, is tested in tests/layers/test_transformer.py)."""
 
 import functools
 import os
@@ -42,7 +43,8 @@ def params_and_loss(name: str, **options):
     """Float32 parameters (heads made non-zero) and a float32 loss function of them."""
     model_class, kwargs, inputs = MODELS[name]
     model = model_class(**kwargs, **options)
-    params = jax.jit(model_class(**kwargs).init)(jax.random.PRNGKey(0), inputs)['params']
+    layout = {key: options[key] for key in ('scan',) if key in options}  # stacked or per block
+    params = jax.jit(model_class(**kwargs, **layout).init)(jax.random.PRNGKey(0), inputs)['params']
     params = jax.tree.map(lambda p: p + 0.05 * jnp.sin(jnp.arange(p.size).reshape(p.shape)), params)
 
     def loss(params):
@@ -79,7 +81,7 @@ def test_bfloat16_train_step_keeps_float32_parameters_and_optimizer_state():
 
 @functools.cache
 def plain_gradients(name: str):
-    params, plain = params_and_loss(name)
+    params, plain = params_and_loss(name, scan=False)
     assert 'remat' not in ''.join(primitives(plain, params))
     return params, jax.jit(jax.grad(plain))(params)
 
@@ -89,7 +91,7 @@ def plain_gradients(name: str):
 )
 def test_remat_gives_the_same_gradients(name, remat):
     params, expected = plain_gradients(name)
-    _, rematted = params_and_loss(name, remat=remat)
+    _, rematted = params_and_loss(name, scan=False, remat=remat)
     assert 'remat2' in primitives(rematted, params)  # jax.checkpoint's primitive
     got = jax.jit(jax.grad(rematted))(params)
     assert any(
