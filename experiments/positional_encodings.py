@@ -3,8 +3,8 @@
 
 Task: WordNet gloss -> supersense (45 classes) read character by character (the first 32
 characters), so that without positions the transformer sees only a bag of characters. One
-text transformer (configs/text_transformer.py: 2 blocks of width 64, class token, 400 steps) per
-encoding; appended encodings take their dims from the width (tokens get 64 - dims):
+text transformer (configs/text_transformer.py: 2 blocks of width 64, class token, 1,200 steps,
+lr 1e-3) per encoding; appended encodings take their dims from the width (tokens get 64 - dims):
 
   none               x_t = E[w_t]                     (attention cannot tell positions apart)
   onehot             x_t = [E[w_t], e_t]              (32 dims, e_t the t-th unit vector)
@@ -30,12 +30,13 @@ from seqlab.train import loop
 
 TRAIN_LENGTH = 32
 LONG_LENGTH = 2 * TRAIN_LENGTH
-STEPS = 400
+STEPS = 1200
 SPEC = f'configs/text_transformer.py:tokenizer=char,vocab=128,max_length={TRAIN_LENGTH}'
 OVERRIDES = {
     'model.kwargs.width': '64',
     'model.kwargs.depth': '2',
     'model.kwargs.mlp_dim': '128',
+    'optim.lr': '1e-3',
     'steps': str(STEPS),
     'eval_every': str(STEPS),
     'checkpoint.every': str(STEPS),
