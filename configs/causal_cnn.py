@@ -5,7 +5,7 @@ last step's output: dilated (1, 2, 4, 8, 16; receptive field 63 samples) or undi
 python launch.py --config=configs/causal_cnn.py                  # dilated
 python launch.py --config=configs/causal_cnn.py:dilation=none    # undilated
 python launch.py --config=configs/causal_cnn.py:smoke
-PYTHONPATH=. python experiments/dilated_vs_undilated.py --train               # both, test accuracy
+python experiments/dilated_vs_undilated.py --train               # both, test accuracy
 """
 
 import ml_collections

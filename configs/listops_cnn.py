@@ -4,7 +4,7 @@ position sees 9 tokens before the global max pool.
 
 python launch.py --config=configs/listops_cnn.py
 python launch.py --config=configs/listops_cnn.py:smoke
-PYTHONPATH=. python experiments/conv_vs_attention_listops.py --train   # with configs/listops_transformer.py
+python experiments/conv_vs_attention_listops.py --train   # with configs/listops_transformer.py
 """
 
 import ml_collections

@@ -3,7 +3,7 @@
 
 python launch.py --config=configs/listops_transformer.py
 python launch.py --config=configs/listops_transformer.py:smoke
-PYTHONPATH=. python experiments/conv_vs_attention_listops.py --train   # with configs/listops_cnn.py
+python experiments/conv_vs_attention_listops.py --train   # with configs/listops_cnn.py
 """
 
 import ml_collections
