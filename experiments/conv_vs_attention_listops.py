@@ -121,11 +121,7 @@ def main() -> None:
     args = trained_runs.parse_args(
         __doc__, RUNS, 'runs/listops', 'results/conv_vs_attention_listops.md'
     )
-    if args.train:
-        for name in args.names:
-            trained_runs.train(
-                launcher.load_config(RUNS[name], {}), trained_runs.workdir(args.root, name)
-            )
+    trained_runs.train_missing(args, lambda name: launcher.load_config(RUNS[name], {}))
     rows = [row(name, args.root) for name in args.names]
     figure_path = plot_curves(
         {r['name']: r['curves'] for r in rows}, os.path.splitext(args.out)[0] + '.png'

@@ -88,11 +88,7 @@ def main() -> None:
     args = trained_runs.parse_args(
         __doc__, RUNS, 'runs/causal_cnn', 'results/dilated_vs_undilated.md'
     )
-    if args.train:
-        for name in args.names:
-            trained_runs.train(
-                launcher.load_config(RUNS[name], {}), trained_runs.workdir(args.root, name)
-            )
+    trained_runs.train_missing(args, lambda name: launcher.load_config(RUNS[name], {}))
     rows = [row(name, args.root) for name in args.names]
     signal = mnist1d.load()['test'][0][0]
     stem = os.path.splitext(args.out)[0]

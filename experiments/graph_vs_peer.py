@@ -150,9 +150,7 @@ def report(rows: list[dict]) -> str:
 
 def main() -> None:
     args = trained_runs.parse_args(__doc__, RUNS, 'runs', 'results/graph_vs_peer.md')
-    if args.train:
-        for name in args.names:
-            trained_runs.train(load(name), trained_runs.workdir(args.root, name))
+    trained_runs.train_missing(args, load)
     trained_runs.publish(report([row(name, args.root) for name in args.names]), args.out)
 
 

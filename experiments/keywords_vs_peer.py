@@ -98,11 +98,7 @@ def report(rows: list[dict], peer: float) -> str:
 
 def main() -> None:
     args = trained_runs.parse_args(__doc__, RUNS, 'runs/keywords', 'results/keywords_vs_peer.md')
-    if args.train:
-        for name in args.names:
-            trained_runs.train(
-                launcher.load_config(RUNS[name], {}), trained_runs.workdir(args.root, name)
-            )
+    trained_runs.train_missing(args, lambda name: launcher.load_config(RUNS[name], {}))
     trained_runs.publish(
         report([row(name, RUNS[name], args.root) for name in args.names], peer_accuracy()), args.out
     )

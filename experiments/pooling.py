@@ -132,9 +132,7 @@ def report(root: str, models: list[str]) -> str:
 
 def main() -> None:
     args = trained_runs.parse_args(__doc__, RUNS, 'runs/pooling', 'results/pooling.md')
-    if args.train:
-        for name in args.names:
-            trained_runs.train(config(name), trained_runs.workdir(args.root, name))
+    trained_runs.train_missing(args, config)
     models = [model for model in MODELS if any(RUNS[name][0] == model for name in args.names)]
     trained_runs.publish(report(args.root, models), args.out)
 

@@ -138,9 +138,7 @@ def main() -> None:
     args = trained_runs.parse_args(
         __doc__, dict.fromkeys(RUNS), 'runs/positions', 'results/positional_encodings.md'
     )
-    if args.train:
-        for position in args.names:
-            trained_runs.train(config(position), trained_runs.workdir(args.root, position))
+    trained_runs.train_missing(args, config)
     rows = [row(position, args.root) for position in args.names]
     figure = plot(rows, args.out.removesuffix('.md') + '.png')
     trained_runs.publish(report(rows, figure), args.out)

@@ -146,9 +146,7 @@ def main() -> None:
     args = trained_runs.parse_args(
         __doc__, RUNS, 'runs/forecast', 'results/teacher_forcing_vs_scheduled_sampling.md'
     )
-    if args.train:
-        for name in args.names:
-            trained_runs.train(config(name), trained_runs.workdir(args.root, name))
+    trained_runs.train_missing(args, config)
     results = {name: curves(name, args.root) for name in args.names}
     figure_path = plot(results, os.path.splitext(args.out)[0] + '.png')
     trained_runs.publish(report(results, args.root, figure_path), args.out)

@@ -131,11 +131,7 @@ def report(rows: dict[str, dict], peer: dict[str, tuple[str, float]], command: s
 def main() -> None:
     benchlib.use_seqlab_allocator()  # as launch.py runs
     args = trained_runs.parse_args(__doc__, RUNS, 'runs/text', 'results/text_vs_peer.md')
-    if args.train:
-        for name in args.names:
-            trained_runs.train(
-                launcher.load_config(RUNS[name][0], {}), trained_runs.workdir(args.root, name)
-            )
+    trained_runs.train_missing(args, lambda name: launcher.load_config(RUNS[name][0], {}))
     rows = {name: row(name, args.root) for name in args.names}
     trained_runs.publish(report(rows, peers(), f'python {" ".join(sys.argv)}'), args.out)
 

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 import ml_collections
@@ -48,6 +49,15 @@ def train(config: ml_collections.ConfigDict, workdir: str) -> None:
     record['load_after'] = os.getloadavg()[0]
     with open(os.path.join(workdir, TIME_FILE), 'w') as handle:
         json.dump(record, handle)
+
+
+def train_missing(
+    args: argparse.Namespace, config: Callable[[str], ml_collections.ConfigDict]
+) -> None:
+    """With --train: trains (or resumes) each run of `args.names` in <root>/<name> from config(name)."""
+    if args.train:
+        for name in args.names:
+            train(config(name), workdir(args.root, name))
 
 
 def best_step(config: ml_collections.ConfigDict, workdir: str) -> tuple[int, float]:

@@ -79,11 +79,7 @@ def report(rows: list[dict]) -> str:
 
 def main() -> None:
     args = trained_runs.parse_args(__doc__, RUNS, 'runs/vision', 'results/vision_vs_peer.md')
-    if args.train:
-        for name in args.names:
-            trained_runs.train(
-                launcher.load_config(RUNS[name][0], {}), trained_runs.workdir(args.root, name)
-            )
+    trained_runs.train_missing(args, lambda name: launcher.load_config(RUNS[name][0], {}))
     trained_runs.publish(
         report([{'name': name, **row(name, args.root)} for name in args.names]), args.out
     )
