@@ -9,10 +9,14 @@ b^h starts at -locality_prior * phi (plus small noise): a prior toward near node
 where labels are few (karate club); 0 gives Graphormer's plain small random start.
 `edge_encoding='first_edge'` keeps w^h[1, e_1] only (the simplification of later Graphormer
 variants), 'none' drops c. A virtual graph token v is prepended and joined to every node in both
-directions with its own learned bias t^h; pre-LN transformer blocks follow. Readout 'graph':
-W h_v (the token's final state); 'sum': sum_i W h_i over real nodes (for additive properties
-such as Crippen logP, a sum of atom contributions); 'node': W h_i for each node (zero on padding
-nodes).
+directions with its own learned bias t^h; pre-LN transformer blocks follow. Readouts:
+  'graph'  W h_v + b                      the token's final state
+  'sum'    s sum_i W h_i + b              over real nodes, for additive properties such as
+                                          Crippen logP (a sum of atom contributions)
+  'node'   W h_i + b for each node        zero on padding nodes
+In 'sum' the bias b is added once per graph (a standardised target's offset -mean/std is not a
+sum of atom terms), and s = sum_scale, about 1 / (mean atoms per graph), keeps the output's step
+size under Adam that of a mean: with s = 1 each update of W moves the output n times as far.
 
 Padding nodes are masked out as keys, so they never change a real node or the graph output.
 Inputs (`seqlab.data.graph.pad_graph`): node_features [B, N, F] int (0 = padding), node_mask
@@ -80,6 +84,7 @@ class Graphormer(nn.Module):
     mlp_dim: int = 128
     max_degree: int = 8
     max_distance: int = 20
+    sum_scale: float = 1.0
     locality_prior: float = 0.0
     edge_encoding: str = 'path'
     dropout: float = 0.0
@@ -162,5 +167,7 @@ class Graphormer(nn.Module):
         head = nn.Dense(self.num_outputs, kernel_init=nn.initializers.zeros, name='head')
         if self.readout == 'graph':
             return head(x[:, 0].astype(jnp.float32))
-        nodes = head(x[:, 1:].astype(jnp.float32)) * node_mask[..., None]
-        return nodes.sum(axis=1) if self.readout == 'sum' else nodes
+        nodes = x[:, 1:].astype(jnp.float32) * node_mask[..., None]
+        if self.readout == 'sum':
+            return head(self.sum_scale * nodes.sum(axis=1))  # W is linear: b is added once
+        return head(nodes) * node_mask[..., None]

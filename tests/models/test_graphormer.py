@@ -221,10 +221,14 @@ def test_node_classification_counts_labelled_real_nodes_only():
     assert float(metrics['accuracy'][0]) == 1
 
 
-def test_sum_readout_is_the_sum_of_the_node_outputs():
+def test_sum_readout_scales_the_node_terms_and_adds_the_bias_once():
     batch = inputs([tree([0, 0, 1], seed=7), tree([0], seed=8)], BUDGET)
-    nodes, summed = applied('node')(*batch), applied('sum')(*batch)
-    np.testing.assert_allclose(summed, nodes.sum(axis=1), rtol=1e-5, atol=1e-5)
+    node_net, sum_net = model('node'), model('sum').clone(sum_scale=0.25)
+    params = {'params': random_params(node_net, batch)}  # both readouts share the head's shapes
+    nodes, summed = node_net.apply(params, *batch), sum_net.apply(params, *batch)
+    bias = params['params']['head']['bias']
+    terms = (nodes - bias) * batch[GRAPH_INPUTS.index('node_mask')][..., None]
+    np.testing.assert_allclose(summed, bias + 0.25 * terms.sum(axis=1), rtol=1e-5, atol=1e-5)
     assert not np.allclose(summed[0], summed[1], atol=1e-3)
 
 
