@@ -10,6 +10,11 @@ augmentation.
 Elements are dicts of numpy arrays that carry `id` (int64) and `mask` (float32, 1 for a real
 example); padding examples have `id` -1 and `mask` 0.
 
+With `cache_choice` ('auto', 'memory' or 'none'; see `seqlab/data/cache.py`) a split whose prepared
+examples fit is read and prepared once, at construction, and each batch is one gather from
+memory; the stream of indices is shuffled by the same grain transformations, so the batches,
+their order and the iterator states are those of the uncached pipeline, bit for bit.
+
 `iter()` reads ahead with `READ_OPTIONS` instead of grain's default (16 threads, 500 batches
 ahead), which swamps small machines; `dataset.to_iter_dataset(read_options)` picks others.
 """
@@ -22,7 +27,7 @@ from typing import Any
 import grain
 import numpy as np
 
-from seqlab.data import records
+from seqlab.data import cache, records
 
 Prepare = Callable[[int, Any], dict]
 Augment = Callable[[dict, np.random.Generator], dict]
@@ -64,6 +69,42 @@ class BatchedReads:
         return self._source.__getitems__(list(indices))
 
 
+class Indices(grain.MapDataset):
+    """The indices 0..length-1 of a split held in memory, read a batch per call (grain's
+    `MapDataset.range` reads one element per call)."""
+
+    def __init__(self, length: int):
+        super().__init__()
+        self._length = length
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index: int | slice) -> int | grain.MapDataset:
+        if isinstance(index, slice):
+            return self.slice(index)
+        return index % self._length
+
+    def _getitems(self, indices: Sequence[int]) -> list[int]:
+        return [index % self._length for index in indices]
+
+
+def shuffled_epochs(stream: grain.MapDataset, seed: int) -> grain.MapDataset:
+    """`stream` repeated forever, each epoch in a fresh permutation seeded by `(seed, epoch)`."""
+    return stream.seed(seed).shuffle().repeat()
+
+
+def examples_stream(
+    reads: BatchedReads, prepare: Prepare, choice: str
+) -> tuple[grain.MapDataset, cache.Examples | None]:
+    """The stream of a split for `HostBatches`: with the split prepared in memory when `choice`
+    wants it, the indices 0..len-1 and the `Examples`; else the prepared examples and None."""
+    if cache.wanted(choice, len(reads), lambda: prepare(0, reads[0])):
+        examples = cache.fill(len(reads), reads._getitems, prepare)
+        return Indices(len(examples)), examples
+    return grain.MapDataset.source(reads).map_with_index(prepare), None
+
+
 def prepare_modulo(index: int, record: Any, *, prepare: Prepare, length: int) -> dict:
     """`prepare(index % length, record)`: a repeated stream asks for indices past the end."""
     return prepare(index % length, record)
@@ -89,7 +130,8 @@ class HostBatches(grain.MapDataset):
     processes' batches in process order gives the single-process global batch. With `padding`
     the last global batch is filled up with it; without, an incomplete last batch is dropped.
     `augment` randomises each stacked batch with parameters drawn from a generator seeded by
-    `(seed, index)`, then `finalize(batch)` converts it.
+    `(seed, index)`, then `finalize(batch)` converts it. With `examples`, `parent` is a stream
+    of indices into them and a batch is gathered by `examples.take` instead of stacked.
     """
 
     def __init__(
@@ -103,6 +145,7 @@ class HostBatches(grain.MapDataset):
         augment: BatchAugment | None = None,
         seed: int = 0,
         finalize: Finalize | None = None,
+        examples: cache.Examples | None = None,
     ):
         super().__init__(parent)
         if global_batch % process_count:
@@ -119,6 +162,7 @@ class HostBatches(grain.MapDataset):
         self._augment = augment
         self._seed = seed
         self._finalize = finalize
+        self._examples = examples
         full, remainder = divmod(len(parent), global_batch)
         self._length = full + bool(remainder and padding is not None)
 
@@ -134,9 +178,15 @@ class HostBatches(grain.MapDataset):
         positions = range(start, start + self._local_batch)
         real = [position for position in positions if position < len(self._parent)]
         # The private batched read is grain's own pushdown hook (used by its batch experiment).
-        elements = list(self._parent._getitems(real))
-        elements += [self._padding] * (self._local_batch - len(real))
-        batch = stack(elements)
+        elements = self._parent._getitems(real)
+        padding = [self._padding] * (self._local_batch - len(real))
+        if self._examples is None:
+            batch = stack([*elements, *padding])
+        else:
+            batch = self._examples.take(elements)
+            if padding:
+                filler = stack(padding)
+                batch = {key: np.concatenate([batch[key], filler[key]]) for key in batch}
         if self._augment is not None:
             parameters = self._augment.draw(
                 np.random.default_rng((self._seed, index)), self._global_batch
@@ -167,18 +217,28 @@ def train_batches(
     global_batch: int,
     process_index: int = 0,
     process_count: int = 1,
+    cache_choice: str = 'none',
 ) -> grain.MapDataset:
     """An endless stream of this process's training batches.
 
     Each epoch is a fresh seeded permutation of `source`; `prepare(index, record)` maps a record,
     `augment` randomises each element (`augment(element, rng)`) or, as a `BatchAugment`, each
-    batch, and `finalize(batch)` converts the stacked batch.
+    batch, and `finalize(batch)` converts the stacked batch. `cache_choice` may hold the split
+    in memory (module docstring); per-element `augment` needs 'none'.
     """
-    stream = grain.MapDataset.source(BatchedReads(source)).map_with_index(
-        functools.partial(prepare_modulo, prepare=prepare, length=len(source))
+    per_element = augment is not None and not isinstance(augment, BatchAugment)
+    if per_element and cache_choice != 'none':
+        raise ValueError(
+            f'config.data.cache={cache_choice!r} is not allowed with a per-example augmentation; '
+            "allowed: 'none'"
+        )
+    stream, examples = examples_stream(
+        BatchedReads(source),
+        functools.partial(prepare_modulo, prepare=prepare, length=len(source)),
+        cache_choice,
     )
-    stream = stream.seed(seed).shuffle().repeat()
-    if augment is not None and not isinstance(augment, BatchAugment):
+    stream = shuffled_epochs(stream, seed)
+    if per_element:
         stream = stream.random_map(augment)
     return HostBatches(
         stream,
@@ -188,6 +248,7 @@ def train_batches(
         augment=augment if isinstance(augment, BatchAugment) else None,
         seed=seed,
         finalize=finalize,
+        examples=examples,
     )
 
 
@@ -199,14 +260,18 @@ def eval_batches(
     global_batch: int,
     process_index: int = 0,
     process_count: int = 1,
+    cache_choice: str = 'none',
 ) -> grain.MapDataset:
-    """One pass over `source` in order; the last global batch is padded (`mask` 0) to full size."""
-    stream = grain.MapDataset.source(BatchedReads(source)).map_with_index(prepare)
+    """One pass over `source` in order; the last global batch is padded (`mask` 0) to full size.
+    `cache_choice` may hold the split in memory (module docstring)."""
+    reads = BatchedReads(source)
+    stream, examples = examples_stream(reads, prepare, cache_choice)
     return HostBatches(
         stream,
         global_batch,
         process_index=process_index,
         process_count=process_count,
-        padding=padding_like(stream[0]),
+        padding=padding_like(prepare(0, reads[0])),
         finalize=finalize,
+        examples=examples,
     )

@@ -1,11 +1,12 @@
-"""Vision datasets as `Splits`: images scaled to [0, 1], optional flip / pad-crop augmentation."""
+"""Vision datasets as `Splits`: images scaled to [0, 1], optional flip / pad-crop augmentation;
+`config.data.cache` (default 'auto') holds splits that fit in memory (seqlab/data/cache.py)."""
 
 import functools
 
 import ml_collections
 import tensorflow_datasets as tfds
 
-from seqlab.data import pipeline, vision
+from seqlab.data import cache, pipeline, vision
 from seqlab.data.types import DatasetInfo, Splits
 
 
@@ -15,6 +16,7 @@ def check(data_config: ml_collections.ConfigDict) -> None:
             f'config.data.augment={data_config.augment!r} is not allowed; allowed: '
             f'{", ".join(vision.AUGMENTATIONS)}'
         )
+    cache.check(data_config.get('cache', 'auto'))
 
 
 def source(builder: tfds.core.DatasetBuilder, data_config: ml_collections.ConfigDict, key: str):
@@ -41,7 +43,11 @@ def make_splits(
     train_source = source(builder, data_config, 'train_split')
     eval_source = source(builder, data_config, 'eval_split')
     prepare = functools.partial(vision.example, image_key=image_key)
-    hosts = {'process_index': process_index, 'process_count': process_count}
+    common = {
+        'process_index': process_index,
+        'process_count': process_count,
+        'cache_choice': data_config.get('cache', 'auto'),
+    }
     train = pipeline.train_batches(
         train_source,
         prepare=prepare,
@@ -49,14 +55,14 @@ def make_splits(
         finalize=vision.to_float,
         seed=seed,
         global_batch=data_config.batch_size,
-        **hosts,
+        **common,
     )
     eval_ = pipeline.eval_batches(
         eval_source,
         prepare=prepare,
         finalize=vision.to_float,
         global_batch=data_config.eval_batch_size,
-        **hosts,
+        **common,
     )
     info = DatasetInfo(
         name=data_config.name,

@@ -33,6 +33,7 @@ def vision_data(name: str = 'fashion_mnist', batch_size: int = 128) -> ml_collec
             eval_batch_size=512,  # splits over 1, 2, 4, 8, ... data × fsdp devices
             data_dir='',
             augment='none',
+            cache='auto',  # splits in memory: 'auto' (up to 1 GiB), 'memory', 'none'
             train_split='train',
             eval_split='test',
         )

@@ -1,0 +1,82 @@
+"""A split's prepared examples held in memory as stacked arrays (`config.data.cache`).
+
+`Examples` keeps `prepare(index, record)` of every record of a split, stacked per key into one
+array with a leading [examples] axis, so a batch is one gather (`take(indices)`) instead of a
+read, a decode, a `prepare` and a stack per example. The gathered batch is bitwise what stacking
+the prepared examples gives, so a cached pipeline yields the same batches as an uncached one.
+Only for modalities whose prepared examples all have the same shapes.
+
+`config.data.cache` chooses: 'auto' (in memory when the split's prepared examples take at most
+`AUTO_LIMIT_BYTES`, estimated from the first one), 'memory' (always) or 'none' (read the records
+for every batch).
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+CACHES = ('auto', 'memory', 'none')
+AUTO_LIMIT_BYTES = 2**30
+READ_CHUNK = 1024  # records per batched read while filling the cache
+
+
+def check(value: Any) -> None:
+    """Raises a one-line ValueError unless `value` is an allowed `config.data.cache`."""
+    if value not in CACHES:
+        raise ValueError(
+            f'config.data.cache={value!r} is not allowed; allowed: {", ".join(CACHES)}'
+        )
+
+
+def nbytes(example: dict) -> int:
+    """Bytes of one prepared example's arrays and numbers."""
+    return sum(np.asarray(value).nbytes for value in example.values())
+
+
+def wanted(choice: str, count: int, example: Callable[[], dict]) -> bool:
+    """Whether `choice` holds a split of `count` examples in memory; `example()` gives one
+    prepared example to size them (called for 'auto' only)."""
+    check(choice)
+    if choice == 'auto':
+        return 0 < count and count * nbytes(example()) <= AUTO_LIMIT_BYTES
+    return 0 < count and choice == 'memory'
+
+
+class Examples:
+    """Prepared examples as arrays `{key: [count, ...]}`, read by index."""
+
+    def __init__(self, arrays: dict[str, np.ndarray]):
+        self.arrays = arrays
+
+    def __len__(self) -> int:
+        return len(next(iter(self.arrays.values())))
+
+    def take(self, indices: Sequence[int]) -> dict[str, np.ndarray]:
+        """The examples at `indices` stacked: `{key: [len(indices), ...]}`."""
+        rows = np.asarray(indices, dtype=np.int64)
+        return {key: array[rows] for key, array in self.arrays.items()}
+
+
+def fill(
+    count: int,
+    read: Callable[[list[int]], Sequence[Any]],
+    prepare: Callable[[int, Any], dict],
+) -> Examples:
+    """`prepare(index, record)` of records 0..count-1, read `READ_CHUNK` at a time by
+    `read(indices)`, stacked per key. Fails if the examples' shapes differ or a value is not
+    numeric (stacked strings would take the widest string of the split, not of the batch)."""
+    chunks = []
+    for start in range(0, count, READ_CHUNK):
+        indices = list(range(start, min(start + READ_CHUNK, count)))
+        prepared = [
+            prepare(index, record) for index, record in zip(indices, read(indices), strict=True)
+        ]
+        chunks.append(
+            {key: np.stack([example[key] for example in prepared]) for key in prepared[0]}
+        )
+    arrays = {key: np.concatenate([chunk[key] for chunk in chunks]) for key in chunks[0]}
+    for key, array in arrays.items():
+        if array.dtype.kind not in 'biufc':
+            raise ValueError(f'cannot cache {key!r} of dtype {array.dtype}; only numbers')
+    return Examples(arrays)
