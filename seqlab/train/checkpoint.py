@@ -7,7 +7,8 @@ latest). Retention keeps the newest `keep` steps plus the best step by an eval m
 only after the new checkpoint has committed. A failed asynchronous write surfaces at the next save
 or at `wait`/`close`, naming its step; a state holding NaN or Inf is never written. An unreadable
 checkpoint is reported with its path and moved aside (`<step>.unreadable`) once an older one has
-been restored, so the resumed run can write that step again.
+been restored, so the resumed run can write that step again. Each step also records the digest of
+the seqlab source that wrote it (`source.py`), which a resume compares with its own.
 The layer layout (scanned or unscanned stacks, `layout.py`) is recorded too: a checkpoint restores
 into a model with the other layout by stacking or unstacking the layer axis. Arrays are read with
 the shardings of the abstract state passed in, so a checkpoint restores onto any mesh.
@@ -102,9 +103,17 @@ class Checkpointer:
     def latest_step(self) -> int | None:
         return self._manager.latest_step()
 
-    def save(self, step: int, state: Any, data_state: dict, metrics: dict | None = None) -> None:
+    def save(
+        self,
+        step: int,
+        state: Any,
+        data_state: dict,
+        metrics: dict | None = None,
+        source: str = '',
+    ) -> None:
         """Start an asynchronous save of `step`, once the previous one has committed (its failure
-        surfaces here). A state with NaN or Inf values raises FloatingPointError, unsaved."""
+        surfaces here); `source` is the digest of the code saving it. A state with NaN or Inf
+        values raises FloatingPointError, unsaved."""
         self.wait()
         bad = non_finite(state)
         if bad:
@@ -121,6 +130,7 @@ class Checkpointer:
                     data=ocp.args.JsonSave(data_state),
                     shapes=ocp.args.JsonSave(state_shapes),
                     layout=ocp.args.JsonSave(layout.of(state_shapes)),
+                    source=ocp.args.JsonSave({'seqlab': source}),
                 ),
                 metrics=metrics,
                 force=True,
@@ -232,6 +242,16 @@ class Checkpointer:
             )['layout']
         except KeyError:
             return layout.of(saved_shapes)
+
+    def saved_source(self, step: int) -> str:
+        """The source digest recorded with `step` ('' if none was, or it predates the record)."""
+        try:
+            saved = self._manager.restore(
+                step, args=ocp.args.Composite(source=ocp.args.JsonRestore())
+            )['source']
+        except KeyError:
+            return ''
+        return saved['seqlab']
 
     def wait(self) -> None:
         """Block until the pending asynchronous save has committed; raises CheckpointError naming

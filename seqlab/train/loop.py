@@ -1,7 +1,8 @@
 """The one train loop for every task: `train_and_evaluate(config, workdir)`.
 
 The workdir is the resume contract: rerunning the same command continues from the latest
-checkpoint (state + data iterator), bit for bit. SIGTERM saves at the current step and exits 143.
+checkpoint (state + data iterator), bit for bit, as long as the seqlab source is the same (a changed
+source is reported on resume). SIGTERM saves at the current step and exits 143.
 """
 
 import dataclasses
@@ -22,7 +23,16 @@ import numpy as np
 from seqlab import tasks
 from seqlab.config import ConfigError, flatten
 from seqlab.interop import finetune
-from seqlab.train import assets, checkpoint, init_from, optim, preflight, sharding, transfer
+from seqlab.train import (
+    assets,
+    checkpoint,
+    init_from,
+    optim,
+    preflight,
+    sharding,
+    source,
+    transfer,
+)
 from seqlab.train import logging as metric_log
 from seqlab.train import state as state_lib
 from seqlab.train.cadence import itstime
@@ -193,6 +203,7 @@ class Run:
         plan, config = self.plan, self.config
         os.makedirs(self.workdir, exist_ok=True)
         self.workdir_info()
+        code = source.digest()
         ckpt = self.checkpointer()
         iterator = iter(plan.splits.train)
         if ckpt.latest_step() is not None:
@@ -208,6 +219,15 @@ class Run:
             log.info(
                 'resumed from %s at step %d; config changes: %s', ckpt.directory, step, changes
             )
+            saved_code = ckpt.saved_source(step)
+            if saved_code and saved_code != code:
+                log.warning(
+                    'seqlab source changed since step %d was saved (%s -> %s): this run will not '
+                    'equal an uninterrupted run of either version bit for bit',
+                    step,
+                    saved_code,
+                    code,
+                )
         else:
             state, step = self.initial_state(), 0
         with open(os.path.join(self.workdir, 'config.json'), 'w') as f:
@@ -266,6 +286,7 @@ class Run:
                         state,
                         iterator.get_state(),
                         metrics=eval_metrics if evaluated else None,
+                        source=code,
                     )
                 if stop.requested:
                     ckpt.wait()

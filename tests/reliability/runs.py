@@ -1,15 +1,22 @@
 """Training runs as real processes, and what they leave in their workdir.
 
 `Launch` starts `python launch.py` exactly as a user would (its stderr is collected by a thread, so
-a chatty run never blocks on a full pipe); the readers below parse the workdir strictly, so a torn
-or duplicated record fails the test instead of being skipped.
+a chatty run never blocks on a full pipe), from a copy of the source taken once per test process:
+the runs of one test execute the same code even while the checkout is edited (a shared tree edited
+between a reference run and a resume made the resumed parameters differ by a few ulps). The readers
+below parse the workdir strictly, so a torn or duplicated record fails the test instead of being
+skipped.
 """
 
+import atexit
+import functools
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -26,6 +33,21 @@ from tests.conftest import REPO
 TIMEOUT = 600  # seconds; generous, the machine may be shared
 
 
+@functools.cache
+def source_tree() -> str:
+    """A copy of launch.py, seqlab/ and configs/ (removed at exit) that every `Launch` runs from."""
+    tree = tempfile.mkdtemp(prefix='seqlab_source_')
+    atexit.register(shutil.rmtree, tree, ignore_errors=True)
+    shutil.copy(os.path.join(REPO, 'launch.py'), tree)
+    for name in ('seqlab', 'configs'):
+        shutil.copytree(
+            os.path.join(REPO, name),
+            os.path.join(tree, name),
+            ignore=shutil.ignore_patterns('__pycache__'),
+        )
+    return tree
+
+
 class Launch:
     """`python launch.py --config=SPEC --config.k=v ... --workdir=WORKDIR` in a subprocess."""
 
@@ -36,12 +58,14 @@ class Launch:
         workdir: os.PathLike,
         *,
         env: Mapping[str, str] | None = None,
+        tree: str | None = None,
     ):
+        """`tree`: the source copy to run (default `source_tree()`)."""
         self.workdir = str(workdir)
         args = [f'--config={spec}', *(f'--config.{k}={v}' for k, v in overrides.items())]
         self.process = subprocess.Popen(
             [sys.executable, 'launch.py', *args, f'--workdir={self.workdir}'],
-            cwd=REPO,
+            cwd=tree or source_tree(),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,

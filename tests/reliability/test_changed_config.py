@@ -1,5 +1,6 @@
 """Resuming with a changed config. Learning rate, total steps and eval cadence may change: the
 changes are logged and take effect (the losses part from a resume with the old learning rate).
+Resuming with changed seqlab source is reported (bit-exact resume holds for the same code only).
 A change of parameter shapes is refused naming the key and both shapes, an unknown key before
 anything is compiled; both leave the workdir as it was (these run in this process: what launch.py
 calls)."""
@@ -26,6 +27,15 @@ def one_line_refusal(capsys, workdir, overrides: dict) -> str:
     return stderr.strip()
 
 
+def edited_source(tmp_path) -> str:
+    """A copy of the runs' source with a comment appended to one module (same computation)."""
+    tree = str(tmp_path / 'edited_source')
+    shutil.copytree(runs.source_tree(), tree)
+    with open(os.path.join(tree, 'seqlab', 'models', 'vit.py'), 'a') as f:
+        f.write('# edited while the run was interrupted\n')
+    return tree
+
+
 def test_allowed_changes_take_effect_and_others_are_refused(capsys, tmp_path):
     workdir, same_lr = tmp_path / 'changed', tmp_path / 'same_lr'
     runs.Launch(SPEC, BASE, workdir).finished()
@@ -33,9 +43,15 @@ def test_allowed_changes_take_effect_and_others_are_refused(capsys, tmp_path):
     old_lr = runs.config_of(SPEC, BASE).optim.lr
     new = {'optim.lr': old_lr * 4, 'steps': 16, 'eval_every': 4}
     changed = runs.Launch(SPEC, {**BASE, **new}, workdir)
-    reference = runs.Launch(SPEC, {**BASE, 'steps': 16}, same_lr)
+    reference = runs.Launch(SPEC, {**BASE, 'steps': 16}, same_lr, tree=edited_source(tmp_path))
     changed.finished()
     reference.finished()
+    assert 'seqlab source changed' not in changed.stderr
+    assert re.search(
+        r'WARNING seqlab source changed since step 8 was saved \(([0-9a-f]{16}) -> (?!\1)[0-9a-f]{16}\)'
+        r': this run will not equal an uninterrupted run of either version bit for bit\n',
+        reference.stderr,
+    ), reference.stderr[-3000:]
 
     expected = f"eval_every: '8' -> '4', optim.lr: {old_lr!r} -> {old_lr * 4!r}, steps: '8' -> '16'"
     assert re.search(

@@ -51,8 +51,10 @@ def kill_when_first_checkpoint_commits(spec: str, overrides: dict, workdir) -> t
 
 
 def resumed_step(stderr: str) -> int:
+    """The step a rerun resumed at (it ran the same source as the checkpoint's writer)."""
     found = re.findall(r'resumed from \S+ at step (\d+)', stderr)
     assert len(found) == 1, f'expected one "resumed from" line:\n{stderr[-3000:]}'
+    assert 'seqlab source changed' not in stderr, stderr[-3000:]
     return int(found[0])
 
 
