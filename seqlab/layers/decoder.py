@@ -7,29 +7,17 @@ E is given. With `decode=True` self-attention keeps a KV cache ('cache' collecti
 with a full-length input, then feed one position (or a few) per call.
 """
 
-from typing import Any, Literal
-
 import flax.linen as nn
 import jax
-import jax.numpy as jnp
 
 from seqlab.layers.attention import MultiHeadAttention
 from seqlab.layers.dense import Mlp
-from seqlab.layers.transformer import remat_block
+from seqlab.layers.transformer import BlockOptions, BlockStack, apply_blocks
 
 
-class DecoderBlock(nn.Module):
+class DecoderBlock(BlockOptions):
     """x: [B, T, D], encoded: [B, S, D_e] or None -> [B, T, D]."""
 
-    num_heads: int
-    mlp_dim: int
-    dropout: float = 0.0
-    attention_dropout: float = 0.0
-    norm: Literal['pre_ln', 'post_ln'] = 'pre_ln'
-    gelu_approximate: bool = True
-    layer_norm_epsilon: float = 1e-6
-    dtype: Any = jnp.float32
-    attention: Literal['naive', 'chunked'] = 'naive'
     decode: bool = False
 
     @nn.compact
@@ -84,27 +72,13 @@ class DecoderBlock(nn.Module):
         return x
 
 
-class Decoder(nn.Module):
+class Decoder(BlockStack):
     """num_layers DecoderBlocks (+ a final LayerNorm for pre_ln). x: [B, T, D] -> [B, T, D].
 
-    scan=True stacks parameters (and caches) on a leading layer axis under 'blocks', as Encoder;
-    remat names a recomputation policy as in Encoder ('none', 'full', 'dots', 'dots_saveable';
-    a scanned 'none' keeps only matmul outputs).
+    scan and remat as in BlockStack; under scan the KV caches are stacked on the layer axis too.
     """
 
-    num_layers: int
-    num_heads: int
-    mlp_dim: int
-    dropout: float = 0.0
-    attention_dropout: float = 0.0
-    norm: Literal['pre_ln', 'post_ln'] = 'pre_ln'
-    gelu_approximate: bool = True
-    layer_norm_epsilon: float = 1e-6
-    dtype: Any = jnp.float32
-    attention: Literal['naive', 'chunked'] = 'naive'
     decode: bool = False
-    scan: bool = True
-    remat: str = 'none'
 
     @nn.compact
     def __call__(
@@ -116,40 +90,7 @@ class Decoder(nn.Module):
         *,
         train: bool = False,
     ) -> jax.Array:
-        if self.num_layers < 1:
-            raise ValueError(f'num_layers={self.num_layers} must be >= 1')
-        block_fields = dict(
-            num_heads=self.num_heads,
-            mlp_dim=self.mlp_dim,
-            dropout=self.dropout,
-            attention_dropout=self.attention_dropout,
-            norm=self.norm,
-            gelu_approximate=self.gelu_approximate,
-            layer_norm_epsilon=self.layer_norm_epsilon,
-            dtype=self.dtype,
-            attention=self.attention,
-            decode=self.decode,
-        )
-        x = x.astype(self.dtype)
-
-        def apply_block(block, y, *context):
-            return block(y, *context, train=train)
-
-        apply_block = remat_block(apply_block, self.remat, scanned=self.scan)
-        if self.scan:
-            scanned = nn.scan(
-                lambda block, y, *context: (apply_block(block, y, *context), None),
-                variable_axes={'params': 0, 'cache': 0},
-                split_rngs={'params': True, 'dropout': True},
-                in_axes=(nn.broadcast, nn.broadcast, nn.broadcast),
-                length=self.num_layers,
-            )
-            block = DecoderBlock(**block_fields, name='blocks')
-            x, _ = scanned(block, x, encoded, self_mask, cross_mask)
-        else:
-            for layer in range(self.num_layers):
-                block = DecoderBlock(**block_fields, name=f'blocks_{layer}')
-                x = apply_block(block, x, encoded, self_mask, cross_mask)
+        x = apply_blocks(self, DecoderBlock, x, encoded, self_mask, cross_mask, train=train)
         if self.norm == 'pre_ln':
             x = nn.LayerNorm(self.layer_norm_epsilon, dtype=self.dtype, name='decoder_norm')(x)
         return x

@@ -5,6 +5,7 @@ pre_ln:                         H = X + MHA(LN(X));   Y = H + g(LN(H))
 with g the two-layer GELU MLP. The pre-LN stack ends with a final LayerNorm.
 """
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -42,8 +43,8 @@ def remat_block(apply_block: Callable, remat: str, *, scanned: bool = False) -> 
     return nn.remat(apply_block, policy=REMAT_POLICIES[remat])
 
 
-class Block(nn.Module):
-    """One encoder block. x: [B, T, D], mask broadcastable to [B, H, T, T] -> [B, T, D]."""
+class BlockOptions(nn.Module):
+    """A transformer block's options; a stack of blocks takes the same ones and passes them on."""
 
     num_heads: int
     mlp_dim: int
@@ -54,6 +55,10 @@ class Block(nn.Module):
     layer_norm_epsilon: float = 1e-6
     dtype: Any = jnp.float32
     attention: Literal['naive', 'chunked'] = 'naive'
+
+
+class Block(BlockOptions):
+    """One encoder block. x: [B, T, D], mask broadcastable to [B, H, T, T] -> [B, T, D]."""
 
     @nn.compact
     def __call__(
@@ -95,11 +100,11 @@ class Block(nn.Module):
         return h + drop(mlp(norm('mlp_norm')(h), train=train))
 
 
-class Encoder(nn.Module):
-    """num_layers Blocks. x: [B, T, D] -> [B, T, D].
+class BlockStack(BlockOptions):
+    """Options of num_layers identical blocks, each built with this stack's BlockOptions.
 
-    scan=True runs the blocks with nn.scan: one compiled block, parameters stacked on a leading
-    layer axis under 'blocks'. scan=False names them 'blocks_0', 'blocks_1', ... (see
+    scan=True runs the blocks with nn.scan: one compiled block, parameters (and caches) stacked on
+    a leading layer axis under 'blocks'. scan=False names them 'blocks_0', 'blocks_1', ... (see
     `unstack_blocks` / `stack_blocks` to convert). remat: 'none', 'full' (recompute each block in
     the backward pass), 'dots' (keep only the outputs of unbatched matmuls: the projections and
     the MLP; attention scores are recomputed) or 'dots_saveable' (keep every matmul output,
@@ -107,18 +112,49 @@ class Encoder(nn.Module):
     stack with remat='none' runs as 'dots_saveable' (SCANNED_NONE): faster, same values.
     """
 
-    num_layers: int
-    num_heads: int
-    mlp_dim: int
-    dropout: float = 0.0
-    attention_dropout: float = 0.0
-    norm: Literal['pre_ln', 'post_ln'] = 'pre_ln'
-    gelu_approximate: bool = True
-    layer_norm_epsilon: float = 1e-6
-    dtype: Any = jnp.float32
-    attention: Literal['naive', 'chunked'] = 'naive'
+    num_layers: int = dataclasses.field(kw_only=True)
     scan: bool = True
     remat: Literal['none', 'full', 'dots', 'dots_saveable'] = 'none'
+
+
+def apply_blocks(
+    stack: BlockStack, block: type[nn.Module], x: jax.Array, *context: Any, train: bool
+) -> jax.Array:
+    """x: [B, T, D] -> [B, T, D] through stack.num_layers blocks, each called as block(y, *context).
+
+    Each block is built from the fields of `stack` that `block` declares. Call it from the stack's
+    compact __call__: the blocks become the stack's submodules ('blocks' or 'blocks_<i>').
+    """
+    if stack.num_layers < 1:
+        raise ValueError(f'num_layers={stack.num_layers} must be >= 1')
+    options = {
+        field.name: getattr(stack, field.name)
+        for field in dataclasses.fields(block)
+        if field.name not in ('parent', 'name')
+    }
+    x = x.astype(stack.dtype)  # the scan carry keeps one dtype
+
+    def apply_block(module, y, *context):
+        return module(y, *context, train=train)
+
+    apply_block = remat_block(apply_block, stack.remat, scanned=stack.scan)
+    if stack.scan:
+        scanned = nn.scan(
+            lambda module, y, *context: (apply_block(module, y, *context), None),
+            variable_axes={'params': 0, 'cache': 0},
+            split_rngs={'params': True, 'dropout': True},
+            in_axes=(nn.broadcast,) * len(context),
+            length=stack.num_layers,
+        )
+        x, _ = scanned(block(**options, name='blocks'), x, *context)
+    else:
+        for layer in range(stack.num_layers):
+            x = apply_block(block(**options, name=f'blocks_{layer}'), x, *context)
+    return x
+
+
+class Encoder(BlockStack):
+    """num_layers Blocks (+ a final LayerNorm for pre_ln). x: [B, T, D] -> [B, T, D]."""
 
     @nn.compact
     def __call__(
@@ -129,38 +165,7 @@ class Encoder(nn.Module):
         *,
         train: bool = False,
     ) -> jax.Array:
-        if self.num_layers < 1:
-            raise ValueError(f'num_layers={self.num_layers} must be >= 1')
-        block_fields = dict(
-            num_heads=self.num_heads,
-            mlp_dim=self.mlp_dim,
-            dropout=self.dropout,
-            attention_dropout=self.attention_dropout,
-            norm=self.norm,
-            gelu_approximate=self.gelu_approximate,
-            layer_norm_epsilon=self.layer_norm_epsilon,
-            dtype=self.dtype,
-            attention=self.attention,
-        )
-
-        x = x.astype(self.dtype)  # the scan carry keeps one dtype
-
-        def apply_block(block, y, mask, bias):
-            return block(y, mask, bias, train=train)
-
-        apply_block = remat_block(apply_block, self.remat, scanned=self.scan)
-        if self.scan:
-            scanned = nn.scan(
-                lambda block, y, mask, bias: (apply_block(block, y, mask, bias), None),
-                variable_axes={'params': 0},
-                split_rngs={'params': True, 'dropout': True},
-                in_axes=(nn.broadcast, nn.broadcast),
-                length=self.num_layers,
-            )
-            x, _ = scanned(Block(**block_fields, name='blocks'), x, mask, bias)
-        else:
-            for layer in range(self.num_layers):
-                x = apply_block(Block(**block_fields, name=f'blocks_{layer}'), x, mask, bias)
+        x = apply_blocks(self, Block, x, mask, bias, train=train)
         if self.norm == 'pre_ln':
             x = nn.LayerNorm(self.layer_norm_epsilon, dtype=self.dtype, name='encoder_norm')(x)
         return x
