@@ -30,10 +30,8 @@ def mask_tokens(
     `target_mask` bool [T] (the selected positions).
     """
     tokens = np.asarray(element['tokens'])
-    is_content = np.zeros(int(content_ids[-1]) + 1, bool)
-    is_content[content_ids] = True
-    in_range = tokens < len(is_content)
-    content = in_range & is_content[np.where(in_range, tokens, 0)]
+    nearest = np.minimum(np.searchsorted(content_ids, tokens), len(content_ids) - 1)
+    content = content_ids[nearest] == tokens  # a binary search: no [vocab] table per example
     maskable = np.asarray(element['token_mask'], bool) & content
     selected = maskable & (rng.random(tokens.shape) < rate)
     action = rng.random(tokens.shape)
