@@ -10,17 +10,12 @@ python experiments/conv_vs_attention_listops.py --train   # with configs/listops
 import ml_collections
 
 from seqlab.config import parse_arg
-from seqlab.data import text_splits
-from seqlab.data.builders import listops
-from seqlab.train import defaults
-
-VOCAB = 32  # 5 special ids + 16 symbols ([, ], MIN, MAX, MED, SM, 0-9), rounded up
+from seqlab.train import listops_defaults
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     arg = parse_arg(arg, smoke=False)
-    config = defaults.base()
-    config.data = text_splits.default_config('listops', 32, 'word', VOCAB, listops.MAX_LENGTH)
+    config = listops_defaults.listops()
     config.model = ml_collections.ConfigDict(
         dict(
             name='text_cnn',
@@ -34,18 +29,8 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
             ),
         )
     )
-    config.task = ml_collections.ConfigDict(
-        dict(name='classification', kwargs=dict(input_key='tokens'))
-    )
-    config.steps = '600'
-    config.log_every = '100'
-    config.eval_every = '200'
-    config.checkpoint.every = '200'
-    config.optim.update(lr=1e-3, weight_decay=1e-4)
+    config.optim.weight_decay = 1e-4
     if arg.smoke:
-        config.data.update(name='listops/tiny', batch_size=8, eval_batch_size=16)
+        config = listops_defaults.smoke(config)
         config.model.kwargs.update(width=8, features=8, depth=2)
-        config.update(steps='24', log_every='1', eval_every='12')
-        config.checkpoint.every = '8'
-        config.optim.warmup = '4'
     return config
