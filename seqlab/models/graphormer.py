@@ -6,7 +6,8 @@
   c^h_ij = (1 / |P_ij|) sum_{n <= |P_ij|} w^h[n, e_n]           edge encoding
 with e_1 .. e_|P_ij| the types of the first L edges along one shortest path from i to j.
 b^h starts at -locality_prior * phi (plus small noise): a prior toward near nodes that helps
-where labels are few (karate club); 0 gives Graphormer's plain small random start.
+where labels are few (karate club) or steps are (molecules: Adam moves a zero start by about lr
+per step, too slowly to make attention local); 0 gives Graphormer's plain small random start.
 `edge_encoding='first_edge'` keeps w^h[1, e_1] only (the simplification of later Graphormer
 variants), 'none' drops c. A virtual graph token v is prepended and joined to every node in both
 directions with its own learned bias t^h; pre-LN transformer blocks follow. Readouts:

@@ -185,6 +185,11 @@ def test_spatial_buckets_and_graph_token_bias():
     np.testing.assert_array_equal(full[0, 0, :, 0], [-1.0] * 4)
 
 
+def test_locality_prior_starts_the_spatial_bias_at_minus_prior_per_hop():
+    table = graphormer.locality_init(1.5)(jax.random.PRNGKey(0), (7, 4))
+    np.testing.assert_allclose(table, -1.5 * np.arange(7.0)[:, None] * np.ones(4), atol=0.1)
+
+
 def test_check_names_the_bad_setting():
     kwargs = {'node_vocab_sizes': NODE_VOCAB}
     with pytest.raises(ConfigError, match='readout'):
