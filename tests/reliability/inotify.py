@@ -1,8 +1,10 @@
 """Watch one directory with Linux inotify (through ctypes, no dependency): every entry created,
-deleted or renamed in it, in the order the kernel saw them.
+deleted or renamed in it (and, on request, every write to a file in it), in the order the kernel
+saw them.
 
 Tests react to a checkpoint writer at the moment it creates a directory (to stop the process while
-the save is in flight) and replay the exact order of commits and deletions, which polling can miss.
+the save is in flight), to a log line the moment it is written (to kill a run at a given step), and
+replay the exact order of commits and deletions, which polling can miss.
 """
 
 import ctypes
@@ -12,7 +14,7 @@ import select
 import struct
 import time
 
-CREATE, DELETE, MOVED_FROM, MOVED_TO = 0x100, 0x200, 0x40, 0x80
+MODIFY, CREATE, DELETE, MOVED_FROM, MOVED_TO = 0x2, 0x100, 0x200, 0x40, 0x80
 IS_DIR = 0x40000000
 _HEADER = struct.Struct('iIII')  # wd, mask, cookie, len of the name that follows
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -21,24 +23,31 @@ _libc = ctypes.CDLL(None, use_errno=True)
 @dataclasses.dataclass(frozen=True)
 class Event:
     """One change in the watched directory: `kind` is 'create', 'delete', 'moved_from' or
-    'moved_to' (a rename gives both), `name` the entry's name."""
+    'moved_to' (a rename gives both), or 'modify' (a write), `name` the entry's name."""
 
     kind: str
     name: str
 
 
-_KINDS = {CREATE: 'create', DELETE: 'delete', MOVED_FROM: 'moved_from', MOVED_TO: 'moved_to'}
+_KINDS = {
+    MODIFY: 'modify',
+    CREATE: 'create',
+    DELETE: 'delete',
+    MOVED_FROM: 'moved_from',
+    MOVED_TO: 'moved_to',
+}
 
 
 class Watch:
-    """`Watch(path)` records from now on; `next(timeout)` returns the next event or None."""
+    """`Watch(path)` records from now on; `next(timeout)` returns the next event or None. Writes
+    are recorded with `writes=True` only."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, writes: bool = False):
         self.path = path
         self._fd = _libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
         if self._fd < 0:
             raise OSError(ctypes.get_errno(), f'inotify_init1 failed for {path}')
-        mask = CREATE | DELETE | MOVED_FROM | MOVED_TO
+        mask = CREATE | DELETE | MOVED_FROM | MOVED_TO | (MODIFY if writes else 0)
         if _libc.inotify_add_watch(self._fd, os.fsencode(path), mask) < 0:
             error = ctypes.get_errno()
             os.close(self._fd)

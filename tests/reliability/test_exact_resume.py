@@ -1,21 +1,25 @@
-"""A run killed mid-epoch and rerun with the same command equals an uninterrupted
+"""A run SIGKILLed at a random step mid-epoch and rerun with the same command equals an uninterrupted
 run bit for bit — per-step losses, final parameters and optimizer state, and the example ids each
-step consumed — for one config of each modality. SIGTERM between checkpoints saves exactly that
+step consumed — for one config of each modality. The kill step is drawn from a generator seeded by
+RELIABILITY_SEED (default 0; set another to try other steps) and the modality, and printed. SIGTERM between checkpoints saves exactly that
 step and exits 143; nothing is recomputed after it. After every crash and resume the JSONL and
 TensorBoard step sequences are strictly increasing, without gaps or duplicates.
 """
 
+import contextlib
 import os
+import random
 import re
 import signal
 
 import pytest
 
 from tests.reliability import events, runs
-from tests.reliability.inotify import Event, Watch
+from tests.reliability.inotify import Watch
 
 EVERY = 8  # checkpoint cadence of every run here
 STEPS = 24
+SEED = int(os.environ.get('RELIABILITY_SEED', '0'))
 # modality -> (config, overrides): tiny runs with a random transform (dropout, noise, flips) each,
 # so the RNG and the data iterator both have to resume exactly. Batch sizes put the checkpoint at
 # step 8 mid-epoch, and every run crosses an epoch boundary after it.
@@ -34,20 +38,67 @@ COMMON = {
 }
 
 
-def kill_when_first_checkpoint_commits(spec: str, overrides: dict, workdir) -> tuple[int, int]:
-    """SIGKILL the run the moment its first checkpoint (step EVERY) commits: it is then somewhere in
-    EVERY..2*EVERY (the next save waits for that commit), its data position mid-epoch.
-    -> (last logged step, newest committed checkpoint) at the kill."""
-    directory = os.path.join(workdir, 'checkpoints')
-    os.makedirs(directory)
-    with Watch(directory) as watch:
+def epoch_positions(spec: str, overrides: dict) -> dict[int, int]:
+    """step -> how many examples of the current epoch have been consumed after it (0: the step
+    ends an epoch), read from the run's training pipeline in this process."""
+    plan = runs.run_for(spec, overrides, '/nonexistent').plan
+    batches = iter(plan.splits.train)
+    consumed, positions = 0, {}
+    for step in range(1, STEPS + 1):
+        batch = next(batches)
+        consumed += int((batch['id'] >= 0).sum())
+        positions[step] = consumed % plan.splits.info.num_train
+    return positions
+
+
+def draw_kill_step(modality: str, spec: str, overrides: dict) -> int:
+    """A step after the first checkpoint, before the last step, mid-epoch, whose newest checkpoint
+    is mid-epoch too (so the resumed data iterator starts inside an epoch), drawn from a generator
+    seeded by (SEED, modality)."""
+    positions = epoch_positions(spec, overrides)
+    candidates = [
+        step
+        for step in range(EVERY + 1, STEPS)
+        if positions[step] and positions[step // EVERY * EVERY]
+    ]
+    step = random.Random(f'{SEED}-{modality}').choice(candidates)
+    print(f'{modality}: SIGKILL after step {step} (RELIABILITY_SEED={SEED}, from {candidates})')
+    return step
+
+
+def kill_after(step: int, spec: str, overrides: dict, workdir) -> tuple[int, int]:
+    """SIGKILL the run once it has logged `step` (SIGSTOPped at the write of that line, seen with
+    inotify). -> (last logged step, newest committed checkpoint or 0) at the kill."""
+    os.makedirs(workdir)
+    with Watch(str(workdir), writes=True) as watch:
         run = runs.Launch(spec, overrides, workdir)
-        while (event := watch.next(runs.TIMEOUT)) != Event('moved_to', str(EVERY)):
-            assert event is not None, f'no checkpoint committed:\n{run.stderr[-3000:]}'
+        while runs.last_logged_step(workdir) < step:
+            if watch.next(1.0) is None and run.process.poll() is not None:
+                raise AssertionError(f'run exited before step {step}:\n{run.stderr[-3000:]}')
         run.process.send_signal(signal.SIGSTOP)
     run.process.kill()
     assert run.wait() == -signal.SIGKILL
-    return runs.last_logged_step(workdir), runs.checkpoint_steps(workdir)[-1]
+    logged, committed = runs.last_logged_step(workdir), runs.checkpoint_steps(workdir)
+    print(f'killed after step {logged}; newest committed checkpoint: {committed[-1:] or "none"}')
+    return logged, committed[-1] if committed else 0
+
+
+def assert_at_most_the_save_in_flight_lost(logged: int, committed: int) -> None:
+    """The newest committed checkpoint is the last one due by `logged`, or (its save still in
+    flight at the kill) the one before."""
+    due = logged // EVERY * EVERY
+    assert committed in (due, due - EVERY), f'killed at {logged}: newest checkpoint {committed}'
+
+
+@contextlib.contextmanager
+def killed_at(step: int):
+    """Name the kill step in any assertion failing inside."""
+    try:
+        yield
+    except AssertionError as error:
+        raise AssertionError(
+            f'SIGKILL after step {step} (RELIABILITY_SEED={SEED}): {error}'
+        ) from error
 
 
 def resumed_step(stderr: str) -> int:
@@ -92,7 +143,7 @@ def assert_mid_epoch(ids: dict[int, list[int]], step: int, num_train: int) -> No
 
 
 def assert_equal_runs(spec: str, overrides: dict, reference, workdir, killed_at: int) -> None:
-    """`workdir` (killed after checkpoint `killed_at`, resumed) equals the uninterrupted run."""
+    """`workdir` (killed, resumed from checkpoint `killed_at`) equals the uninterrupted run."""
     assert runs.metric(workdir, 'train/loss') == runs.metric(reference, 'train/loss')
     assert runs.example_ids(workdir) == runs.example_ids(reference)
     run = runs.run_for(spec, overrides, reference)
@@ -103,7 +154,8 @@ def assert_equal_runs(spec: str, overrides: dict, reference, workdir, killed_at:
     runs.assert_bitwise_equal(state_a.opt_state, state_b.opt_state, 'opt_state')
     runs.assert_bitwise_equal((state_a.step, state_a.rng), (state_b.step, state_b.rng), 'step/rng')
     num_train = run.plan.splits.info.num_train
-    assert_mid_epoch(runs.example_ids(workdir), killed_at, num_train)
+    if killed_at:  # 0: no checkpoint had committed, the rerun started afresh
+        assert_mid_epoch(runs.example_ids(workdir), killed_at, num_train)
     assert_each_example_once_per_epoch(runs.example_ids(workdir), num_train)
 
 
@@ -112,17 +164,21 @@ def assert_equal_runs(spec: str, overrides: dict, reference, workdir, killed_at:
 def test_sigkill_mid_epoch_resumes_bit_for_bit(tmp_path, modality):
     spec, overrides = MODALITIES[modality]
     overrides = {**overrides, **COMMON}
+    step = draw_kill_step(modality, spec, overrides)
     reference = runs.Launch(spec, overrides, tmp_path / 'uninterrupted')  # on the other core
     workdir = tmp_path / 'interrupted'
-    logged, committed = kill_when_first_checkpoint_commits(spec, overrides, workdir)
-    assert committed == EVERY and logged - committed <= EVERY  # at most one interval lost
+    with killed_at(step):
+        logged, committed = kill_after(step, spec, overrides, workdir)
+        assert logged >= step
+        assert_at_most_the_save_in_flight_lost(logged, committed)
 
-    rerun = runs.Launch(spec, overrides, workdir)
-    rerun.finished()
-    assert resumed_step(rerun.stderr) == committed
-    reference.finished()
-    assert_equal_runs(spec, overrides, tmp_path / 'uninterrupted', workdir, committed)
-    assert_logs_complete(workdir, [12, 24])
+        rerun = runs.Launch(spec, overrides, workdir)
+        rerun.finished()
+        if committed:
+            assert resumed_step(rerun.stderr) == committed
+        reference.finished()
+        assert_equal_runs(spec, overrides, tmp_path / 'uninterrupted', workdir, committed)
+        assert_logs_complete(workdir, [12, 24])
 
 
 @pytest.mark.slow
@@ -131,25 +187,29 @@ def test_sigkill_then_sigterm_resume_bit_for_bit_with_complete_logs(tmp_path):
     rerun to the end."""
     spec, overrides = MODALITIES['vision']
     overrides = {**overrides, **COMMON}
+    step = draw_kill_step('vision', spec, overrides)
     reference = runs.Launch(spec, overrides, tmp_path / 'uninterrupted')
     workdir = tmp_path / 'interrupted'
-    logged, committed = kill_when_first_checkpoint_commits(spec, overrides, workdir)
-    assert committed == EVERY and logged - committed <= EVERY
-    tear_last_line(os.path.join(workdir, 'metrics.jsonl'))
-    tear_last_line(os.path.join(workdir, 'example_ids.jsonl'))
+    with killed_at(step):
+        logged, committed = kill_after(step, spec, overrides, workdir)
+        assert logged >= step
+        assert_at_most_the_save_in_flight_lost(logged, committed)
+        tear_last_line(os.path.join(workdir, 'metrics.jsonl'))
+        tear_last_line(os.path.join(workdir, 'example_ids.jsonl'))
 
-    terminated = runs.Launch(spec, overrides, workdir)
-    code = terminated.signal_at(2 * EVERY + 1, signal.SIGTERM)
-    assert code == 143, f'SIGTERM exit code {code}:\n{terminated.stderr[-3000:]}'
-    assert resumed_step(terminated.stderr) == committed
-    stopped = runs.last_logged_step(workdir)
-    assert 2 * EVERY < stopped < STEPS, f'SIGTERM should land between checkpoints, at {stopped}'
-    assert runs.checkpoint_steps(workdir)[-1] == stopped  # committed: the save finished
-    assert not [n for n in os.listdir(workdir / 'checkpoints') if 'tmp' in n]
+        terminated = runs.Launch(spec, overrides, workdir)
+        code = terminated.signal_at(2 * EVERY + 1, signal.SIGTERM)
+        assert code == 143, f'SIGTERM exit code {code}:\n{terminated.stderr[-3000:]}'
+        if committed:
+            assert resumed_step(terminated.stderr) == committed
+        stopped = runs.last_logged_step(workdir)
+        assert 2 * EVERY < stopped < STEPS, f'SIGTERM should land between checkpoints: {stopped}'
+        assert runs.checkpoint_steps(workdir)[-1] == stopped  # committed: the save finished
+        assert not [n for n in os.listdir(workdir / 'checkpoints') if 'tmp' in n]
 
-    finished = runs.Launch(spec, overrides, workdir)
-    finished.finished()
-    assert resumed_step(finished.stderr) == stopped  # zero steps lost
-    reference.finished()
-    assert_equal_runs(spec, overrides, tmp_path / 'uninterrupted', workdir, committed)
-    assert_logs_complete(workdir, [12, 24])
+        finished = runs.Launch(spec, overrides, workdir)
+        finished.finished()
+        assert resumed_step(finished.stderr) == stopped  # zero steps lost
+        reference.finished()
+        assert_equal_runs(spec, overrides, tmp_path / 'uninterrupted', workdir, committed)
+        assert_logs_complete(workdir, [12, 24])
