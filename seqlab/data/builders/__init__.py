@@ -4,21 +4,26 @@ A builder module `seqlab/data/builders/<name>.py` defines a `tfds.core.Generator
 subclass whose tfds `name` is `<name>`, declared with `skip_registration=True` so it never
 clashes with the TFDS catalogue (which has its own `fashion_mnist`), and a constant `MODALITY`
 ('vision', 'text', 'audio', 'graph' or 'series'). Adding a module is all it takes: `names()`
-lists the modules.
+lists the modules. `SubsetConfig`, `hashed_split` and `numbered_splits` are what the text
+builders share.
 """
 
+import dataclasses
+import hashlib
 import importlib
 import pathlib
 import pkgutil
 import re
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 import filelock
 import tensorflow_datasets as tfds
 from tensorflow_datasets.core import example_serializer
 
 FILE_FORMAT = 'array_record'
+Item = TypeVar('Item')
 
 
 def _serialize_deterministically(self, example) -> bytes:
@@ -29,6 +34,33 @@ def _serialize_deterministically(self, example) -> bytes:
 
 
 example_serializer.ExampleSerializer.serialize_example = _serialize_deterministically
+
+
+@dataclasses.dataclass
+class SubsetConfig(tfds.core.BuilderConfig):
+    """`max_per_split`: keep only the first examples of each split (None keeps all)."""
+
+    max_per_split: int | None = None
+
+
+def hashed_split(key: str, percent: dict[str, int]) -> str:
+    """The split of `key`: md5(key) % 100 falls in one of the `percent` shares (they sum to 100)."""
+    bucket = int(hashlib.md5(key.encode()).hexdigest(), 16) % 100
+    for split, share in percent.items():
+        if bucket < share:
+            return split
+        bucket -= share
+    raise AssertionError(f'{percent} must sum to 100')
+
+
+def numbered_splits(
+    items: Iterable[Item], split_of: Callable[[Item], str], splits: Iterable[str], limit: int | None
+) -> dict[str, list[tuple[int, Item]]]:
+    """split -> [(index of the item in `items`, item)], in order, the first `limit` of each."""
+    numbered = {name: [] for name in splits}
+    for index, item in enumerate(items):
+        numbered[split_of(item)].append((index, item))
+    return {name: pairs[:limit] for name, pairs in numbered.items()}
 
 
 def names() -> list[str]:

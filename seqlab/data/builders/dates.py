@@ -17,6 +17,8 @@ from collections.abc import Callable
 import numpy as np
 import tensorflow_datasets as tfds
 
+from seqlab.data import builders
+
 MODALITY = 'text'
 
 NUM_EXAMPLES = 50_000
@@ -110,19 +112,7 @@ def generate_pairs(count: int = NUM_EXAMPLES) -> list[DatePair]:
 
 def split_of(pair: DatePair) -> str:
     """'train', 'validation' or 'test', from the md5 of the ISO date (80 / 10 / 10)."""
-    bucket = int(hashlib.md5(pair.target.encode()).hexdigest(), 16) % 100
-    for split, percent in SPLIT_PERCENT.items():
-        if bucket < percent:
-            return split
-        bucket -= percent
-    raise AssertionError('SPLIT_PERCENT must sum to 100')
-
-
-@dataclasses.dataclass
-class SubsetConfig(tfds.core.BuilderConfig):
-    """`max_per_split`: keep only the first examples of each split (None keeps all)."""
-
-    max_per_split: int | None = None
+    return builders.hashed_split(pair.target, SPLIT_PERCENT)
 
 
 class Dates(tfds.core.GeneratorBasedBuilder, skip_registration=True):
@@ -131,8 +121,10 @@ class Dates(tfds.core.GeneratorBasedBuilder, skip_registration=True):
     VERSION = tfds.core.Version('1.0.0')
     RELEASE_NOTES = {'1.0.0': '50,000 pairs, 16 formats, split by md5 of the date.'}
     BUILDER_CONFIGS = [
-        SubsetConfig(name='full', description=f'All {NUM_EXAMPLES:,} pairs.'),
-        SubsetConfig(name='tiny', description='First 100 pairs per split.', max_per_split=100),
+        builders.SubsetConfig(name='full', description=f'All {NUM_EXAMPLES:,} pairs.'),
+        builders.SubsetConfig(
+            name='tiny', description='First 100 pairs per split.', max_per_split=100
+        ),
     ]
 
     def _info(self) -> tfds.core.DatasetInfo:
@@ -152,11 +144,9 @@ class Dates(tfds.core.GeneratorBasedBuilder, skip_registration=True):
 
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):
         del dl_manager  # Generated, nothing to download.
-        splits = {name: [] for name in SPLIT_PERCENT}
-        for index, pair in enumerate(generate_pairs()):
-            splits[split_of(pair)].append((index, pair))
         limit = self.builder_config.max_per_split
-        return {name: self._generate_examples(pairs[:limit]) for name, pairs in splits.items()}
+        splits = builders.numbered_splits(generate_pairs(), split_of, SPLIT_PERCENT, limit)
+        return {name: self._generate_examples(pairs) for name, pairs in splits.items()}
 
     def _generate_examples(self, pairs: list[tuple[int, DatePair]]):
         for index, pair in pairs:

@@ -13,6 +13,8 @@ import subprocess
 import numpy as np
 import tensorflow_datasets as tfds
 
+from seqlab.data import builders
+
 MODALITY = 'text'
 
 BIBLE_COMMAND = ('bible', '-f', '-l0', 'gen1:1-rev22:21')
@@ -89,21 +91,16 @@ def split_of(verse: Verse) -> str:
     return split
 
 
-@dataclasses.dataclass
-class SubsetConfig(tfds.core.BuilderConfig):
-    """`max_per_split`: keep only the first examples of each split (None keeps all)."""
-
-    max_per_split: int | None = None
-
-
 class Kjv(tfds.core.GeneratorBasedBuilder, skip_registration=True):
     """King James Bible verses with references, split by book chronologically."""
 
     VERSION = tfds.core.Version('1.0.0')
     RELEASE_NOTES = {'1.0.0': 'Debian bible-kjv-text 4.38; split Gen-Acts / Rom-Phm / Heb-Rev.'}
     BUILDER_CONFIGS = [
-        SubsetConfig(name='full', description='All 31,102 verses.'),
-        SubsetConfig(name='tiny', description='First 100 verses per split.', max_per_split=100),
+        builders.SubsetConfig(name='full', description='All 31,102 verses.'),
+        builders.SubsetConfig(
+            name='tiny', description='First 100 verses per split.', max_per_split=100
+        ),
     ]
 
     def _info(self) -> tfds.core.DatasetInfo:
@@ -125,11 +122,9 @@ class Kjv(tfds.core.GeneratorBasedBuilder, skip_registration=True):
 
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):
         del dl_manager  # The text is local.
-        splits = {name: [] for name in FIRST_BOOK_OF_SPLIT}
-        for index, verse in enumerate(read_verses()):
-            splits[split_of(verse)].append((index, verse))
         limit = self.builder_config.max_per_split
-        return {name: self._generate_examples(pairs[:limit]) for name, pairs in splits.items()}
+        splits = builders.numbered_splits(read_verses(), split_of, FIRST_BOOK_OF_SPLIT, limit)
+        return {name: self._generate_examples(pairs) for name, pairs in splits.items()}
 
     def _generate_examples(self, pairs: list[tuple[int, Verse]]):
         for index, verse in pairs:

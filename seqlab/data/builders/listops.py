@@ -14,14 +14,14 @@ never appears in training. LRA uses up to 2,000 tokens and depth 10; these are s
 they train on a CPU.
 """
 
-import dataclasses
-import hashlib
 import itertools
 import random
 from collections.abc import Iterator
 
 import numpy as np
 import tensorflow_datasets as tfds
+
+from seqlab.data import builders
 
 MODALITY = 'text'
 
@@ -105,12 +105,7 @@ def expressions() -> Iterator[str]:
 
 def split_of(text: str) -> str:
     """'train', 'validation' or 'test', from the md5 of the expression (80 / 10 / 10)."""
-    bucket = int(hashlib.md5(text.encode()).hexdigest(), 16) % 100
-    for split, percent in SPLIT_PERCENT.items():
-        if bucket < percent:
-            return split
-        bucket -= percent
-    raise AssertionError('SPLIT_PERCENT must sum to 100')
+    return builders.hashed_split(text, SPLIT_PERCENT)
 
 
 def split_expressions(
@@ -128,21 +123,14 @@ def split_expressions(
     return splits
 
 
-@dataclasses.dataclass
-class SubsetConfig(tfds.core.BuilderConfig):
-    """`max_per_split`: keep only the first examples of each split (None keeps all)."""
-
-    max_per_split: int | None = None
-
-
 class Listops(tfds.core.GeneratorBasedBuilder, skip_registration=True):
     """ListOps expressions (text) and their values (label)."""
 
     VERSION = tfds.core.Version('1.0.0')
     RELEASE_NOTES = {'1.0.0': f'{NUM_EXAMPLES:,} expressions of {MIN_LENGTH}-{MAX_LENGTH} tokens.'}
     BUILDER_CONFIGS = [
-        SubsetConfig(name='full', description=f'{NUM_EXAMPLES:,} expressions.'),
-        SubsetConfig(
+        builders.SubsetConfig(name='full', description=f'{NUM_EXAMPLES:,} expressions.'),
+        builders.SubsetConfig(
             name='tiny', description='First 100 expressions per split.', max_per_split=100
         ),
     ]

@@ -7,11 +7,12 @@ Lines starting with two spaces are the license header. A synset goes to train / 
 """
 
 import dataclasses
-import hashlib
 import pathlib
 
 import numpy as np
 import tensorflow_datasets as tfds
+
+from seqlab.data import builders
 
 MODALITY = 'text'
 
@@ -67,20 +68,7 @@ def read_glosses(source_dir: pathlib.Path = SOURCE_DIR) -> list[Gloss]:
 
 def split_of(gloss: Gloss) -> str:
     """'train', 'validation' or 'test', from the md5 of '<pos> <offset>' (80 / 10 / 10)."""
-    digest = hashlib.md5(f'{gloss.pos} {gloss.offset}'.encode()).hexdigest()
-    bucket = int(digest, 16) % 100
-    for split, percent in SPLIT_PERCENT.items():
-        if bucket < percent:
-            return split
-        bucket -= percent
-    raise AssertionError('SPLIT_PERCENT must sum to 100')
-
-
-@dataclasses.dataclass
-class SubsetConfig(tfds.core.BuilderConfig):
-    """`max_per_split`: keep only the first examples of each split (None keeps all)."""
-
-    max_per_split: int | None = None
+    return builders.hashed_split(f'{gloss.pos} {gloss.offset}', SPLIT_PERCENT)
 
 
 class WordnetSupersense(tfds.core.GeneratorBasedBuilder, skip_registration=True):
@@ -89,8 +77,8 @@ class WordnetSupersense(tfds.core.GeneratorBasedBuilder, skip_registration=True)
     VERSION = tfds.core.Version('1.0.0')
     RELEASE_NOTES = {'1.0.0': 'WordNet 3.0 glosses, md5 split by (pos, offset), with an `id`.'}
     BUILDER_CONFIGS = [
-        SubsetConfig(name='full', description='All 117,659 glosses.'),
-        SubsetConfig(
+        builders.SubsetConfig(name='full', description='All 117,659 glosses.'),
+        builders.SubsetConfig(
             name='tiny', description='First 100 glosses of each split.', max_per_split=100
         ),
     ]
@@ -115,11 +103,9 @@ class WordnetSupersense(tfds.core.GeneratorBasedBuilder, skip_registration=True)
 
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):
         del dl_manager  # The files are local.
-        splits = {name: [] for name in SPLIT_PERCENT}
-        for index, gloss in enumerate(read_glosses()):
-            splits[split_of(gloss)].append((index, gloss))
         limit = self.builder_config.max_per_split
-        return {name: self._generate_examples(pairs[:limit]) for name, pairs in splits.items()}
+        splits = builders.numbered_splits(read_glosses(), split_of, SPLIT_PERCENT, limit)
+        return {name: self._generate_examples(pairs) for name, pairs in splits.items()}
 
     def _generate_examples(self, pairs: list[tuple[int, Gloss]]):
         for index, gloss in pairs:
