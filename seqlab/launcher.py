@@ -102,5 +102,5 @@ def run(
             print('\n'.join(figures.make(config, workdir, checkpoint_step)))
         else:
             print(loop.predict(config, workdir, checkpoint_step))
-    except (ConfigError, checkpoint.CheckpointError) as error:
+    except (ConfigError, checkpoint.CheckpointError, loop.DataError) as error:
         fail(str(error))

@@ -41,6 +41,10 @@ log = logging.getLogger('seqlab')
 SIGTERM_EXIT_CODE = 143
 
 
+class DataError(ValueError):
+    """A training batch could not be read (a bad record); the message names the step."""
+
+
 def make_train_step(plan: preflight.Plan, accum_steps: int) -> Callable:
     """`train_step(state, batch) -> (state, metrics)`; metrics are name -> (sum, count).
 
@@ -260,7 +264,13 @@ class Run:
         eval_metrics: dict[str, float] = {}
         try:
             while step < plan.total_steps:
-                host_batch = next(iterator)
+                try:
+                    host_batch = next(iterator)
+                except ValueError as error:  # the data checks' refusal of a bad record
+                    raise DataError(
+                        f'step {step + 1}: reading its training batch failed: '
+                        f'{checkpoint.one_line(error)}'
+                    ) from None
                 batch = sharding.global_batch(host_batch, self.mesh)
                 state, metrics = train_step(state, batch)
                 step += 1
