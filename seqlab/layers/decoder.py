@@ -11,8 +11,12 @@ import flax.linen as nn
 import jax
 
 from seqlab.layers.attention import MultiHeadAttention
-from seqlab.layers.dense import Mlp
-from seqlab.layers.transformer import BlockOptions, BlockStack, apply_blocks
+from seqlab.layers.transformer import (
+    BlockOptions,
+    BlockStack,
+    apply_blocks,
+    residual_sublayers,
+)
 
 
 class DecoderBlock(BlockOptions):
@@ -30,21 +34,12 @@ class DecoderBlock(BlockOptions):
         *,
         train: bool = False,
     ) -> jax.Array:
-        if self.norm not in ('pre_ln', 'post_ln'):
-            raise ValueError(f"norm={self.norm!r}; allowed: 'pre_ln', 'post_ln'")
         attention = dict(
             num_heads=self.num_heads,
             dropout=self.attention_dropout,
             attention=self.attention,
             dtype=self.dtype,
         )
-
-        def norm(name):
-            return nn.LayerNorm(self.layer_norm_epsilon, dtype=self.dtype, name=name)
-
-        def drop(y):
-            return nn.Dropout(self.dropout)(y, deterministic=not train)
-
         self_attention = MultiHeadAttention(
             **attention, causal=True, decode=self.decode, name='self_attention'
         )
@@ -54,22 +49,7 @@ class DecoderBlock(BlockOptions):
             sublayers.append(
                 ('cross_attention', lambda h: cross_attention(h, encoded, cross_mask, train=train))
             )
-        mlp = Mlp(
-            self.mlp_dim,
-            dropout=self.dropout,
-            gelu_approximate=self.gelu_approximate,
-            dtype=self.dtype,
-            name='mlp',
-        )
-        sublayers.append(('mlp', lambda h: mlp(h, train=train)))
-
-        x = x.astype(self.dtype)
-        for name, sublayer in sublayers:
-            if self.norm == 'post_ln':
-                x = norm(f'{name}_norm')(drop(sublayer(x)) + x)
-            else:
-                x = x + drop(sublayer(norm(f'{name}_norm')(x)))
-        return x
+        return residual_sublayers(self, sublayers, x, train=train)
 
 
 class Decoder(BlockStack):

@@ -1,4 +1,5 @@
 """Transformer encoder: blocks (post-LN or pre-LN), a scanned stack, class token and pooling.
+The block options, residual sublayers and stack are shared with the decoder (decoder.py).
 
 post_ln (the lecture's order):  H = LN(MHA(X) + X);   Y = LN(g(H) + H)
 pre_ln:                         H = X + MHA(LN(X));   Y = H + g(LN(H))
@@ -57,6 +58,37 @@ class BlockOptions(nn.Module):
     attention: Literal['naive', 'chunked'] = 'naive'
 
 
+def residual_sublayers(
+    block: BlockOptions,
+    attentions: list[tuple[str, Callable[[jax.Array], jax.Array]]],
+    x: jax.Array,
+    *,
+    train: bool,
+) -> jax.Array:
+    """x: [B, T, D] -> [B, T, D] through each (name, attention) and then the block's MLP ('mlp').
+
+    Each sublayer f runs with dropout, a residual and a LayerNorm named '<name>_norm':
+    post_ln x <- LN(f(x) + x), pre_ln x <- x + f(LN(x)). Call it from the block's compact __call__.
+    """
+    if block.norm not in ('pre_ln', 'post_ln'):
+        raise ValueError(f"norm={block.norm!r}; allowed: 'pre_ln', 'post_ln'")
+    mlp = Mlp(
+        block.mlp_dim,
+        dropout=block.dropout,
+        gelu_approximate=block.gelu_approximate,
+        dtype=block.dtype,
+        name='mlp',
+    )
+    x = x.astype(block.dtype)
+    for name, sublayer in [*attentions, ('mlp', lambda h: mlp(h, train=train))]:
+        norm = nn.LayerNorm(block.layer_norm_epsilon, dtype=block.dtype, name=f'{name}_norm')
+        if block.norm == 'post_ln':
+            x = norm(nn.Dropout(block.dropout)(sublayer(x), deterministic=not train) + x)
+        else:
+            x = x + nn.Dropout(block.dropout)(sublayer(norm(x)), deterministic=not train)
+    return x
+
+
 class Block(BlockOptions):
     """One encoder block. x: [B, T, D], mask broadcastable to [B, H, T, T] -> [B, T, D]."""
 
@@ -69,8 +101,6 @@ class Block(BlockOptions):
         *,
         train: bool = False,
     ) -> jax.Array:
-        if self.norm not in ('pre_ln', 'post_ln'):
-            raise ValueError(f"norm={self.norm!r}; allowed: 'pre_ln', 'post_ln'")
         attend = MultiHeadAttention(
             self.num_heads,
             dropout=self.attention_dropout,
@@ -78,26 +108,8 @@ class Block(BlockOptions):
             dtype=self.dtype,
             name='attention',
         )
-        mlp = Mlp(
-            self.mlp_dim,
-            dropout=self.dropout,
-            gelu_approximate=self.gelu_approximate,
-            dtype=self.dtype,
-            name='mlp',
-        )
-
-        def norm(name):
-            return nn.LayerNorm(self.layer_norm_epsilon, dtype=self.dtype, name=name)
-
-        def drop(y):
-            return nn.Dropout(self.dropout)(y, deterministic=not train)
-
-        x = x.astype(self.dtype)
-        if self.norm == 'post_ln':
-            h = norm('attention_norm')(drop(attend(x, mask=mask, bias=bias, train=train)) + x)
-            return norm('mlp_norm')(drop(mlp(h, train=train)) + h)
-        h = x + drop(attend(norm('attention_norm')(x), mask=mask, bias=bias, train=train))
-        return h + drop(mlp(norm('mlp_norm')(h), train=train))
+        attention = ('attention', lambda h: attend(h, mask=mask, bias=bias, train=train))
+        return residual_sublayers(self, [attention], x, train=train)
 
 
 class BlockStack(BlockOptions):
