@@ -16,6 +16,7 @@ the shardings of the abstract state passed in, so a checkpoint restores onto any
 
 import logging
 import os
+import tempfile
 from typing import Any
 
 import jax
@@ -122,6 +123,11 @@ class Checkpointer:
                 f'checkpoint is {self.directory}/{self.latest_step()}'
             )
         try:
+            # Orbax's asynchronous save cannot create the step's directory in a read-only
+            # checkpoint directory and then waits minutes (its signal timeout) before failing:
+            # a file created and removed first fails at once, naming the directory.
+            with tempfile.TemporaryFile(dir=self.directory):
+                pass
             state_shapes = shapes(state)
             self._manager.save(
                 step,

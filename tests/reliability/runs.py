@@ -19,7 +19,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jax
@@ -59,12 +59,14 @@ class Launch:
         *,
         env: Mapping[str, str] | None = None,
         tree: str | None = None,
+        prefix: Sequence[str] = (),
     ):
-        """`tree`: the source copy to run (default `source_tree()`)."""
+        """`tree`: the source copy to run (default `source_tree()`); `prefix`: a command that
+        runs python (such as `setpriv ...`)."""
         self.workdir = str(workdir)
         args = [f'--config={spec}', *(f'--config.{k}={v}' for k, v in overrides.items())]
         self.process = subprocess.Popen(
-            [sys.executable, 'launch.py', *args, f'--workdir={self.workdir}'],
+            [*prefix, sys.executable, 'launch.py', *args, f'--workdir={self.workdir}'],
             cwd=tree or source_tree(),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

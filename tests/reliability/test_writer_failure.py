@@ -1,11 +1,17 @@
 """The asynchronous checkpoint writer fails: once the first checkpoint has committed, the running
 process's file-size limit is lowered (`prlimit`, RLIMIT_FSIZE) below the size of a checkpoint's
-files, so every further write fails as on a full disk (EFBIG). The error surfaces at the next save
-or at exit as one clear line naming the step, retention deletes nothing, the last good checkpoint
-survives, and the same command resumes from it once the disk has room."""
+files, so every further write fails as on a full disk (EFBIG); or the checkpoint directory is made
+read-only (chmod 555; a root run is started without CAP_DAC_OVERRIDE, so the mode binds it as it
+binds any user). The error surfaces at the next save or at exit as one clear line naming the step
+and the directory, retention deletes nothing, the last good checkpoint survives, and the same
+command resumes from it once the disk has room."""
 
 import os
+import re
 import resource
+import subprocess
+
+import pytest
 
 from tests.reliability import runs
 from tests.reliability.inotify import Watch
@@ -54,3 +60,50 @@ def test_failed_write_surfaces_at_exit_or_next_save_and_deletes_nothing(tmp_path
     assert 'at step 8;' in rerun.stderr
     assert not [name for name in os.listdir(workdir / 'checkpoints') if 'tmp' in name]
     assert runs.checkpoint_steps(workdir)[-1] == 24
+
+
+# root, minus the capabilities that bypass file modes (as `setpriv` spells them)
+WITHOUT_DAC_OVERRIDE = [
+    'setpriv',
+    '--bounding-set=-dac_override,-dac_read_search',
+    '--inh-caps=-dac_override,-dac_read_search',
+]
+
+
+def bound_by_file_modes() -> list[str]:
+    """A command prefix under which a chmod 555 directory refuses writes from this user."""
+    if os.geteuid() != 0:
+        return []
+    if subprocess.run([*WITHOUT_DAC_OVERRIDE, 'true'], capture_output=True).returncode:
+        pytest.skip('root cannot drop CAP_DAC_OVERRIDE here (setpriv failed): 555 binds nobody')
+    return WITHOUT_DAC_OVERRIDE
+
+
+def test_read_only_checkpoint_directory_surfaces_and_deletes_nothing(tmp_path):
+    prefix = bound_by_file_modes()
+    directory = tmp_path / 'checkpoints'
+    directory.mkdir()
+    overrides = {**OVERRIDES, 'steps': 24}
+    run = runs.Launch(SPEC, overrides, tmp_path, prefix=prefix)
+    with Watch(str(directory)) as watch:
+        while (event := watch.next(runs.TIMEOUT)) is None or (event.kind, event.name) != (
+            'moved_to',
+            '8',
+        ):
+            assert event is not None, f'no checkpoint committed:\n{run.stderr[-3000:]}'
+        directory.chmod(0o555)
+    try:
+        code = run.wait()
+    finally:
+        directory.chmod(0o755)
+    assert code == 2, f'exit code {code}:\n{run.stderr[-3000:]}'
+    errors = [line for line in run.stderr.splitlines() if line.startswith('error: ')]
+    assert len(errors) == 1, run.stderr[-3000:]
+    assert re.fullmatch(
+        rf'error: (saving|writing checkpoint) step 16 to {re.escape(str(directory))} failed: '
+        r'.*Permission denied.*',
+        errors[0],
+    ), errors[0]
+    assert runs.checkpoint_steps(tmp_path) == [8]  # keep=1, and step 8 survives
+    state, _, step = runs.restore(runs.run_for(SPEC, overrides, tmp_path))
+    assert step == 8 and int(state.step) == 8
