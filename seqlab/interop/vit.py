@@ -41,6 +41,7 @@ def model_kwargs(config: dict) -> dict:
         mlp_dim=config['intermediate_size'],
         pool='cls',
         norm='pre_ln',
+        stem='patch',
         gelu_approximate=APPROXIMATE_GELU[activation],
         layer_norm_epsilon=config.get('layer_norm_eps', 1e-12),
     )
@@ -87,6 +88,7 @@ def hf_config(model: ViT, params: dict) -> dict:
     """A ViT config.json describing `model`; the image size is read from the position table."""
     exportable(model, 'pool', ('cls',), ARCHITECTURE)
     exportable(model, 'norm', ('pre_ln',), ARCHITECTURE)
+    exportable(model, 'stem', ('patch',), ARCHITECTURE)
     patches = params['position']['table'].shape[0] - 1
     grid = math.isqrt(patches)
     if grid * grid != patches:

@@ -2,6 +2,12 @@
 
 x = [cls; patches · W_E] + E_pos  ->  L pre-LN transformer blocks  ->  cls token or mean  ->  W_head.
 images: [batch, height, width, channels] float32  ->  logits [batch, num_classes].
+
+stem='patch' embeds non-overlapping `patch` x `patch` patches linearly (the paper's ViT);
+stem='conv' reaches the same stride `patch` (a power of two) with log2(patch) overlapping 3x3
+stride-2 convolutions, GELU between them, channels doubling up to `width` - a convolutional stem as
+in Xiao et al. 2021 ("Early convolutions help transformers see better"), the paper's hybrid ViT
+with a small CNN. Its tokens are the ceil(height / patch) x ceil(width / patch) grid ('SAME').
 """
 
 import flax.linen as nn
@@ -14,6 +20,7 @@ from seqlab.layers.transformer import ClassToken, Encoder, mean_pool
 
 POOLS = ('cls', 'mean')
 NORMS = ('pre_ln', 'post_ln')
+STEMS = ('patch', 'conv')
 
 
 class ViT(nn.Module):
@@ -32,13 +39,24 @@ class ViT(nn.Module):
     scan: bool = True
     remat: str = 'none'
     dtype: str = 'float32'
+    stem: str = 'patch'
 
     @staticmethod
     def check(kwargs: dict, input_shape: tuple) -> None:
-        """Patch size must tile the image; pooling and norm placement must be known."""
+        """Patch size must tile the image (stem='patch') or be a power of two no larger than it
+        (stem='conv'); pooling, norm placement and stem must be known."""
         height, width = input_shape[:2]
         patch = kwargs.get('patch', ViT.patch)
-        if patch < 1 or height % patch or width % patch:
+        stem = kwargs.get('stem', ViT.stem)
+        one_of('config.model.kwargs.stem', stem, STEMS)
+        if stem == 'conv':
+            strides = [2**k for k in range(1, min(height, width).bit_length())]
+            if patch not in strides:
+                raise ConfigError(
+                    f"config.model.kwargs.patch={patch} is not a stride of stem='conv' for the "
+                    f'{height}x{width} image; allowed: {", ".join(map(str, strides))}'
+                )
+        elif patch < 1 or height % patch or width % patch:
             raise ConfigError(
                 f'config.model.kwargs.patch={patch} does not divide the {height}x{width} image; '
                 f'allowed: {", ".join(str(p) for p in _divisors(height, width))}'
@@ -49,14 +67,7 @@ class ViT(nn.Module):
     @nn.compact
     def __call__(self, images: jax.Array, *, train: bool = False) -> jax.Array:
         dtype = jnp.dtype(self.dtype)
-        x = nn.Conv(
-            self.width,
-            (self.patch, self.patch),
-            strides=(self.patch, self.patch),
-            padding='VALID',
-            dtype=dtype,
-            name='patch_embedding',
-        )(images)
+        x = self.conv_stem(images) if self.stem == 'conv' else self.patch_stem(images)
         batch, rows, cols, width = x.shape
         x = x.reshape(batch, rows * cols, width)
         if self.pool == 'cls':
@@ -81,6 +92,36 @@ class ViT(nn.Module):
         return nn.Dense(self.num_classes, kernel_init=nn.initializers.zeros, name='head')(
             x.astype(jnp.float32)
         )
+
+    def patch_stem(self, images: jax.Array) -> jax.Array:
+        """[B, H, W, C] -> [B, H / patch, W / patch, width]: one linear map per patch."""
+        return nn.Conv(
+            self.width,
+            (self.patch, self.patch),
+            strides=(self.patch, self.patch),
+            padding='VALID',
+            dtype=jnp.dtype(self.dtype),
+            name='patch_embedding',
+        )(images)
+
+    def conv_stem(self, images: jax.Array) -> jax.Array:
+        """[B, H, W, C] -> [B, ceil(H / patch), ceil(W / patch), width]: 3x3 stride-2
+        convolutions with width / 2^(n-1), ..., width / 2, width channels (n = log2(patch))."""
+        layers = self.patch.bit_length() - 1
+        x = images
+        for index in range(layers):
+            last = index == layers - 1
+            x = nn.Conv(
+                self.width >> (layers - 1 - index),
+                (3, 3),
+                strides=(2, 2),
+                padding='SAME',
+                dtype=jnp.dtype(self.dtype),
+                name='patch_embedding' if last else f'stem_{index}',
+            )(x)
+            if not last:
+                x = nn.gelu(x, approximate=self.gelu_approximate)
+        return x
 
 
 def _divisors(height: int, width: int) -> list[int]:
