@@ -1,10 +1,12 @@
-"""Bad input through `launch.py` (or, where the process boundary plays no part, through what it
-calls in this process): one line on stderr, exit code 2, the workdir untouched.
+"""Bad input through `launch.py`: one line on stderr, exit code 2, the workdir untouched, and
+nothing compiled before the error: the runs log every trace and XLA compilation (JAX_LOG_COMPILES=1)
+and none may show a compilation (a run that does compile shows it). Tracing is allowed: checking a
+checkpoint against the model traces the model's init for its shapes (`jax.eval_shape`).
 
-Names, types, unknown model/dataset/task, a patch size that does not divide the image and a workdir
-that is a file are covered case by case in tests/test_launch_errors.py; here are the rest: a
-missing dataset program (with the command that installs it), degenerate data shapes of each
-modality, a workdir that cannot be written, and a checkpoint of a different model.
+Names, types, unknown model/dataset/task and a patch size that does not divide the image are
+covered case by case in tests/test_launch_errors.py (in process); here are degenerate data shapes
+of each modality, a missing dataset program (with the command that installs it), a workdir that is
+a file or cannot be written, and a checkpoint of a different model.
 """
 
 import os
@@ -13,7 +15,6 @@ import sys
 
 import pytest
 
-from tests.conftest import run_in_process
 from tests.reliability import runs
 
 CASES = {
@@ -41,12 +42,20 @@ CASES = {
 }
 
 
+LOG_COMPILES = {'JAX_LOG_COMPILES': '1'}
+TRACED = 'WARNING Finished tracing '
+COMPILED = ('WARNING Compiling ', 'WARNING Finished XLA compilation ')
+
+
 def refused(spec: str, overrides: dict, workdir, env: dict | None = None) -> str:
-    """Run launch.py; assert exit 2, one stderr line, workdir unchanged. -> the line."""
+    """Run launch.py; assert exit 2, one stderr line, nothing compiled, workdir unchanged.
+    -> the line."""
     before = runs.snapshot(workdir)
-    run = runs.Launch(spec, overrides, workdir, env=env)
+    run = runs.Launch(spec, overrides, workdir, env={**LOG_COMPILES, **(env or {})})
     assert run.wait() == 2, run.stderr[-3000:]
-    lines = run.stderr.strip().splitlines()
+    lines = [line for line in run.stderr.strip().splitlines() if TRACED not in line]
+    compiled = [line for line in lines if any(mark in line for mark in COMPILED)]
+    assert not compiled, f'compiled before the error: {compiled}'
     assert len(lines) == 1 and lines[0].startswith('error: '), run.stderr[-3000:]
     assert runs.snapshot(workdir) == before
     return lines[0]
@@ -62,14 +71,22 @@ def workdir(tmp_path):
 
 
 @pytest.mark.parametrize('case', CASES)
-def test_degenerate_data_is_refused(capsys, workdir, case):
-    """In this process (what launch.py calls): these are refused by the config checks."""
+def test_degenerate_data_is_refused(workdir, case):
     spec, overrides, message = CASES[case]
-    before = runs.snapshot(workdir)
-    args = [f'--config.{key}={value}' for key, value in overrides.items()]
-    code, stderr = run_in_process(capsys, workdir, *args, spec=spec)
-    assert code == 2 and stderr.count('\n') == 1 and stderr.startswith('error: '), stderr
-    assert message in stderr and runs.snapshot(workdir) == before
+    error = refused(spec, overrides, workdir)
+    assert message in error, error
+
+
+def test_workdir_that_is_a_file(tmp_path):
+    path = tmp_path / 'run'
+    path.write_text('keep me')
+    run = runs.Launch('configs/vit.py:smoke', {}, path, env=LOG_COMPILES)
+    assert run.wait() == 2, run.stderr[-3000:]
+    assert (
+        run.stderr
+        == f"error: --workdir='{path}' is a file; allowed: a directory (new or existing)\n"
+    )
+    assert path.read_text() == 'keep me'
 
 
 def test_missing_dataset_program_names_the_install_command(workdir, tmp_path):
@@ -96,7 +113,11 @@ def test_unwritable_workdir(workdir):
 
 
 def test_checkpoint_of_a_different_model(tmp_path):
-    runs.Launch('configs/vit.py:smoke', {'steps': 4, 'eval_every': 4}, tmp_path).finished()
+    trained = runs.Launch(
+        'configs/vit.py:smoke', {'steps': 4, 'eval_every': 4}, tmp_path, env=LOG_COMPILES
+    )
+    trained.finished()
+    assert 'WARNING Compiling jit(train_step)' in trained.stderr  # what `refused` looks for
     error = refused('configs/mixer.py:smoke', {'steps': 8}, tmp_path)
     assert f'error: checkpoint {tmp_path}/checkpoints/4 does not fit this model: ' in error, error
     assert "model.name: 'vit' -> 'mixer'" in error, error
