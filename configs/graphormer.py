@@ -8,7 +8,7 @@ python launch.py --config=configs/graphormer.py:locality=0        # Graphormer's
 python launch.py --config=configs/graphormer.py:smoke              # tiny run used by the tests
 
 `locality` starts the spatial bias at -locality per hop, so attention is local from the first
-step: a zero start moves by about lr per Adam step, and after 11 epochs it still spanned less than
+step: a zero start moves by about lr per Adam step, and after 11 epochs it stayed within about
 ±0.5 (nearly uniform attention over a molecule), while Crippen's atom types need the neighbours.
 
 Model selection on the validation split (best eval/mae kept); test with
