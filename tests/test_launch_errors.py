@@ -17,8 +17,13 @@ CASES = [
     (['--config.data.name=fashon_mnist'], "config.data.name='fashon_mnist' is not a dataset"),
     (['--config.model.kwargs.widht=8'], 'config.model.kwargs.widht does not exist; allowed here: '),
     (
-        ['--config.model.kwargs.patch=3'],
+        ['--config.model.kwargs.stem=patch', '--config.model.kwargs.patch=3'],
         'config.model.kwargs.patch=3 does not divide the 8x8 image; allowed: 1, 2, 4, 8',
+    ),
+    (
+        ['--config.model.kwargs.patch=3'],
+        "config.model.kwargs.patch=3 is not a stride of stem='conv' for the 8x8 image; "
+        'allowed: 2, 4, 8',
     ),
     (['--config.model.kwargs.pool=max'], "config.model.kwargs.pool='max' is not allowed"),
     (['--config.optim.name=lion'], "config.optim.name='lion' is not allowed; allowed: sgd, adam"),
