@@ -1,9 +1,9 @@
 """Graphormer (Ying et al. 2021) regressing an RDKit-computed property of the `molecules` graphs.
 
-python launch.py --config=configs/graphormer.py                    # Crippen logP, scaffold split
+python launch.py --config=configs/graphormer.py                    # Crippen logP, scaffold split, sum of atom terms
 python launch.py --config=configs/graphormer.py:target=tpsa,edge_encoding=first_edge
 python launch.py --config=configs/graphormer.py:epochs=25         # longer: 4,625 steps
-python launch.py --config=configs/graphormer.py:readout=sum       # sum of per-atom terms
+python launch.py --config=configs/graphormer.py:readout=graph     # read out the virtual graph token
 python launch.py --config=configs/graphormer.py:locality=0        # Graphormer's plain bias init
 python launch.py --config=configs/graphormer.py:smoke              # tiny run used by the tests
 
@@ -28,7 +28,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
         arg,
         target='logp',
         edge_encoding='path',
-        readout='graph',
+        readout='sum',  # 600-step probe: validation MAE 0.222 vs 0.238 for 'graph'
         locality=1.0,
         epochs=11,
         smoke=False,

@@ -22,11 +22,11 @@ from seqlab import launcher
 from seqlab.train import loop
 
 RUNS = {  # name -> config
-    'graphormer_logp': 'configs/graphormer.py:locality=0',
-    'graphormer_tpsa': 'configs/graphormer.py:target=tpsa,locality=0',
-    'graphormer_logp_25ep': 'configs/graphormer.py:epochs=25,locality=0',
+    'graphormer_logp': 'configs/graphormer.py:readout=graph,locality=0',
+    'graphormer_tpsa': 'configs/graphormer.py:target=tpsa,readout=graph,locality=0',
+    'graphormer_logp_25ep': 'configs/graphormer.py:epochs=25,readout=graph,locality=0',
     'graphormer_logp_sum': 'configs/graphormer.py:readout=sum,locality=0',
-    'graphormer_logp_local_sum': 'configs/graphormer.py:readout=sum',
+    'graphormer_logp_local_sum': 'configs/graphormer.py',
     'karate_seed0': 'configs/karate.py',
     'karate_seed1': 'configs/karate.py',
     'karate_seed2': 'configs/karate.py',
