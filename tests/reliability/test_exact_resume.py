@@ -11,6 +11,7 @@ import os
 import random
 import re
 import signal
+import time
 
 import pytest
 
@@ -67,20 +68,27 @@ def draw_kill_step(modality: str, spec: str, overrides: dict) -> int:
 
 
 def kill_after(step: int, spec: str, overrides: dict, workdir) -> tuple[int, int]:
-    """SIGKILL the run once it has logged `step` (SIGSTOPped at the write of that line, seen with
-    inotify). -> (last logged step, newest committed checkpoint or 0) at the kill."""
+    """SIGKILL the run once it has logged `step` and committed its first checkpoint (if that comes
+    later, so the rerun restores a data position, not a fresh start); it is SIGSTOPped at the write
+    of a metrics line, seen with inotify. -> (last logged step, newest committed checkpoint)."""
     os.makedirs(workdir)
     with Watch(str(workdir), writes=True) as watch:
         run = runs.Launch(spec, overrides, workdir)
-        while runs.last_logged_step(workdir) < step:
+        deadline = time.monotonic() + runs.TIMEOUT
+        while runs.last_logged_step(workdir) < step or not committed_any(workdir):
             if watch.next(1.0) is None and run.process.poll() is not None:
                 raise AssertionError(f'run exited before step {step}:\n{run.stderr[-3000:]}')
+            assert time.monotonic() < deadline, f'step {step} not logged in {runs.TIMEOUT} s'
         run.process.send_signal(signal.SIGSTOP)
     run.process.kill()
     assert run.wait() == -signal.SIGKILL
-    logged, committed = runs.last_logged_step(workdir), runs.checkpoint_steps(workdir)
-    print(f'killed after step {logged}; newest committed checkpoint: {committed[-1:] or "none"}')
-    return logged, committed[-1] if committed else 0
+    logged, committed = runs.last_logged_step(workdir), runs.checkpoint_steps(workdir)[-1]
+    print(f'killed after step {logged}; newest committed checkpoint: {committed}')
+    return logged, committed
+
+
+def committed_any(workdir) -> bool:
+    return os.path.isdir(workdir / 'checkpoints') and bool(runs.checkpoint_steps(workdir))
 
 
 def assert_at_most_the_save_in_flight_lost(logged: int, committed: int) -> None:
@@ -154,8 +162,7 @@ def assert_equal_runs(spec: str, overrides: dict, reference, workdir, killed_at:
     runs.assert_bitwise_equal(state_a.opt_state, state_b.opt_state, 'opt_state')
     runs.assert_bitwise_equal((state_a.step, state_a.rng), (state_b.step, state_b.rng), 'step/rng')
     num_train = run.plan.splits.info.num_train
-    if killed_at:  # 0: no checkpoint had committed, the rerun started afresh
-        assert_mid_epoch(runs.example_ids(workdir), killed_at, num_train)
+    assert_mid_epoch(runs.example_ids(workdir), killed_at, num_train)
     assert_each_example_once_per_epoch(runs.example_ids(workdir), num_train)
 
 
@@ -174,8 +181,7 @@ def test_sigkill_mid_epoch_resumes_bit_for_bit(tmp_path, modality):
 
         rerun = runs.Launch(spec, overrides, workdir)
         rerun.finished()
-        if committed:
-            assert resumed_step(rerun.stderr) == committed
+        assert resumed_step(rerun.stderr) == committed
         reference.finished()
         assert_equal_runs(spec, overrides, tmp_path / 'uninterrupted', workdir, committed)
         assert_logs_complete(workdir, [12, 24])
@@ -200,8 +206,7 @@ def test_sigkill_then_sigterm_resume_bit_for_bit_with_complete_logs(tmp_path):
         terminated = runs.Launch(spec, overrides, workdir)
         code = terminated.signal_at(2 * EVERY + 1, signal.SIGTERM)
         assert code == 143, f'SIGTERM exit code {code}:\n{terminated.stderr[-3000:]}'
-        if committed:
-            assert resumed_step(terminated.stderr) == committed
+        assert resumed_step(terminated.stderr) == committed
         stopped = runs.last_logged_step(workdir)
         assert 2 * EVERY < stopped < STEPS, f'SIGTERM should land between checkpoints: {stopped}'
         assert runs.checkpoint_steps(workdir)[-1] == stopped  # committed: the save finished
