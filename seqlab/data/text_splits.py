@@ -238,8 +238,13 @@ def tokenizer_source(
 def classification_example(
     index: int, record: dict, *, tokenizer: Tokenizer, max_length: int
 ) -> dict:
-    """The first max_length tokens of `text`, padded to max_length."""
+    """The first max_length tokens of `text`, padded to max_length; an empty text is refused."""
     ids = tokenizer.encode(record['text'].decode('utf-8'))[:max_length]
+    if not ids:
+        raise ValueError(
+            f'text record {index} is empty (no tokens) and has no class to learn from; allowed: '
+            'texts of at least one token'
+        )
     padded = text.pad_batch([ids], tokenizer.pad_id, length=max_length)
     return {
         'tokens': padded['tokens'][0],

@@ -50,6 +50,17 @@ def test_long_texts_keep_their_first_tokens(classification):
         assert list(batch['tokens'][row][batch['token_mask'][row]]) == ids[:12]
 
 
+def test_an_empty_text_is_refused_naming_its_record(classification):
+    tokenizer = load_tokenizer(classification.info.assets[text_splits.TOKENIZER_ASSET])
+    record = {'text': b'', 'label': 3}
+    with pytest.raises(ValueError, match=r'^text record 7 is empty \(no tokens\)'):
+        text_splits.classification_example(7, record, tokenizer=tokenizer, max_length=12)
+    example = text_splits.classification_example(
+        7, {'text': b'a gloss', 'label': 3}, tokenizer=tokenizer, max_length=12
+    )
+    assert example['token_mask'].sum() > 0
+
+
 def test_eval_padding_examples_are_masked(classification):
     last = classification.eval[len(classification.eval) - 1]
     padding = last['id'] == -1
