@@ -19,6 +19,7 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 import numpy as np
+import optax
 
 from seqlab import tasks
 from seqlab.config import ConfigError, flatten
@@ -130,16 +131,20 @@ class Run:
         self.tx = optim.make(config.optim, self.plan.warmup_steps, self.plan.total_steps)
         sample = jax.tree.map(lambda x: x[:1], self.plan.splits.eval[0])
         self.sample_inputs = self.plan.task.inputs(sample)
-        abstract = state_lib.abstract(self.plan.model, self.tx, self.sample_inputs, config.seed)
-        self.state_sharding = sharding.state_sharding(self.mesh, abstract, config.mesh)
-        self.abstract_state = jax.tree.map(
-            lambda a, s: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=s),
-            abstract,
-            self.state_sharding,
-        )
+        self.abstract_state, self.state_sharding = self._abstract_state(self.tx)
         self._eval_step = jax.jit(make_eval_step(self.plan))
 
     # --- state -------------------------------------------------------------------------------
+    def _abstract_state(self, tx: optax.GradientTransformation) -> tuple[Any, Any]:
+        """(the state's shapes, dtypes and shardings; its shardings) with optimizer `tx`."""
+        config = self.config
+        abstract = state_lib.abstract(self.plan.model, tx, self.sample_inputs, config.seed)
+        shardings = sharding.state_sharding(self.mesh, abstract, config.mesh)
+        with_shardings = jax.tree.map(
+            lambda a, s: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=s), abstract, shardings
+        )
+        return with_shardings, shardings
+
     def checkpointer(self) -> checkpoint.Checkpointer:
         ckpt = self.config.checkpoint
         return checkpoint.Checkpointer(
@@ -213,7 +218,7 @@ class Run:
         if ckpt.latest_step() is not None:
             changes = self._config_changes()
             try:
-                state, data_state, step = ckpt.restore(self.abstract_state)
+                state, data_state, step = self._restore_latest(ckpt)
             except checkpoint.IncompatibleCheckpointError as error:
                 ckpt.close()
                 raise ConfigError(
@@ -260,6 +265,7 @@ class Run:
         )
         progress = metric_log.Progress(step, plan.total_steps)
         stop = _TerminationFlag()
+        skips = _SkippedUpdates(config.optim.skip_non_finite)
         window: dict[str, Any] = {}
         eval_metrics: dict[str, float] = {}
         try:
@@ -276,14 +282,16 @@ class Run:
                 step += 1
                 if example_ids:
                     example_ids.write(step, host_batch['id'])
-                _check_finite(step, {'train/loss': float(metrics['loss'][0])})
-                window = jax.tree.map(jnp.add, window, metrics) if window else metrics
+                if not skips.dropped(step, state.opt_state, metrics):  # dropped: not logged
+                    _check_finite(step, {'train/loss': float(metrics['loss'][0])})
+                    window = jax.tree.map(jnp.add, window, metrics) if window else metrics
                 if itstime(step, plan.log_every, plan.total_steps):
-                    record = summarize(jax.device_get(window), 'train')
+                    record = summarize(jax.device_get(window), 'train') if window else {}
                     record['train/lr'] = float(learning_rate(step - 1))
+                    record.update(skips.record())
                     _check_finite(step, record)
                     writer.write(step, record)
-                    progress.update(step, record['train/loss'])
+                    progress.update(step, record.get('train/loss', float('nan')))
                     window = {}
                 evaluated = itstime(step, plan.eval_every, plan.total_steps)
                 if evaluated:
@@ -315,13 +323,42 @@ class Run:
         writer.close()
         return eval_metrics
 
-    def _config_changes(self) -> str:
-        """'key: old -> new, ...' between the workdir's config.json and this run's config."""
+    def _restore_latest(self, ckpt: checkpoint.Checkpointer) -> tuple[Any, dict, int]:
+        """The latest checkpoint; one saved with `skip_non_finite` switched the other way (off and
+        on) is restored with its own optimizer state layout and converted."""
+        saved_skip = (self._saved_config() or {}).get('optim.skip_non_finite', 0)
+        if bool(saved_skip) == bool(self.config.optim.skip_non_finite):
+            return ckpt.restore(self.abstract_state)
+        saved_optim = self.config.optim.copy_and_resolve_references()
+        saved_optim.skip_non_finite = saved_skip
+        plan = self.plan
+        saved_tx = optim.make(saved_optim, plan.warmup_steps, plan.total_steps)
+        state, data_state, step = ckpt.restore(self._abstract_state(saved_tx)[0])
+        log.info(
+            'optimizer state converted: config.optim.skip_non_finite %d -> %d',
+            saved_skip,
+            self.config.optim.skip_non_finite,
+        )
+        opt_state = optim.convert_skip_state(state.opt_state, bool(saved_skip))
+        return (
+            jax.device_put(state.replace(opt_state=opt_state, tx=self.tx), self.state_sharding),
+            data_state,
+            step,
+        )
+
+    def _saved_config(self) -> dict[str, Any] | None:
+        """The workdir's config.json flattened ('optim.lr': 0.001, ...), or None without one."""
         path = os.path.join(self.workdir, 'config.json')
         if not os.path.exists(path):
-            return 'unknown (no config.json)'
+            return None
         with open(path) as f:
-            before = flatten(ml_collections.ConfigDict(json.load(f)))
+            return flatten(ml_collections.ConfigDict(json.load(f)))
+
+    def _config_changes(self) -> str:
+        """'key: old -> new, ...' between the workdir's config.json and this run's config."""
+        before = self._saved_config()
+        if before is None:
+            return 'unknown (no config.json)'
         now = flatten(ml_collections.ConfigDict(json.loads(self.config.to_json())))
         changed = [
             f'{k}: {before.get(k)!r} -> {now.get(k)!r}'
@@ -343,6 +380,43 @@ def _check_finite(step: int, record: dict[str, float]) -> None:
     bad = {k: v for k, v in record.items() if not np.isfinite(v)}
     if bad:
         raise FloatingPointError(f'non-finite training metrics at step {step}: {bad}')
+
+
+class _SkippedUpdates:
+    """Host side of `config.optim.skip_non_finite` = N: a warning per dropped update, a stop at
+    N + 1 in a row, and `train/skipped_updates` (dropped since the last log line) in the log."""
+
+    def __init__(self, limit: int):
+        self.limit, self.since_log = limit, 0
+
+    def dropped(self, step: int, opt_state: Any, metrics: dict) -> bool:
+        """Whether `step`'s update was dropped; raises at N + 1 in a row."""
+        in_a_row = optim.skipped_in_a_row(opt_state)
+        if in_a_row is None or not (count := int(in_a_row)):
+            return False
+        loss = float(metrics['loss'][0]) / max(float(metrics['loss'][1]), 1.0)
+        if count > self.limit:
+            raise FloatingPointError(
+                f'non-finite gradients at step {step} (train/loss {loss}): {count} updates in a '
+                f'row dropped, more than config.optim.skip_non_finite={self.limit}'
+            )
+        log.warning(
+            'step %d: non-finite gradients (train/loss %s); update dropped (%d in a row, '
+            'config.optim.skip_non_finite=%d)',
+            step,
+            loss,
+            count,
+            self.limit,
+        )
+        self.since_log += 1
+        return True
+
+    def record(self) -> dict[str, float]:
+        """{'train/skipped_updates': dropped since the last call} when skipping is on."""
+        if not self.limit:
+            return {}
+        count, self.since_log = self.since_log, 0
+        return {'train/skipped_updates': float(count)}
 
 
 def _format(metrics: dict[str, float]) -> str:

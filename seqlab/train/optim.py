@@ -5,6 +5,9 @@ the named schedule (constant, linear, cosine). Gradients are clipped to a global
 `freeze` is a tuple of regular expressions over '/'-joined parameter paths
 ('embeddings/token/table', 'encoder/.*'): a parameter whose whole path one matches gets zero
 updates (no weight decay, no optimizer state) and is left out of the clipped norm.
+`skip_non_finite` = N > 0 wraps everything in `optax.apply_if_finite`: an update whose gradients
+hold a NaN or Inf is dropped (parameters, moments and the schedule's count stay as they were) and
+the train loop stops after N + 1 in a row; 0 stops at the first one.
 """
 
 import functools
@@ -12,6 +15,7 @@ import re
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import ml_collections
 import optax
 
@@ -31,6 +35,12 @@ def check(optim: ml_collections.ConfigDict) -> None:
         raise ConfigError(f'config.optim.clip_norm={optim.clip_norm!r} must be >= 0 (0 = off)')
     if optim.accum_steps < 1:
         raise ConfigError(f'config.optim.accum_steps={optim.accum_steps!r} must be >= 1')
+    skip = optim.skip_non_finite
+    if not isinstance(skip, int) or isinstance(skip, bool) or skip < 0:
+        raise ConfigError(
+            f'config.optim.skip_non_finite={skip!r} is not allowed; allowed: an int >= 0 '
+            '(0 = stop at the first non-finite update, N = skip up to N in a row)'
+        )
     for pattern in optim.freeze:
         try:
             re.compile(pattern)
@@ -79,8 +89,32 @@ def make(
         opt = optax.chain(optax.clip_by_global_norm(optim.clip_norm), opt)
     if optim.freeze:
         labels = functools.partial(freeze_labels, tuple(optim.freeze))
-        return optax.multi_transform({'train': opt, 'frozen': optax.set_to_zero()}, labels)
+        opt = optax.multi_transform({'train': opt, 'frozen': optax.set_to_zero()}, labels)
+    if optim.skip_non_finite:
+        # optax applies the update once the count exceeds its limit; the loop stops before that.
+        opt = optax.apply_if_finite(opt, max_consecutive_errors=optim.skip_non_finite + 1)
     return opt
+
+
+def convert_skip_state(opt_state: Any, wrapped: bool) -> Any:
+    """An optimizer state saved with `skip_non_finite` on (`wrapped`) or off, for the other
+    setting: unwrapped to its inner state, or wrapped with zero counts."""
+    if wrapped:
+        return opt_state.inner_state
+    return optax.ApplyIfFiniteState(
+        notfinite_count=jnp.zeros([], jnp.int32),
+        last_finite=jnp.array(True),
+        total_notfinite=jnp.zeros([], jnp.int32),
+        inner_state=opt_state,
+    )
+
+
+def skipped_in_a_row(opt_state: Any) -> jax.Array | None:
+    """Consecutive dropped updates up to the last step (int32 []), or None without
+    `skip_non_finite`."""
+    if isinstance(opt_state, optax.ApplyIfFiniteState):
+        return opt_state.notfinite_count
+    return None
 
 
 def freeze_labels(patterns: tuple[str, ...], params: Any) -> Any:
@@ -120,5 +154,6 @@ def default_config() -> ml_collections.ConfigDict:
             clip_norm=1.0,
             accum_steps=1,
             freeze=(),
+            skip_non_finite=0,
         )
     )

@@ -57,8 +57,30 @@ def test_clipping_bounds_the_gradient_norm():
         ({'schedule': 'step'}, "config.optim.schedule='step' is not allowed"),
         ({'lr': 0.0}, 'config.optim.lr=0.0 must be positive'),
         ({'accum_steps': 0}, 'config.optim.accum_steps=0 must be >= 1'),
+        (
+            {'skip_non_finite': -1},
+            r'config.optim.skip_non_finite=-1 is not allowed; allowed: an int',
+        ),
+        ({'skip_non_finite': True}, r'config.optim.skip_non_finite=True is not allowed'),
     ],
 )
 def test_bad_settings(overrides, message):
     with pytest.raises(ConfigError, match=message):
         optim.check(config(**overrides))
+
+
+def test_skip_non_finite_drops_a_nan_update_and_keeps_the_state():
+    tx = optim.make(config(name='adam', lr=0.1, warmup='0', skip_non_finite=2), 0, 10)
+    params = {'x': jnp.array([1.0, 2.0])}
+    state = tx.init(params)
+    updates, state = tx.update({'x': jnp.array([0.5, -0.5])}, state, params)
+    params = optax.apply_updates(params, updates)
+    before = (params, state.inner_state)
+    for in_a_row in (1, 2, 3):  # optax itself would give up after 3; the loop stops at 3
+        updates, state = tx.update({'x': jnp.array([jnp.nan, 1.0])}, state, params)
+        params = optax.apply_updates(params, updates)
+        assert int(optim.skipped_in_a_row(state)) == in_a_row
+        jax.tree.map(np.testing.assert_array_equal, (params, state.inner_state), before)
+    updates, state = tx.update({'x': jnp.array([0.5, -0.5])}, state, params)
+    assert int(optim.skipped_in_a_row(state)) == 0
+    assert optim.skipped_in_a_row(optim.make(config(), 0, 10).init(params)) is None
