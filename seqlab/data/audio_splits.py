@@ -10,6 +10,9 @@ config.data keys (besides the common ones; `default_config` has them all):
   noise_eval   mix noise into evaluation clips too, seeded by (seed, example index): every pass and
                every process count sees the same mixtures
 
+Every clip of the train and eval splits is checked before training (an empty or non-finite clip is
+refused naming its record; seqlab/data/record_scan.py).
+
 Batch, besides `id` (position in the TFDS split, -1 for padding), `mask` and `label` (int32):
   audio        float32 [B, length]  the model input: clean + noise (= clean without noise)
   clean        float32 [B, length]  the clip before noise (so noise = audio - clean)
@@ -27,7 +30,7 @@ import ml_collections
 import numpy as np
 import tensorflow_datasets as tfds
 
-from seqlab.data import audio_io, audio_length, audio_noise, checks, pipeline
+from seqlab.data import audio_io, audio_length, audio_noise, checks, pipeline, record_scan
 from seqlab.data.types import DatasetInfo, Splits
 from seqlab.data.vision_splits import source
 
@@ -127,15 +130,21 @@ def sample_rate_of(builder: tfds.core.DatasetBuilder, audio_key: str) -> int:
     return int(rate)
 
 
+def clip_samples(record: Mapping[str, Any], *, audio_key: str, sample_rate: int) -> np.ndarray:
+    """The record's samples [n], refused unless a non-empty finite mono clip
+    (`audio_io.check_clip`): the per-record check of `clip` and of the record scan."""
+    samples = np.asarray(record[audio_key])
+    # the dataset's rate was checked against config.data.sample_rate in make_splits
+    audio_io.check_clip(samples, sample_rate, sample_rate)
+    return samples
+
+
 def clip(
     index: int, record: Mapping[str, Any], *, split: str, audio_key: str, sample_rate: int
 ) -> dict:
     """The checked float32 clip of a record with its voice activity (full length, unlabelled -> 0)."""
-    samples = np.asarray(record[audio_key])
-    try:  # the dataset's rate was checked against config.data.sample_rate in make_splits
-        audio_io.check_clip(samples, sample_rate, sample_rate)
-    except ValueError as error:
-        raise ValueError(f'{split} record {index}: {error}') from None
+    with record_scan.naming(split, index):
+        samples = clip_samples(record, audio_key=audio_key, sample_rate=sample_rate)
     clean = audio_io.to_float(samples) if samples.dtype == np.int16 else samples.astype(np.float32)
     return {
         'clean': clean,
@@ -227,6 +236,16 @@ def make_splits(
     train_source = source(builder, data_config, 'train_split')
     eval_source = source(builder, data_config, 'eval_split')
     clip_args = {'audio_key': audio_key, 'sample_rate': sample_rate}
+    check = functools.partial(clip_samples, **clip_args)
+    for key, split_source in (('train_split', train_source), ('eval_split', eval_source)):
+        record_scan.scan_split(
+            builder,
+            data_config[key],
+            split_source,
+            check,
+            dataset=data_config.name,
+            check_id=f'audio clips, key {audio_key!r}',
+        )
     hosts = {'process_index': process_index, 'process_count': process_count}
     train = pipeline.train_batches(
         train_source,

@@ -33,14 +33,14 @@ GRAPH_KEYS = ('node_features', 'edges', 'edge_types')
 NODE_PREFIX = 'node_'
 
 
-def _check_graph(graph: Mapping[str, np.ndarray], node_budget: int) -> int:
-    """Validates a graph and returns its node count."""
+def check_graph(graph: Mapping[str, np.ndarray], node_budget: int) -> int:
+    """Validates a graph (one-line ValueErrors) and returns its node count."""
     missing = [key for key in GRAPH_KEYS if key not in graph]
     if missing:
         raise ValueError(f'graph lacks keys {missing}; a graph needs {list(GRAPH_KEYS)}')
     num_nodes = len(graph['node_features'])
     if num_nodes == 0:
-        raise ValueError('graph has no nodes; a graph needs at least one node')
+        raise ValueError('graph has no nodes; allowed: graphs of at least one node')
     if num_nodes > node_budget:
         raise ValueError(f'graph has {num_nodes} nodes, more than the node budget {node_budget}')
     edges = np.asarray(graph['edges']).reshape(-1, 2)
@@ -89,7 +89,7 @@ def pad_graph(
     """Pads one graph to `node_budget` nodes and adds its structure arrays (module docstring)."""
     if max_path_length < 1:
         raise ValueError(f'max_path_length must be >= 1, got {max_path_length}')
-    num_nodes = _check_graph(graph, node_budget)
+    num_nodes = check_graph(graph, node_budget)
     edges = np.asarray(graph['edges'], np.int64).reshape(-1, 2)
     edge_types = np.asarray(graph['edge_types'], np.int32)
 

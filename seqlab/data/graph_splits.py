@@ -25,7 +25,7 @@ import ml_collections
 import numpy as np
 import tensorflow_datasets as tfds
 
-from seqlab.data import checks, graph, pipeline
+from seqlab.data import checks, graph, pipeline, record_scan
 from seqlab.data.series import Scaler
 from seqlab.data.types import DatasetInfo, Splits
 from seqlab.data.vision_splits import source
@@ -80,6 +80,14 @@ def check_budget(node_budget: int, records: Sequence[Mapping[str, Any]], split: 
             f'config.data.node_budget={node_budget} is smaller than the largest graph in split '
             f'{split!r} ({largest} nodes); allowed: an int >= {largest}'
         )
+
+
+def check_graphs(records: Sequence[Mapping[str, Any]], node_budget: int, where: str) -> None:
+    """`graph.check_graph` on every record, refusing the first bad one as `<where> record <i>`
+    (make_splits reads every stored record anyway, so this is the record scan of graphs)."""
+    for index, record in enumerate(records):
+        with record_scan.naming(where, index):
+            graph.check_graph(record, node_budget)
 
 
 def example(
@@ -137,6 +145,7 @@ def make_splits(
     everything = [record for records in stored.values() for record in records]
     for name, records in stored.items():
         check_budget(data_config.node_budget, records, name)
+        check_graphs(records, data_config.node_budget, f'{data_config.name} {name}')
     node_vocab_sizes, edge_vocab_size = vocab_sizes(everything)
     extras = {
         'node_vocab_sizes': node_vocab_sizes,

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import tensorflow_datasets as tfds
+from tensorflow_datasets.core.data_sources import base as data_sources
 from tensorflow_datasets.proto import tf_example_pb2
 
 PLAIN_FEATURES = (
@@ -88,7 +89,7 @@ def decoded(source: Sequence) -> Sequence:
     """`source` read through `PlainRecords` when it is a TFDS data source that decodes every
     feature in full with TFDS's own decoders and all its features are plain; else `source`."""
     is_tfds_default = (
-        isinstance(source, tfds.core.data_sources.base.BaseDataSource)
+        isinstance(source, data_sources.BaseDataSource)  # imported: tfds loads it lazily
         and source.decoders is None
         and source.deserialize_method == tfds.decode.DeserializeMethod.DESERIALIZE_AND_DECODE
     )

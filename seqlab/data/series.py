@@ -57,9 +57,11 @@ def split_series(
 
 
 def _check_finite(values: np.ndarray) -> None:
-    if np.isnan(values).any():
+    bad = ~np.isfinite(values)
+    if bad.any():
         raise ValueError(
-            f'series has {int(np.isnan(values).sum())} NaN values; fill or drop them first'
+            f'series has {int(bad.sum())} NaN or inf values; allowed: finite values (fill or '
+            'drop the others first)'
         )
 
 

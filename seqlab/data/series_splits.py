@@ -29,7 +29,7 @@ import ml_collections
 import numpy as np
 import tensorflow_datasets as tfds
 
-from seqlab.data import checks, pipeline, series
+from seqlab.data import checks, pipeline, record_scan, series
 from seqlab.data.types import DatasetInfo, Splits
 from seqlab.data.vision_splits import source
 
@@ -60,8 +60,9 @@ class Windows(Sequence):
 def split_windows(
     record: Mapping[str, Any], scaler: series.Scaler, context: int, horizon: int, where: str
 ) -> dict[str, np.ndarray]:
-    """Standardised windows of a stored split; a bad series raises one line naming the split."""
-    try:
+    """Standardised windows of a stored split (its record 0, the only one); a bad series raises
+    one line `<where> record 0: ...` (read whole here: the record scan of series)."""
+    with record_scan.naming(where, 0):
         return series.make_windows(
             scaler.transform(record['values']),
             context,
@@ -69,15 +70,11 @@ def split_windows(
             first_target=int(record['first_target']),
             observed=np.asarray(record['observed'], bool),
         )
-    except ValueError as error:
-        raise ValueError(f'{where}: {error}') from None
 
 
 def fit_scaler(record: Mapping[str, Any], where: str) -> series.Scaler:
-    try:
+    with record_scan.naming(where, 0):
         return series.Scaler.fit(record['values'])
-    except ValueError as error:
-        raise ValueError(f'{where}: {error}') from None
 
 
 def example(index: int, window: Mapping[str, np.ndarray], *, scale: float) -> dict:
@@ -120,15 +117,15 @@ def make_splits(
     train_record = source(builder, data_config, 'train_split')[0]
     eval_record = source(builder, data_config, 'eval_split')[0]
     name = data_config.name
-    scaler = fit_scaler(train_record, f'{name} split {data_config.train_split!r}')
+    scaler = fit_scaler(train_record, f'{name} {data_config.train_split}')
     context, horizon = data_config.context, data_config.horizon
     train_windows = Windows(
         split_windows(
-            train_record, scaler, context, TRAIN_HORIZON, f'{name} {data_config.train_split!r}'
+            train_record, scaler, context, TRAIN_HORIZON, f'{name} {data_config.train_split}'
         )
     )
     eval_windows = Windows(
-        split_windows(eval_record, scaler, context, horizon, f'{name} {data_config.eval_split!r}')
+        split_windows(eval_record, scaler, context, horizon, f'{name} {data_config.eval_split}')
     )
     prepare = functools.partial(example, scale=float(scaler.std))
     hosts = {'process_index': process_index, 'process_count': process_count}

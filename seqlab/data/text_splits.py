@@ -22,6 +22,9 @@ config.data keys (besides the common ones; `default_config` has them all):
   mask_rate    optional, 0 = off: masked-LM windows of the texts (labels ignored), BERT-masked
                by seqlab.data.masking anew at each read of a train window, fixed per eval window
 
+Every record of a classification dataset's train and eval splits is checked before training (an
+empty text is refused naming its record; seqlab/data/record_scan.py).
+
 Classification batch, besides `id`, `mask` (float32 [B], 0 for padding examples) and `label`:
   tokens       int32 [B, max_length]  ids, pad_id after the text
   token_mask   bool  [B, max_length]  True on real tokens
@@ -41,13 +44,14 @@ input lengths; info.extras: vocab_size, pad_id (+ class_names); info.assets: tok
 import functools
 import os
 import pathlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import ml_collections
 import numpy as np
 import tensorflow_datasets as tfds
 
-from seqlab.data import builders, data_dir, masking, pipeline, text, text_pairs
+from seqlab.data import builders, data_dir, masking, pipeline, record_scan, text, text_pairs
 from seqlab.data.tokenizers import (
     KINDS,
     NUM_SPECIAL,
@@ -235,16 +239,25 @@ def tokenizer_source(
     return other, source(other, data_config, 'train_split')
 
 
-def classification_example(
-    index: int, record: dict, *, tokenizer: Tokenizer, max_length: int
-) -> dict:
-    """The first max_length tokens of `text`, padded to max_length; an empty text is refused."""
+def classification_ids(record: dict, *, tokenizer: Tokenizer, max_length: int) -> list[int]:
+    """The first max_length token ids of `text`; an empty text (no tokens) is refused. The
+    per-record check of classification datasets (`classification_example` and the record scan)."""
     ids = tokenizer.encode(record['text'].decode('utf-8'))[:max_length]
     if not ids:
         raise ValueError(
-            f'text record {index} is empty (no tokens) and has no class to learn from; allowed: '
-            'texts of at least one token'
+            'text is empty (no tokens) and has no class to learn from; allowed: texts of at least '
+            'one token'
         )
+    return ids
+
+
+def classification_example(
+    index: int, record: dict, *, split: str, tokenizer: Tokenizer, max_length: int
+) -> dict:
+    """The first max_length tokens of `text`, padded to max_length; an empty text is refused,
+    naming its `split` and index."""
+    with record_scan.naming(split, index):
+        ids = classification_ids(record, tokenizer=tokenizer, max_length=max_length)
     padded = text.pad_batch([ids], tokenizer.pad_id, length=max_length)
     return {
         'tokens': padded['tokens'][0],
@@ -253,6 +266,27 @@ def classification_example(
         'id': np.int64(index),
         'mask': np.float32(1.0),
     }
+
+
+def scan_classification(
+    builder: tfds.core.DatasetBuilder,
+    data_config: ml_collections.ConfigDict,
+    sources: tuple[Sequence, Sequence],
+    check: Callable[[dict], Any],
+    tokenizer_path: str,
+) -> None:
+    """`check` (`classification_ids`) on every record of the (train, eval) `sources` before
+    training (seqlab/data/record_scan.py); a passed scan is remembered with the tokenizer file."""
+    check_id = f'text classification, tokenizer {record_scan.file_identity(tokenizer_path)}'
+    for key, split_source in zip(('train_split', 'eval_split'), sources, strict=True):
+        record_scan.scan_split(
+            builder,
+            data_config[key],
+            split_source,
+            check,
+            dataset=data_config.name,
+            check_id=check_id,
+        )
 
 
 def fixed_masking(index: int, record: dict, *, prepare, mask, seed: int) -> dict:
@@ -369,7 +403,14 @@ def make_splits(
             content_ids=masking.content_ids(tokenizer),
         )
     elif is_classification:
-        prepare = functools.partial(classification_example, tokenizer=tokenizer, max_length=length)
+        check = functools.partial(classification_ids, tokenizer=tokenizer, max_length=length)
+        scan_classification(builder, data_config, (train_source, eval_source), check, path)
+        prepare = functools.partial(
+            classification_example,
+            split=data_config.train_split,
+            tokenizer=tokenizer,
+            max_length=length,
+        )
     elif keys == PAIR_KEYS:
         train_source = pair_rows(train_source, tokenizer, data_config, data_config.train_split)
         eval_source = pair_rows(eval_source, tokenizer, data_config, data_config.eval_split)
@@ -390,6 +431,8 @@ def make_splits(
     )
     if augment:
         prepare = functools.partial(fixed_masking, prepare=prepare, mask=augment, seed=seed)
+    elif is_classification:  # the same, naming the eval split in its errors
+        prepare = functools.partial(prepare, split=data_config.eval_split)
     eval_ = pipeline.eval_batches(
         eval_source,
         prepare=prepare,

@@ -1,6 +1,7 @@
 """Audio splits: fixed lengths with masks, seeded noise at the asked SNR, voice activity of the clean
 clip, reproducible crops, and one-line errors for bad clips and bad config values."""
 
+import collections
 import os
 import sys
 import types
@@ -156,7 +157,8 @@ class FakeBuilder:
         feature = tfds.features.Tensor(shape=shape, dtype=dtype)
         labels = tfds.features.ClassLabel(names=['a', 'b'])
         self.info = types.SimpleNamespace(
-            features=tfds.features.FeaturesDict({'audio': feature, 'label': labels})
+            features=tfds.features.FeaturesDict({'audio': feature, 'label': labels}),
+            splits=collections.defaultdict(lambda: types.SimpleNamespace(file_instructions=[])),
         )
         self._source = FakeSource({'audio': clip, 'label': 0} for clip in clips)
 
@@ -189,13 +191,14 @@ def test_bad_clip_features_are_refused_before_reading(clips, shape, dtype, messa
         (np.zeros(0, np.float32), 'clip has zero samples'),
     ],
 )
-def test_bad_clips_are_named_when_read(bad, message):
+def test_bad_clips_are_named_before_training_and_when_read(bad, message):
     good = np.ones(8, np.float32)
-    splits = fake_splits(FakeBuilder([good, bad], (None,), np.float32))
+    with pytest.raises(ValueError, match=f'^fake train record 1: {message}'):  # the record scan
+        fake_splits(FakeBuilder([good, bad], (None,), np.float32))
     with pytest.raises(ValueError, match=f'^validation record 1: {message}'):
-        splits.eval[1]
-    with pytest.raises(ValueError, match=f'^validation record 0: {message}'):
-        fake_splits(FakeBuilder([bad, good], (None,), np.float32))  # first clip read at once
+        audio_splits.clip(
+            1, {'audio': bad}, split='validation', audio_key='audio', sample_rate=SAMPLE_RATE
+        )
 
 
 def test_wrong_sample_rate_is_refused(monkeypatch):

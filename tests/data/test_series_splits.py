@@ -110,10 +110,12 @@ def test_sunspots_windows_come_from_the_builder():
 def test_a_nan_series_and_a_short_series_are_named_in_one_line():
     values = np.random.default_rng(1).normal(size=100)
     values[70] = np.nan
-    with pytest.raises(ValueError, match=r"sunspots 'test': series has 1 NaN values"):
+    with pytest.raises(
+        ValueError, match=r'^sunspots test record 0: series has 1 NaN or inf values'
+    ):
         make(FakeBuilder(values, BOUNDS))
     values[:60] = np.nan
-    with pytest.raises(ValueError, match=r"sunspots split 'train': series has 60 NaN"):
+    with pytest.raises(ValueError, match=r'^sunspots train record 0: series has 60 NaN or inf'):
         make(FakeBuilder(values, BOUNDS))
     short = np.arange(100.0)
     with pytest.raises(ValueError, match=r'series of length 60 is shorter than the context 80'):

@@ -1,23 +1,18 @@
 """Non-finite values: a diverging learning rate, or one training example on disk whose sample
 overflows float32 in the model, stops the run within one step, naming the step and what went
-non-finite; a NaN stored in an example is refused when its batch is read, naming the record. No
+non-finite; a NaN stored in an example is refused before training, naming the record. No
 checkpoint holding NaN or Inf is ever written and the last good one is intact. The checkpointer
 itself refuses a non-finite state, whatever the loss said."""
 
-import glob
-import os
 import re
-import shutil
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from array_record.python.array_record_module import ArrayRecordReader, ArrayRecordWriter
-from tensorflow_datasets.proto import tf_example_pb2
 
 from seqlab.train.checkpoint import Checkpointer
-from tests.reliability import runs
+from tests.reliability import records, runs
 
 SPEC = 'configs/vit.py:smoke'
 DIVERGING = {
@@ -77,44 +72,35 @@ def example_at(step: int) -> int:
 
 def poisoned_data_dir(tmp_path, index: int, value: float) -> str:
     """A data directory holding a copy of the prepared MNIST-1D dataset whose training record
-    `index` (an example's id) has one sample set to `value` (its array_record file rewritten with
-    the file's own options)."""
-    target = tmp_path / 'data' / 'mnist1d'
-    shutil.copytree(os.path.join(os.environ['SEQLAB_DATA_DIR'], 'mnist1d'), target)
-    (path,) = glob.glob(str(target / '*' / 'mnist1d-train.array_record-*'))
-    reader = ArrayRecordReader(path)
-    options, records = reader.writer_options_string(), reader.read_all()
-    reader.close()
-    example = tf_example_pb2.Example.FromString(records[index])
-    example.features.feature['audio'].float_list.value[7] = value
-    records[index] = example.SerializeToString()
-    writer = ArrayRecordWriter(path + '.tmp', options)
-    for record in records:
-        writer.write(record)
-    writer.close()
-    os.replace(path + '.tmp', path)
+    `index` (an example's id) has one sample set to `value`."""
+    prepared = records.prepared_copy(POISON_SPEC, tmp_path / 'data')
+    records.rewrite(
+        records.split_file(prepared, 'train'), index, records.set_float('audio', 7, value)
+    )
     return str(tmp_path / 'data')
 
 
 @pytest.mark.parametrize(
-    ('value', 'error'),
+    ('value', 'error', 'checkpoints'),
     [
         # finite, so the data checks pass it; the model's sums overflow: the loop stops the run
         (
             3e38,
             rf'FloatingPointError: non-finite training metrics at step {POISONED_STEP}: '
             r"\{'train/loss': (nan|inf)\}",
+            [4, 8],  # the last good one, 8, and nothing after
         ),
-        # refused when its batch is read (issue 6: a NaN in a signal is a clear error)
+        # refused by the record scan before training (issue 8), naming the record
         (
             np.nan,
-            rf'error: step {POISONED_STEP}: reading its training batch failed: ValueError: '
-            r'train record {id}: clip contains NaN or inf samples; expected finite values',
+            r'error: mnist1d train record {id}: clip contains NaN or inf samples; expected finite '
+            r'values',
+            [],
         ),
     ],
     ids=['huge', 'nan'],
 )
-def test_one_bad_training_record_stops_the_run_at_its_step(tmp_path, value, error):
+def test_one_bad_training_record_stops_the_run_at_its_step(tmp_path, value, error, checkpoints):
     example = example_at(POISONED_STEP)
     data = poisoned_data_dir(tmp_path, example, value)
     workdir = tmp_path / 'run'
@@ -122,10 +108,13 @@ def test_one_bad_training_record_stops_the_run_at_its_step(tmp_path, value, erro
     assert run.wait() == (1 if np.isfinite(value) else 2), run.stderr[-3000:]
     last = run.stderr.strip().splitlines()[-1]
     assert re.fullmatch(error.replace('{id}', str(example)), last), run.stderr[-3000:]
+    if not checkpoints:
+        assert not workdir.exists()
+        return
     assert runs.last_logged_step(workdir) == POISONED_STEP - 1
-    assert runs.checkpoint_steps(workdir) == [4, 8]  # the last good one, 8, and nothing after
+    assert runs.checkpoint_steps(workdir) == checkpoints
     reader = runs.run_for(POISON_SPEC, POISON, workdir)
-    for step in (4, 8):
+    for step in checkpoints:
         state, data_state, restored = runs.restore(reader, step)
         assert restored == step and data_state, f'checkpoint {step} unreadable'
         assert all_finite((state.params, state.opt_state)), f'checkpoint {step} is not finite'
