@@ -27,6 +27,7 @@ RUNS = {  # name -> config
     'graphormer_logp_25ep': 'configs/graphormer.py:epochs=25,readout=graph,locality=0',
     'graphormer_logp_sum': 'configs/graphormer.py:readout=sum,locality=0',
     'graphormer_logp_local_sum': 'configs/graphormer.py',
+    'graphormer_tpsa_local_sum': 'configs/graphormer.py:target=tpsa',
     'karate_seed0': 'configs/karate.py',
     'karate_seed1': 'configs/karate.py',
     'karate_seed2': 'configs/karate.py',
