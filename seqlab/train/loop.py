@@ -27,6 +27,7 @@ from seqlab.interop import finetune
 from seqlab.train import (
     assets,
     checkpoint,
+    finite,
     init_from,
     optim,
     preflight,
@@ -265,7 +266,7 @@ class Run:
         )
         progress = metric_log.Progress(step, plan.total_steps)
         stop = _TerminationFlag()
-        skips = _SkippedUpdates(config.optim.skip_non_finite)
+        skips = finite.SkippedUpdates(config.optim.skip_non_finite)
         window: dict[str, Any] = {}
         eval_metrics: dict[str, float] = {}
         try:
@@ -283,13 +284,13 @@ class Run:
                 if example_ids:
                     example_ids.write(step, host_batch['id'])
                 if not skips.dropped(step, state.opt_state, metrics):  # dropped: not logged
-                    _check_finite(step, {'train/loss': float(metrics['loss'][0])})
+                    finite.check_metrics(step, {'train/loss': float(metrics['loss'][0])})
                     window = jax.tree.map(jnp.add, window, metrics) if window else metrics
                 if itstime(step, plan.log_every, plan.total_steps):
                     record = summarize(jax.device_get(window), 'train') if window else {}
                     record['train/lr'] = float(learning_rate(step - 1))
                     record.update(skips.record())
-                    _check_finite(step, record)
+                    finite.check_metrics(step, record)
                     writer.write(step, record)
                     progress.update(step, record.get('train/loss', float('nan')))
                     window = {}
@@ -374,49 +375,6 @@ class Run:
         finally:
             ckpt.close()
         return state.params, restored_step
-
-
-def _check_finite(step: int, record: dict[str, float]) -> None:
-    bad = {k: v for k, v in record.items() if not np.isfinite(v)}
-    if bad:
-        raise FloatingPointError(f'non-finite training metrics at step {step}: {bad}')
-
-
-class _SkippedUpdates:
-    """Host side of `config.optim.skip_non_finite` = N: a warning per dropped update, a stop at
-    N + 1 in a row, and `train/skipped_updates` (dropped since the last log line) in the log."""
-
-    def __init__(self, limit: int):
-        self.limit, self.since_log = limit, 0
-
-    def dropped(self, step: int, opt_state: Any, metrics: dict) -> bool:
-        """Whether `step`'s update was dropped; raises at N + 1 in a row."""
-        in_a_row = optim.skipped_in_a_row(opt_state)
-        if in_a_row is None or not (count := int(in_a_row)):
-            return False
-        loss = float(metrics['loss'][0]) / max(float(metrics['loss'][1]), 1.0)
-        if count > self.limit:
-            raise FloatingPointError(
-                f'non-finite gradients at step {step} (train/loss {loss}): {count} updates in a '
-                f'row dropped, more than config.optim.skip_non_finite={self.limit}'
-            )
-        log.warning(
-            'step %d: non-finite gradients (train/loss %s); update dropped (%d in a row, '
-            'config.optim.skip_non_finite=%d)',
-            step,
-            loss,
-            count,
-            self.limit,
-        )
-        self.since_log += 1
-        return True
-
-    def record(self) -> dict[str, float]:
-        """{'train/skipped_updates': dropped since the last call} when skipping is on."""
-        if not self.limit:
-            return {}
-        count, self.since_log = self.since_log, 0
-        return {'train/skipped_updates': float(count)}
 
 
 def _format(metrics: dict[str, float]) -> str:
