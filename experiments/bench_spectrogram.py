@@ -17,6 +17,7 @@ import time
 import jax
 import librosa
 import numpy as np
+import report
 
 from seqlab.data import audio
 
@@ -117,11 +118,7 @@ def main() -> None:
         f'Load average (1 min) before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f}.',
         '',
     ]
-    report = '\n'.join(lines)
-    print(report)
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, 'w') as handle:
-        handle.write(report)
+    report.publish('\n'.join(lines), args.out)
 
 
 if __name__ == '__main__':

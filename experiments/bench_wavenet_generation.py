@@ -14,6 +14,7 @@ import time
 import jax
 import matplotlib
 import numpy as np
+import report
 
 from seqlab import launcher
 from seqlab.data import audio, audio_io
@@ -92,7 +93,7 @@ def main() -> None:
     figure = os.path.join(args.out, 'spectrograms.png')
     spectrogram_figure(clips, figure)
     load = os.getloadavg()[0]
-    report = '\n'.join(
+    text = '\n'.join(
         [
             '# WaveNet generation: cached queues vs naive recomputation',
             '',
@@ -121,9 +122,7 @@ def main() -> None:
             '',
         ]
     )
-    print(report)
-    with open(f'{args.out}.md', 'w') as handle:
-        handle.write(report)
+    report.publish(text, f'{args.out}.md')
 
 
 if __name__ == '__main__':

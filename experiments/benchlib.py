@@ -18,6 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+import report
 
 # `python experiments/<script>.py` puts experiments/ on the path; seqlab and launch.py live above.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -177,8 +178,4 @@ def markdown_table(header: list[str], rows: list[list[Any]]) -> list[str]:
 
 def write_report(directory: str, name: str, lines: list[str]) -> None:
     """Print the report and write it to `<directory>/<name>.md`."""
-    report = '\n'.join(lines) + '\n'
-    print(report)
-    os.makedirs(directory, exist_ok=True)
-    with open(os.path.join(directory, f'{name}.md'), 'w') as handle:
-        handle.write(report)
+    report.publish('\n'.join(lines) + '\n', os.path.join(directory, f'{name}.md'))

@@ -18,6 +18,7 @@ import time
 import jax
 import jax.numpy as jnp
 import numpy as np
+import report
 
 from seqlab.layers.attention import dot_product_attention
 from seqlab.layers.conv import causal_conv1d
@@ -96,11 +97,7 @@ def main() -> None:
         f'Load average (1 min) before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f}.',
         '',
     ]
-    report = '\n'.join(lines)
-    print(report)
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, 'w') as handle:
-        handle.write(report)
+    report.publish('\n'.join(lines), args.out)
 
 
 if __name__ == '__main__':

@@ -9,12 +9,12 @@ validation voices. Reported: accuracy on the held-out test voices.
 """
 
 import argparse
-import os
 import time
 import warnings
 
 import jax
 import numpy as np
+import report
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
@@ -102,11 +102,7 @@ def main() -> None:
         f'fits for the C grid: {fit_seconds:.0f} s.',
         '',
     ]
-    report = '\n'.join(lines)
-    print(report)
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, 'w') as handle:
-        handle.write(report)
+    report.publish('\n'.join(lines), args.out)
 
 
 if __name__ == '__main__':

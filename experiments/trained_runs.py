@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import ml_collections
+from report import publish  # noqa: F401  (experiments call trained_runs.publish)
 
 from seqlab.train import logging as metric_log
 from seqlab.train import loop, preflight
@@ -122,11 +123,3 @@ def parse_args(doc: str, runs: dict, root: str, out: str) -> argparse.Namespace:
 def workdir(root: str, name: str) -> str:
     """<root>/<name> as an absolute path (orbax wants absolute paths)."""
     return os.path.abspath(os.path.join(root, name))
-
-
-def publish(text: str, path: str) -> None:
-    """Prints a results table and writes it to `path`."""
-    print(text)
-    os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
-    with open(path, 'w') as handle:
-        handle.write(text)
