@@ -237,15 +237,8 @@ def make_splits(
     eval_source = source(builder, data_config, 'eval_split')
     clip_args = {'audio_key': audio_key, 'sample_rate': sample_rate}
     check = functools.partial(clip_samples, **clip_args)
-    for key, split_source in (('train_split', train_source), ('eval_split', eval_source)):
-        record_scan.scan_split(
-            builder,
-            data_config[key],
-            split_source,
-            check,
-            dataset=data_config.name,
-            check_id=f'audio clips, key {audio_key!r}',
-        )
+    sources = (train_source, eval_source)
+    record_scan.scan_splits(builder, data_config, sources, check, f'audio clips, key {audio_key!r}')
     hosts = {'process_index': process_index, 'process_count': process_count}
     train = pipeline.train_batches(
         train_source,

@@ -27,6 +27,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import ml_collections
 import tensorflow_datasets as tfds
 
 from seqlab.data import records
@@ -128,3 +129,23 @@ def scan_split(
         return
     scan(source, check, f'{dataset} {split}')
     remember(path, digest, {**key, 'dataset': dataset, 'records': len(source)})
+
+
+def scan_splits(
+    builder: tfds.core.DatasetBuilder,
+    data_config: ml_collections.ConfigDict,
+    sources: tuple[Sequence, Sequence],
+    check: Callable[[Any], Any],
+    check_id: str,
+) -> None:
+    """`scan_split` of the run's train and eval splits (`data_config.train_split`, `.eval_split`),
+    read through `sources` (train, eval)."""
+    for key, split_source in zip(('train_split', 'eval_split'), sources, strict=True):
+        scan_split(
+            builder,
+            data_config[key],
+            split_source,
+            check,
+            dataset=data_config.name,
+            check_id=check_id,
+        )

@@ -278,15 +278,7 @@ def scan_classification(
     """`check` (`classification_ids`) on every record of the (train, eval) `sources` before
     training (seqlab/data/record_scan.py); a passed scan is remembered with the tokenizer file."""
     check_id = f'text classification, tokenizer {record_scan.file_identity(tokenizer_path)}'
-    for key, split_source in zip(('train_split', 'eval_split'), sources, strict=True):
-        record_scan.scan_split(
-            builder,
-            data_config[key],
-            split_source,
-            check,
-            dataset=data_config.name,
-            check_id=check_id,
-        )
+    record_scan.scan_splits(builder, data_config, sources, check, check_id)
 
 
 def fixed_masking(index: int, record: dict, *, prepare, mask, seed: int) -> dict:
