@@ -165,22 +165,15 @@ def make_splits(
         target=target,
         scaler=scaler,
     )
-    hosts = {'process_index': process_index, 'process_count': process_count}
-    train = pipeline.train_batches(
+    train, eval_ = pipeline.plain_batches(
         train_source,
-        prepare=prepare,
-        augment=None,
-        finalize=None,
-        seed=seed,
-        global_batch=data_config.batch_size,
-        **hosts,
-    )
-    eval_ = pipeline.eval_batches(
         eval_source,
-        prepare=prepare,
-        finalize=None,
-        global_batch=data_config.eval_batch_size,
-        **hosts,
+        prepare,
+        batch_size=data_config.batch_size,
+        eval_batch_size=data_config.eval_batch_size,
+        seed=seed,
+        process_index=process_index,
+        process_count=process_count,
     )
     info = DatasetInfo(
         name=data_config.name,

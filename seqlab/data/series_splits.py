@@ -128,22 +128,15 @@ def make_splits(
         split_windows(eval_record, scaler, context, horizon, f'{name} {data_config.eval_split}')
     )
     prepare = functools.partial(example, scale=float(scaler.std))
-    hosts = {'process_index': process_index, 'process_count': process_count}
-    train = pipeline.train_batches(
+    train, eval_ = pipeline.plain_batches(
         train_windows,
-        prepare=prepare,
-        augment=None,
-        finalize=None,
-        seed=seed,
-        global_batch=data_config.batch_size,
-        **hosts,
-    )
-    eval_ = pipeline.eval_batches(
         eval_windows,
-        prepare=prepare,
-        finalize=None,
-        global_batch=data_config.eval_batch_size,
-        **hosts,
+        prepare,
+        batch_size=data_config.batch_size,
+        eval_batch_size=data_config.eval_batch_size,
+        seed=seed,
+        process_index=process_index,
+        process_count=process_count,
     )
     info = DatasetInfo(
         name=name,
