@@ -288,7 +288,9 @@ class Run:
                     window = jax.tree.map(jnp.add, window, metrics) if window else metrics
                 if itstime(step, plan.log_every, plan.total_steps):
                     record = summarize(jax.device_get(window), 'train') if window else {}
-                    record['train/lr'] = float(learning_rate(step - 1))
+                    record['train/lr'] = float(  # the rate of the last applied update
+                        learning_rate(max(optim.applied_updates(state.opt_state, step) - 1, 0))
+                    )
                     record.update(skips.record())
                     finite.check_metrics(step, record)
                     writer.write(step, record)

@@ -109,6 +109,14 @@ def convert_skip_state(opt_state: Any, wrapped: bool) -> Any:
     )
 
 
+def applied_updates(opt_state: Any, step: int) -> int:
+    """How many of the first `step` updates were applied (all of them without
+    `skip_non_finite`): the count the learning-rate schedule has reached."""
+    if isinstance(opt_state, optax.ApplyIfFiniteState):
+        return step - int(opt_state.total_notfinite)
+    return step
+
+
 def skipped_in_a_row(opt_state: Any) -> jax.Array | None:
     """Consecutive dropped updates up to the last step (int32 []), or None without
     `skip_non_finite`."""

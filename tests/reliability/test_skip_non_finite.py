@@ -1,13 +1,15 @@
 """`config.optim.skip_non_finite=N`: an update whose gradients are not finite is dropped — the
 parameters and optimizer moments stay bitwise as they were, the step is not logged as a loss but
-counted in `train/skipped_updates`, a warning names it — and the run stops at N + 1 dropped in a
-row; no checkpoint holds a NaN or an Inf."""
+counted in `train/skipped_updates`, a warning names it, the schedule (and the logged `train/lr`,
+the rate of the last applied update) pauses — and the run stops at N + 1 dropped in a row; no
+checkpoint holds a NaN or an Inf."""
 
 import re
 import signal
 
 import numpy as np
 
+from seqlab.train import optim
 from tests.reliability import runs
 from tests.reliability.test_non_finite import (
     DIVERGING,
@@ -40,6 +42,12 @@ def test_one_overflowing_record_is_skipped_and_the_run_finishes(tmp_path):
     assert skipped == {s: float(s == POISONED_STEP) for s in steps}
 
     reader = runs.run_for(POISON_SPEC, SKIP, workdir)
+    schedule = optim.learning_rate(
+        reader.config.optim, reader.plan.warmup_steps, reader.plan.total_steps
+    )
+    applied = [s - (s >= POISONED_STEP) for s in steps]  # the schedule pauses at the dropped step
+    expected_lr = {s: float(schedule(max(n - 1, 0))) for s, n in zip(steps, applied, strict=True)}
+    assert runs.metric(workdir, 'train/lr') == expected_lr
     assert runs.checkpoint_steps(workdir) == list(steps)
     before, _, _ = runs.restore(reader, POISONED_STEP - 1)
     after, _, _ = runs.restore(reader, POISONED_STEP)
