@@ -289,7 +289,7 @@ class Run:
                 if itstime(step, plan.log_every, plan.total_steps):
                     record = summarize(jax.device_get(window), 'train') if window else {}
                     record['train/lr'] = float(  # the rate of the last applied update
-                        learning_rate(max(optim.applied_updates(state.opt_state, step) - 1, 0))
+                        learning_rate(max(optim.schedule_count(state.opt_state) - 1, 0))
                     )
                     record.update(skips.record())
                     finite.check_metrics(step, record)

@@ -109,12 +109,13 @@ def convert_skip_state(opt_state: Any, wrapped: bool) -> Any:
     )
 
 
-def applied_updates(opt_state: Any, step: int) -> int:
-    """How many of the first `step` updates were applied (all of them without
-    `skip_non_finite`): the count the learning-rate schedule has reached."""
-    if isinstance(opt_state, optax.ApplyIfFiniteState):
-        return step - int(opt_state.total_notfinite)
-    return step
+def schedule_count(opt_state: Any) -> int:
+    """The updates applied so far, read from the optimizer state's schedule `count` (a dropped
+    update, `skip_non_finite`, does not advance it): the last one ran at rate lr(count - 1)."""
+    counts = optax.tree_utils.tree_get_all_with_path(opt_state, 'count')
+    if not counts:
+        raise ValueError('the optimizer state has no schedule count')
+    return int(counts[0][1])
 
 
 def skipped_in_a_row(opt_state: Any) -> jax.Array | None:

@@ -96,7 +96,8 @@ def test_switching_skipping_on_and_off_at_a_resume_changes_nothing_else(tmp_path
     run = runs.Launch(SPEC, base, switched)
     assert run.wait() == 0, run.stderr[-3000:]
     assert 'optimizer state converted: config.optim.skip_non_finite 2 -> 0' in run.stderr
-    assert runs.metric(switched, 'train/loss') == runs.metric(tmp_path / 'plain', 'train/loss')
+    for name in ('train/loss', 'train/lr'):
+        assert runs.metric(switched, name) == runs.metric(tmp_path / 'plain', name), name
     reader = runs.run_for(SPEC, base, switched)
     plain, _, _ = runs.restore(reader, workdir=tmp_path / 'plain')
     resumed, _, _ = runs.restore(reader)

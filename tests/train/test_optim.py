@@ -84,3 +84,16 @@ def test_skip_non_finite_drops_a_nan_update_and_keeps_the_state():
     updates, state = tx.update({'x': jnp.array([0.5, -0.5])}, state, params)
     assert int(optim.skipped_in_a_row(state)) == 0
     assert optim.skipped_in_a_row(optim.make(config(), 0, 10).init(params)) is None
+
+
+@pytest.mark.parametrize('name', optim.OPTIMIZERS)
+@pytest.mark.parametrize('skip', [0, 2])
+def test_schedule_count_is_the_number_of_applied_updates(name, skip):
+    tx = optim.make(config(name=name, skip_non_finite=skip, freeze=('b',)), 2, 10)
+    params = {'a': jnp.ones(3), 'b': jnp.ones(2)}
+    state = tx.init(params)
+    assert optim.schedule_count(state) == 0
+    for grad in (1.0, 1.0, jnp.nan, 1.0):
+        grads = {'a': jnp.full(3, grad), 'b': jnp.ones(2)}
+        _, state = tx.update(grads, state, params)
+    assert optim.schedule_count(state) == (3 if skip else 4)  # without skipping NaN is applied
