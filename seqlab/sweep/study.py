@@ -40,12 +40,21 @@ def open_storage(url: str, heartbeat: int) -> optuna.storages.RDBStorage:
     except Exception as error:  # SQLAlchemy and driver errors have no common base
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ConfigError(
-            f'--sweep_storage={url!r} cannot be opened ({first}); allowed: sqlite:///<file> or '
-            'postgresql://user:password@host/database (with a PostgreSQL driver installed)'
+            f'--sweep_storage={shown(url)!r} cannot be opened ({first.replace(url, shown(url))}); '
+            'allowed: sqlite:///<file> or postgresql://user:password@host/database (with a '
+            'PostgreSQL driver installed)'
         ) from None
     if sqlite:
         _serialize_transactions(storage.engine)
     return storage
+
+
+def shown(url: str) -> str:
+    """`url` fit for a log or an error line: its password replaced by '***'."""
+    try:
+        return sqlalchemy.engine.make_url(url).render_as_string(hide_password=True)
+    except (sqlalchemy.exc.ArgumentError, ValueError):  # not a URL SQLAlchemy parses: the scheme
+        return url.split('://', 1)[0] + '://...'
 
 
 def _create(url: str, heartbeat: int, engine_kwargs: dict) -> optuna.storages.RDBStorage:

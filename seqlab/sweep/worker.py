@@ -21,6 +21,8 @@ from seqlab.sweep import study as study_lib
 from seqlab.sweep import trial as trial_lib
 from seqlab.sweep.definition import Sweep, suggest
 
+WAIT_POLL_SECONDS = 1.0  # how often a worker with nothing to run looks at the running trials
+
 log = logging.getLogger('seqlab')
 
 
@@ -124,7 +126,7 @@ def work(context: Context, study: optuna.Study) -> None:
             if running != waiting_for:
                 log.info('waiting for running trials %s', sorted(running))
                 waiting_for = running
-            context.stop.wait(context.heartbeat)
+            context.stop.wait(min(context.heartbeat, WAIT_POLL_SECONDS))
             continue
         try:
             study.optimize(functools.partial(objective, context), n_trials=1, catch=(TrialFailed,))

@@ -159,3 +159,12 @@ def test_a_directory_holds_one_sweep(tmp_path):
     assert sweep(tmp_path, processes, get_sweep=one) == 0
     with pytest.raises(ConfigError, match=r'study .* was made for another sweep \(grid differ'):
         sweep(tmp_path, processes, get_sweep=lambda arg: dict(grid={'seed': [1]}))
+
+
+@pytest.mark.parametrize(
+    'url', ['postgresql://alice:s3cret@127.0.0.1:1/sweeps', 'postgresql://alice:s3cret@:x:/']
+)
+def test_a_storage_that_cannot_be_opened_is_named_without_its_password(tmp_path, url):
+    with pytest.raises(ConfigError, match=r"^--sweep_storage='postgresql://") as error:
+        sweep(tmp_path, FakeProcesses(lambda workdir, overrides: (0, 0.5)), storage=url)
+    assert 's3cret' not in str(error.value) and '\n' not in str(error.value)
