@@ -9,17 +9,17 @@ tokens of padded rows); then interop.to_transformers -> from_pretrained is compa
 original. Writes results/interop_parity.md.
 """
 
-import os
+import argparse
 import tempfile
 
 import jax.numpy as jnp
 import numpy as np
+import report
 import torch
 import transformers
 
 from seqlab import interop
 
-RESULTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'results')
 SIZE = dict(hidden_size=128, num_hidden_layers=4, num_attention_heads=4, intermediate_size=512)
 
 
@@ -62,6 +62,11 @@ def cases(rng: np.random.RandomState):
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument(
+        '--out', default='results/interop_parity.md', help='the results table (markdown)'
+    )
+    args = parser.parse_args()
     torch.manual_seed(0)
     rows = []
     for name, model, inputs, hf_inputs, mask in cases(np.random.RandomState(0)):
@@ -90,9 +95,7 @@ def main() -> None:
             '',
         ]
     )
-    os.makedirs(RESULTS, exist_ok=True)
-    with open(os.path.join(RESULTS, 'interop_parity.md'), 'w') as f:
-        f.write(table)
+    report.publish(table, args.out)
 
 
 if __name__ == '__main__':

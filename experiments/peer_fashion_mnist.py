@@ -4,11 +4,12 @@ logistic regression on pixels / 255 — the numbers seqlab's ViT and Mixer must 
   python experiments/peer_fashion_mnist.py        # prints a table, writes results/peer_fashion_mnist.md
 """
 
-import os
+import argparse
 import time
 import warnings
 
 import numpy as np
+import report
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
@@ -30,6 +31,11 @@ def load(split: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument(
+        '--out', default='results/peer_fashion_mnist.md', help='the results table (markdown)'
+    )
+    args = parser.parse_args()
     x_train, y_train = load('train')
     x_test, y_test = load('test')
     peers = {
@@ -49,10 +55,8 @@ def main() -> None:
     table = ['| peer | test accuracy (%) | fit time (s) |', '|---|---|---|']
     table += [f'| {name} | {acc:.1f} | {sec:.0f} |' for name, acc, sec in rows]
     text = '\n'.join(table)
-    print(text)
-    os.makedirs('results', exist_ok=True)
-    with open('results/peer_fashion_mnist.md', 'w') as f:
-        f.write(f'# Fashion-MNIST peers ({len(x_train)} train / {len(x_test)} test)\n\n{text}\n')
+    title = f'# Fashion-MNIST peers ({len(x_train)} train / {len(x_test)} test)'
+    report.publish(f'{title}\n\n{text}\n', args.out)
 
 
 if __name__ == '__main__':

@@ -13,11 +13,13 @@ at horizons 1, 12 and 52 weeks, over observed (not interpolated) targets.
   python experiments/peer_forecast.py   # prints a table, writes results/peer_forecast.md
 """
 
+import argparse
 import os
 import time
 import warnings
 
 import numpy as np
+import report
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 from statsmodels.tsa.statespace.sarimax import SARIMAX
@@ -95,6 +97,11 @@ def scores(forecasts: np.ndarray, windows: dict[str, np.ndarray]) -> list[float]
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument(
+        '--out', default='results/peer_forecast.md', help='the results table (markdown)'
+    )
+    args = parser.parse_args()
     split = load_test_split()
     values = split['values'].astype(np.float64)
     first_target = int(split['first_target'])
@@ -120,14 +127,11 @@ def main() -> None:
         cells = ' | '.join(f'{value:.3f}' for value in scores(forecasts, windows))
         table.append(f'| {name} | {cells} | {seconds:.0f} |')
     text = '\n'.join(table)
-    print(text)
     title = (
         f'# co2 weekly forecasting peers: {len(origins)} rolling origins in the test split '
         f'(weeks {first_target}..{len(values) - 1}, fitted on weeks 0..{first_target - 1}); ppm'
     )
-    os.makedirs('results', exist_ok=True)
-    with open('results/peer_forecast.md', 'w') as f:
-        f.write(f'{title}\n\n{text}\n')
+    report.publish(f'{title}\n\n{text}\n', args.out)
 
 
 if __name__ == '__main__':

@@ -10,11 +10,13 @@ chosen on validation from a small grid; scores are on test.
   python experiments/peer_molecules.py   # prints tables, writes results/peer_molecules.md
 """
 
+import argparse
 import os
 import time
 import warnings
 
 import numpy as np
+import report
 from rdkit import Chem
 from rdkit.Chem import rdFingerprintGenerator
 from sklearn.dummy import DummyClassifier, DummyRegressor
@@ -125,6 +127,11 @@ def classification_rows(splits, target: str) -> list[str]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument(
+        '--out', default='results/peer_molecules.md', help='the results table (markdown)'
+    )
+    args = parser.parse_args()
     molecules = load('molecules', ('logp', 'tpsa', 'multi_aromatic', 'pains'))
     activity = load('molecules_activity', ('activity',))
     sizes = {
@@ -149,10 +156,7 @@ def main() -> None:
         + '\n\n## Classification (test)\n\n'
         + '\n'.join(classification)
     )
-    print(text)
-    os.makedirs('results', exist_ok=True)
-    with open('results/peer_molecules.md', 'w') as f:
-        f.write(f'# Molecule peers\n\n{text}\n')
+    report.publish(f'# Molecule peers\n\n{text}\n', args.out)
 
 
 if __name__ == '__main__':
