@@ -281,15 +281,15 @@ def plain_batches(
     train_source: Sequence,
     eval_source: Sequence,
     prepare: Prepare,
+    data_config: Any,
     *,
-    batch_size: int,
-    eval_batch_size: int,
     seed: int,
     process_index: int = 0,
     process_count: int = 1,
 ) -> tuple[grain.MapDataset, grain.MapDataset]:
-    """(training batches, eval batches) of `prepare`d records with no augmentation and no
-    finalize step (graphs, series windows)."""
+    """(training batches, eval batches) of `prepare`d records, `data_config.batch_size` and
+    `.eval_batch_size` per global batch, with no augmentation and no finalize step (graphs,
+    series windows)."""
     hosts = {'process_index': process_index, 'process_count': process_count}
     train = train_batches(
         train_source,
@@ -297,10 +297,14 @@ def plain_batches(
         augment=None,
         finalize=None,
         seed=seed,
-        global_batch=batch_size,
+        global_batch=data_config.batch_size,
         **hosts,
     )
     eval_ = eval_batches(
-        eval_source, prepare=prepare, finalize=None, global_batch=eval_batch_size, **hosts
+        eval_source,
+        prepare=prepare,
+        finalize=None,
+        global_batch=data_config.eval_batch_size,
+        **hosts,
     )
     return train, eval_
