@@ -44,8 +44,7 @@ input lengths; info.extras: vocab_size, pad_id (+ class_names); info.assets: tok
 import functools
 import os
 import pathlib
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import ml_collections
 import numpy as np
@@ -268,19 +267,6 @@ def classification_example(
     }
 
 
-def scan_classification(
-    builder: tfds.core.DatasetBuilder,
-    data_config: ml_collections.ConfigDict,
-    sources: tuple[Sequence, Sequence],
-    check: Callable[[dict], Any],
-    tokenizer_path: str,
-) -> None:
-    """`check` (`classification_ids`) on every record of the (train, eval) `sources` before
-    training (seqlab/data/record_scan.py); a passed scan is remembered with the tokenizer file."""
-    check_id = f'text classification, tokenizer {record_scan.file_identity(tokenizer_path)}'
-    record_scan.scan_splits(builder, data_config, sources, check, check_id)
-
-
 def fixed_masking(index: int, record: dict, *, prepare, mask, seed: int) -> dict:
     """`mask(prepare(index, record), rng)` with rng seeded by (seed, index): the same masking at
     every evaluation."""
@@ -396,7 +382,8 @@ def make_splits(
         )
     elif is_classification:
         check = functools.partial(classification_ids, tokenizer=tokenizer, max_length=length)
-        scan_classification(builder, data_config, (train_source, eval_source), check, path)
+        scanned = f'text classification, tokenizer {record_scan.file_identity(path)}'
+        record_scan.scan_splits(builder, data_config, (train_source, eval_source), check, scanned)
         prepare = functools.partial(
             classification_example,
             split=data_config.train_split,
