@@ -155,12 +155,15 @@ def dense_step(shape: benchlib.VitShape, times: dict[tuple[str, str], float]) ->
     for kind in MATMULS:
         separate_qkv = 3 * times[('attention out', kind)]
         per_block += min(times[('qkv (3 fused)', kind)], separate_qkv)
-        per_block += sum(times[(layer, kind)] for layer in ('attention out', 'mlp hidden'))
-        per_block += times[('mlp output', kind)]
+        per_block += sum(
+            times[(layer, kind)] for layer in ('attention out', 'mlp hidden', 'mlp output')
+        )
     return shape.depth * per_block
 
 
-def batched_matmuls(batch: int, tokens: int, depth: int, threads: int) -> dict[str, Callable]:
+def batched_matmuls(
+    batch: int, tokens: int, depth: int, threads: int
+) -> dict[tuple[str, str], Callable]:
     """The attention core's batched matmul, [n, T, D] @ [n, T, D]^T and [n, T, T] @ [n, T, D]
     with n = batch x heads, in XLA and with torch.bmm."""
     import torch
@@ -181,12 +184,15 @@ def batched_matmuls(batch: int, tokens: int, depth: int, threads: int) -> dict[s
     }
 
 
+def core_matmul_flops(shape: benchlib.VitShape) -> int:
+    """FLOPs of one of the attention core's batched matmuls (QK^T or weights @ V): 2 B H T^2 D."""
+    return 2 * shape.batch * shape.heads * shape.tokens**2 * (shape.width // shape.heads)
+
+
 def attention_flops(shape: benchlib.VitShape) -> float:
     """FLOPs of the attention core's matmuls in one step: QK^T and weights @ V, forward (2) and
-    backward (4 more), 2 B H T^2 D each, in every block."""
-    head_dim = shape.width // shape.heads
-    one = 2 * shape.batch * shape.heads * shape.tokens**2 * head_dim
-    return shape.depth * 6 * one
+    backward (4 more), in every block."""
+    return shape.depth * 6 * core_matmul_flops(shape)
 
 
 def floor_rows(
@@ -237,10 +243,8 @@ def main() -> None:
     start, load_before = time.perf_counter(), benchlib.load_average()
     jax_times = interleaved(jax_matmuls(rows, layers))
     torch_times = interleaved(torch_matmuls(rows, layers, args.threads))
-    attention = interleaved(
-        attention_layouts(shape.batch, shape.tokens, shape.heads, shape.width // shape.heads)
-    )
     head_dim = shape.width // shape.heads
+    attention = interleaved(attention_layouts(shape.batch, shape.tokens, shape.heads, head_dim))
     bmm = interleaved(
         batched_matmuls(shape.batch * shape.heads, shape.tokens, head_dim, args.threads)
     )
@@ -250,9 +254,8 @@ def main() -> None:
     dense = {'JAX': dense_step(shape, jax_times), 'fastest': dense_step(shape, fastest)}
     core = attention['seqlab [B, T, H, D] einsums']
     floor = floor_rows(shape, dense, core, peak, steps)
-    bmm_flops = 2 * shape.batch * shape.heads * shape.tokens**2 * head_dim
     bmm_rows = [
-        [matmul, side, f'{s * 1e3:.2f}', f'{bmm_flops / s / 1e9:.0f}']
+        [matmul, side, f'{s * 1e3:.2f}', f'{core_matmul_flops(shape) / s / 1e9:.0f}']
         for (matmul, side), s in bmm.items()
     ]
     matmul_rows = []
