@@ -16,7 +16,7 @@ import sys
 
 # XLA allocates and frees ~0.5 GB of temporaries every train step; glibc's default malloc returns
 # that memory to the OS and faults it back in each step (measured: ~150k page faults and a 1.3x
-# slower step on CPU, ../shared/PERF_NOTES.md). Keep freed memory in the process instead. glibc
+# slower step on CPU). Keep freed memory in the process instead. glibc
 # reads these only at start-up, so set them and re-execute once.
 MALLOC_SETTINGS = {
     'MALLOC_ARENA_MAX': '1',

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# The whole check suite: lint, format, import contracts (DESIGN.md's arrows), then the tests.
+# The whole check suite: lint, format, import contracts (docs/architecture.md), then the tests.
+# It first installs what the tests need (idempotent, quick when already there): everything
+# scripts/install.sh installs, and the test-only Python packages of requirements-test.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/install.sh
+python -m pip install -q -r requirements-test.txt
 ruff check .
 ruff format --check .
 lint-imports

@@ -3,6 +3,7 @@
 Every ConfigError becomes one line on stderr and exit code 2; nothing has been compiled or written.
 """
 
+import dataclasses
 import importlib.util
 import json
 import logging
@@ -13,6 +14,7 @@ import types
 import ml_collections
 import tensorflow_datasets as tfds
 
+from seqlab import paths
 from seqlab.config import ConfigError, apply_overrides
 from seqlab.figures import make as figures
 from seqlab.sweep import runner as sweep_runner
@@ -43,6 +45,7 @@ def load_config(spec: str, overrides: dict[str, str]) -> ml_collections.ConfigDi
     """`configs/vit.py:variant=S` -> get_config('variant=S') with overrides applied."""
     config = config_module(spec).get_config(spec.partition(':')[2] or None)
     apply_overrides(config, overrides)
+    paths.config_paths(config)
     init_from.configure(config, overrides)
     return config
 
@@ -81,7 +84,11 @@ def run(
     )
     log.setLevel(logging.INFO)
     tfds.disable_progress_bar()  # keep stderr to log lines (and errors to one line)
-    workdir = workdir or default_workdir(spec) + ('_sweep' if sweep else '')
+    workdir = paths.absolute(workdir or default_workdir(spec) + ('_sweep' if sweep else ''))
+    spec = paths.config_spec(spec)
+    paths.data_dir_env()
+    if sweep is not None:
+        sweep = dataclasses.replace(sweep, storage=paths.storage_url(sweep.storage))
     try:
         config = load_config(spec, overrides)
         if sweep is not None:
