@@ -8,6 +8,7 @@ import importlib.util
 import json
 import logging
 import os
+import signal
 import sys
 import types
 
@@ -111,3 +112,6 @@ def run(
             print(loop.predict(config, workdir, checkpoint_step))
     except (ConfigError, checkpoint.CheckpointError, loop.DataError) as error:
         fail(str(error))
+    except KeyboardInterrupt:  # Ctrl-C before training started, or pressed twice (loop.py)
+        print('interrupted (Ctrl-C); committed checkpoints are kept', file=sys.stderr)
+        sys.exit(loop.EXIT_CODES[signal.SIGINT])

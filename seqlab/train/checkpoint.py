@@ -29,15 +29,17 @@ from seqlab.train import layout
 log = logging.getLogger(__name__)
 
 
-class _SavesWithoutMetrics(logging.Filter):
-    """With best_fn set, orbax warns at every save without metrics; most saves have none by design
-    (checkpoints fall between evaluations), so that one warning is dropped."""
+class _ExpectedWarnings(logging.Filter):
+    """Two orbax warnings that say nothing wrong: with best_fn set it warns at every save without
+    metrics (most saves have none by design: checkpoints fall between evaluations), and a reader
+    (read_only) is told at start that its directory is read only."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return 'did not provide metrics' not in record.getMessage()
+        message = record.getMessage()
+        return 'did not provide metrics' not in message and 'directory is read only' not in message
 
 
-logging.getLogger('absl').addFilter(_SavesWithoutMetrics())
+logging.getLogger('absl').addFilter(_ExpectedWarnings())
 
 
 class CheckpointError(RuntimeError):
@@ -58,7 +60,12 @@ def shapes(tree: Any) -> dict[str, list[int]]:
 
 
 class Checkpointer:
-    """Save / restore (state, data iterator state) under `directory`."""
+    """Save / restore (state, data iterator state) under `directory`.
+
+    `read_only` (eval, predict, generate, figures) never writes, renames or deletes anything in
+    `directory` and never creates it: a training may be writing there at the same time, so its
+    in-flight temporary directory is left alone and an unreadable step is skipped, not moved.
+    """
 
     def __init__(
         self,
@@ -68,7 +75,13 @@ class Checkpointer:
         best_metric: str = '',
         best_mode: str = 'max',
         async_save: bool = True,
+        read_only: bool = False,
     ):
+        self.directory, self.read_only = directory, read_only
+        self._pending: int | None = None  # the step of the save in flight
+        if read_only:
+            self._manager = _reader(directory)
+            return
         policies = [policy.LatestN(n=keep)]
         metric = None
         if best_metric:
@@ -94,9 +107,7 @@ class Checkpointer:
             cleanup_tmp_directories=True,
             create=True,
         )
-        self.directory = directory
         self._manager = ocp.CheckpointManager(directory, options=options)
-        self._pending: int | None = None  # the step of the save in flight
 
     def all_steps(self) -> list[int]:
         return sorted(self._manager.all_steps())
@@ -115,6 +126,8 @@ class Checkpointer:
         """Start an asynchronous save of `step`, once the previous one has committed (its failure
         surfaces here); `source` is the digest of the code saving it. A state with NaN or Inf
         values raises FloatingPointError, unsaved."""
+        if self.read_only:
+            raise RuntimeError(f'saving step {step}: {self.directory} was opened read-only')
         self.wait()
         bad = non_finite(state)
         if bad:
@@ -187,7 +200,8 @@ class Checkpointer:
                         candidate,
                         '; '.join(failures),
                     )
-                    self._set_aside(steps[: steps.index(candidate)])
+                    if not self.read_only:
+                        self._set_aside(steps[: steps.index(candidate)])
                 return state, restored['data'], candidate
             except IncompatibleCheckpointError:
                 raise
@@ -304,8 +318,14 @@ def _all_finite(leaves: list[jax.Array]) -> list[jax.Array]:
 
 
 def _reader(directory: str) -> ocp.CheckpointManager:
-    """A manager over an existing checkpoint directory that creates and deletes nothing."""
-    return ocp.CheckpointManager(directory, options=ocp.CheckpointManagerOptions(create=False))
+    """A manager over a checkpoint directory that creates, renames and deletes nothing (not even
+    the temporary directory of a save in flight, nor `directory` itself when it is missing)."""
+    return ocp.CheckpointManager(
+        directory,
+        options=ocp.CheckpointManagerOptions(
+            create=False, cleanup_tmp_directories=False, read_only=True, save_interval_steps=0
+        ),
+    )
 
 
 def saved_steps(directory: str) -> list[int]:

@@ -2,7 +2,8 @@
 
 The workdir is the resume contract: rerunning the same command continues from the latest
 checkpoint (state + data iterator), bit for bit, as long as the seqlab source is the same (a changed
-source is reported on resume). SIGTERM saves at the current step and exits 143.
+source is reported on resume). SIGTERM, or Ctrl-C (SIGINT), saves at the current step and exits
+143 (130); a second Ctrl-C stops at once, after the save in flight commits.
 """
 
 import dataclasses
@@ -34,13 +35,14 @@ from seqlab.train import (
     sharding,
     source,
     transfer,
+    workdir_lock,
 )
 from seqlab.train import logging as metric_log
 from seqlab.train import state as state_lib
 from seqlab.train.cadence import itstime
 
 log = logging.getLogger('seqlab')
-SIGTERM_EXIT_CODE = 143
+EXIT_CODES = {signal.SIGTERM: 143, signal.SIGINT: 130}  # 128 + the signal, as the shell reports
 
 
 class DataError(ValueError):
@@ -126,7 +128,7 @@ class Run:
     """A checked config bound to a workdir: builds state, restores, trains, evaluates."""
 
     def __init__(self, config: ml_collections.ConfigDict, workdir: str, mode: str = 'train'):
-        self.config, self.workdir = config, workdir
+        self.config, self.workdir, self.mode = config, workdir, mode
         self.plan = preflight.prepare(config, workdir, mode)
         self.mesh = sharding.make_mesh(config.mesh)
         self.tx = optim.make(config.optim, self.plan.warmup_steps, self.plan.total_steps)
@@ -147,12 +149,14 @@ class Run:
         return with_shardings, shardings
 
     def checkpointer(self) -> checkpoint.Checkpointer:
+        """The workdir's checkpoints; read-only unless this run trains."""
         ckpt = self.config.checkpoint
         return checkpoint.Checkpointer(
             os.path.join(self.workdir, 'checkpoints'),
             keep=ckpt.keep,
             best_metric=ckpt.best_metric,
             best_mode=ckpt.best_mode,
+            read_only=self.mode != 'train',
         )
 
     def initial_state(self) -> state_lib.TrainState:
@@ -210,8 +214,12 @@ class Run:
 
     # --- training ----------------------------------------------------------------------------
     def train(self) -> dict[str, float]:
+        """Train (or resume) to the end while holding the workdir's lock; the final eval metrics."""
+        with workdir_lock.hold(self.workdir, jax.process_index()):
+            return self._train()
+
+    def _train(self) -> dict[str, float]:
         plan, config = self.plan, self.config
-        os.makedirs(self.workdir, exist_ok=True)
         self.workdir_info()
         code = source.digest()
         ckpt = self.checkpointer()
@@ -265,7 +273,7 @@ class Run:
             else None
         )
         progress = metric_log.Progress(step, plan.total_steps)
-        stop = _TerminationFlag()
+        stop = _StopRequest()
         skips = finite.SkippedUpdates(config.optim.skip_non_finite)
         window: dict[str, Any] = {}
         eval_metrics: dict[str, float] = {}
@@ -311,10 +319,10 @@ class Run:
                     )
                 if stop.requested:
                     ckpt.wait()
-                    log.warning('SIGTERM: saved step %d, exiting', step)
+                    log.warning('%s: saved step %d, exiting', stop.name, step)
                     writer.close()
                     ckpt.close()
-                    sys.exit(SIGTERM_EXIT_CODE)
+                    sys.exit(EXIT_CODES[stop.signum])
         except (Exception, KeyboardInterrupt):
             ckpt.close()  # the save in flight commits: the last good checkpoint survives the error
             raise
@@ -383,18 +391,30 @@ def _format(metrics: dict[str, float]) -> str:
     return '  '.join(f'{k} {v:.4f}' for k, v in metrics.items())
 
 
-class _TerminationFlag:
-    """SIGTERM sets a flag; the loop saves at the current step and exits."""
+class _StopRequest:
+    """SIGTERM or SIGINT sets `signum`; the loop saves at the current step and exits. A second
+    SIGINT (Ctrl-C pressed again) raises KeyboardInterrupt at once."""
 
     def __init__(self):
-        self.requested = False
-        self._previous = signal.signal(signal.SIGTERM, self._handle)
+        self.signum: int | None = None
+        self._previous = {signum: signal.signal(signum, self._handle) for signum in EXIT_CODES}
+
+    @property
+    def requested(self) -> bool:
+        return self.signum is not None
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.signum).name
 
     def _handle(self, signum, frame):
-        self.requested = True
+        if signum == signal.SIGINT and self.signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.signum = self.signum or signum
 
     def restore(self):
-        signal.signal(signal.SIGTERM, self._previous)
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
 
 
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[str, float]:
