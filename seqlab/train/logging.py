@@ -27,11 +27,21 @@ class JsonLines:
     """Append-only `{'step': s, ...}` records, one JSON object per line.
 
     Opening it for a run resumed from step s drops the records after s and a last line torn by a
-    crash (one without its newline), so the steps in the file stay strictly increasing.
+    crash (one without its newline), so the steps in the file stay strictly increasing. A file
+    deleted by hand is started again (a warning says which steps are gone from it); one deleted
+    while the run writes it is recreated by the next record.
     """
 
     def __init__(self, path: str, resume_step: int = 0):
         self._path = path
+        if resume_step and not os.path.exists(path):
+            log.warning(
+                '%s is missing: steps 1-%d are gone from it (TensorBoard events keep the '
+                'metrics); it continues from step %d',
+                path,
+                resume_step,
+                resume_step + 1,
+            )
         _truncate_after(path, resume_step)
 
     def append(self, record: dict) -> None:

@@ -30,6 +30,7 @@ from seqlab.train import (
     checkpoint,
     finite,
     init_from,
+    memory,
     optim,
     preflight,
     sharding,
@@ -135,7 +136,7 @@ class Run:
         sample = jax.tree.map(lambda x: x[:1], self.plan.splits.eval[0])
         self.sample_inputs = self.plan.task.inputs(sample)
         self.abstract_state, self.state_sharding = self._abstract_state(self.tx)
-        self._eval_step = jax.jit(make_eval_step(self.plan))
+        self._eval_step: Callable | None = None  # compiled at the first evaluation
 
     # --- state -------------------------------------------------------------------------------
     def _abstract_state(self, tx: optax.GradientTransformation) -> tuple[Any, Any]:
@@ -184,13 +185,49 @@ class Run:
         info = self.plan.splits.info
         return dataclasses.replace(info, assets=assets.sync(info.assets, self.workdir))
 
+    # --- compiled steps ----------------------------------------------------------------------
+    def compiled_train_step(self) -> Callable:
+        """The train step compiled for this run's state and batch shapes, before any state
+        exists; a ConfigError with the numbers if it needs more memory than a device has."""
+        step = jax.jit(
+            make_train_step(self.plan, self.config.optim.accum_steps),
+            donate_argnums=0,
+            in_shardings=(self.state_sharding, sharding.batch_sharding(self.mesh)),
+            out_shardings=(self.state_sharding, sharding.replicated(self.mesh)),
+        )
+        batch = sharding.global_batch(self.plan.splits.train[0], self.mesh)
+        compiled = step.lower(self.abstract_state, batch).compile()
+        memory.check(
+            compiled,
+            f'the train step (config.data.batch_size={self.config.data.batch_size})',
+            'a smaller config.data.batch_size, micro-batches (config.optim.accum_steps > 1) or '
+            'rematerialisation (config.model.kwargs.remat, where the model has it)',
+        )
+        return compiled
+
+    def compiled_eval_step(self, params: Any) -> Callable:
+        """The eval step compiled (once) for parameters shaped and sharded like `params`; a
+        ConfigError with the numbers if it needs more memory than a device has."""
+        if self._eval_step is None:
+            abstract = jax.tree.map(
+                lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=x.sharding), params
+            )
+            batch = sharding.global_batch(self.plan.splits.eval[0], self.mesh)
+            compiled = jax.jit(make_eval_step(self.plan)).lower(abstract, batch).compile()
+            memory.check(
+                compiled,
+                f'the eval step (config.data.eval_batch_size={self.config.data.eval_batch_size})',
+                'a smaller config.data.eval_batch_size',
+            )
+            self._eval_step = compiled
+        return self._eval_step
+
     # --- evaluation --------------------------------------------------------------------------
     def evaluate(self, params: Any) -> dict[str, float]:
+        eval_step = self.compiled_eval_step(params)
         totals: dict[str, list[float]] = {}
         for batch in self.plan.splits.eval:
-            metrics = jax.device_get(
-                self._eval_step(params, sharding.global_batch(batch, self.mesh))
-            )
+            metrics = jax.device_get(eval_step(params, sharding.global_batch(batch, self.mesh)))
             for name, (total, count) in metrics.items():
                 acc = totals.setdefault(name, [0.0, 0.0])
                 acc[0] += float(total)
@@ -214,11 +251,14 @@ class Run:
 
     # --- training ----------------------------------------------------------------------------
     def train(self) -> dict[str, float]:
-        """Train (or resume) to the end while holding the workdir's lock; the final eval metrics."""
+        """Train (or resume) to the end while holding the workdir's lock; the final eval metrics.
+        Both steps are compiled, and checked to fit in memory, before the workdir is touched."""
+        train_step = self.compiled_train_step()
+        self.compiled_eval_step(self.abstract_state.params)
         with workdir_lock.hold(self.workdir, jax.process_index()):
-            return self._train()
+            return self._train(train_step)
 
-    def _train(self) -> dict[str, float]:
+    def _train(self, train_step: Callable) -> dict[str, float]:
         plan, config = self.plan, self.config
         self.workdir_info()
         code = source.digest()
@@ -259,12 +299,6 @@ class Run:
         )
         if hasattr(plan.task, 'describe'):
             log.info('%s', plan.task.describe(plan.model))
-        train_step = jax.jit(
-            make_train_step(plan, config.optim.accum_steps),
-            donate_argnums=0,
-            in_shardings=(self.state_sharding, sharding.batch_sharding(self.mesh)),
-            out_shardings=(self.state_sharding, sharding.replicated(self.mesh)),
-        )
         learning_rate = optim.learning_rate(config.optim, plan.warmup_steps, plan.total_steps)
         writer = metric_log.MetricWriter(self.workdir, resume_step=step)
         example_ids = (

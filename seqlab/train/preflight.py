@@ -113,6 +113,7 @@ def prepare(config: ml_collections.ConfigDict, workdir: str, mode: str = 'train'
         process_index=jax.process_index(),
         process_count=jax.process_count(),
     )
+    check_batch_fits_split(config.data.batch_size, splits.info)
     model_class = models.get(config.model.name)
     kwargs = {**config.model.kwargs, **task.model_kwargs(splits.info)}
     if hasattr(model_class, 'check'):
@@ -140,6 +141,15 @@ def prepare(config: ml_collections.ConfigDict, workdir: str, mode: str = 'train'
         eval_every=steps('eval_every', config.eval_every),
         checkpoint_every=steps('checkpoint.every', config.checkpoint.every),
     )
+
+
+def check_batch_fits_split(batch_size: int, info: data.DatasetInfo) -> None:
+    """A training batch never holds an example twice: at most the train split's size."""
+    if batch_size > info.num_train:
+        raise ConfigError(
+            f'config.data.batch_size={batch_size} is larger than the train split of '
+            f'{info.name} ({info.num_train} examples); allowed: at most {info.num_train}'
+        )
 
 
 def _as_config_error(fn, *args, **kwargs):
