@@ -21,7 +21,7 @@ import ml_collections
 import numpy as np
 import optax
 
-from seqlab import tasks
+from seqlab import data, tasks
 from seqlab.config import ConfigError, flatten
 from seqlab.interop import finetune
 from seqlab.train import (
@@ -273,10 +273,9 @@ class Run:
             while step < plan.total_steps:
                 try:
                     host_batch = next(iterator)
-                except ValueError as error:  # the data checks' refusal of a bad record
+                except data.BadRecordError as error:  # a per-record check refused a record
                     raise DataError(
-                        f'step {step + 1}: reading its training batch failed: '
-                        f'{checkpoint.one_line(error)}'
+                        f'step {step + 1}: reading its training batch failed: {error}'
                     ) from None
                 batch = sharding.global_batch(host_batch, self.mesh)
                 state, metrics = train_step(state, batch)

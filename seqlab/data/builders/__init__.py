@@ -22,6 +22,8 @@ import filelock
 import tensorflow_datasets as tfds
 from tensorflow_datasets.core import example_serializer
 
+from seqlab.config import ConfigError
+
 FILE_FORMAT = 'array_record'
 Item = TypeVar('Item')
 
@@ -108,13 +110,13 @@ def split_name(name: str) -> tuple[str, str | None]:
 
 
 def check_config_name(name: str) -> None:
-    """A one-line ValueError unless the builder config named after '/' exists."""
+    """A one-line ConfigError unless the builder config named after '/' exists."""
     dataset, config = split_name(name)
     if config is None:
         return
     allowed = [c.name for c in builder_class(dataset).BUILDER_CONFIGS]
     if config not in allowed:
-        raise ValueError(
+        raise ConfigError(
             f'config.data.name={name!r}: {dataset!r} has no config {config!r}; allowed: '
             f'{", ".join(allowed) or "none"}'
         )
@@ -131,7 +133,14 @@ def offline(name: str, data_dir: str) -> tfds.core.DatasetBuilder:
 
 
 def catalogue(name: str, data_dir: str) -> tfds.core.DatasetBuilder:
-    """The prepared TFDS catalogue builder `name` in `data_dir`, downloaded if missing."""
-    return prepared(
-        lambda: tfds.builder(name, data_dir=data_dir, file_format=FILE_FORMAT), name, data_dir
-    )
+    """The prepared TFDS catalogue builder `name` in `data_dir`, downloaded if missing; a config
+    or version of it that TFDS does not know is a one-line ConfigError."""
+
+    def make() -> tfds.core.DatasetBuilder:
+        try:
+            return tfds.builder(name, data_dir=data_dir, file_format=FILE_FORMAT)
+        except (ValueError, AssertionError) as error:  # TFDS: unknown config; unknown version
+            lines = str(error).strip().splitlines() or [type(error).__name__]
+            raise ConfigError(f'config.data.name=tfds:{name}: {lines[0]}') from None
+
+    return prepared(make, name, data_dir)
