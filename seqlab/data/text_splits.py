@@ -41,6 +41,7 @@ info.input_shape = (max_length,), for seq2seq (max_length, target_length): the s
 input lengths; info.extras: vocab_size, pad_id (+ class_names); info.assets: tokenizer.json.
 """
 
+import contextlib
 import functools
 import os
 import pathlib
@@ -194,10 +195,25 @@ def cached_tokenizer(
     if not path.exists():
         train_texts = texts(train_source, keys)
         tokenizer = make_tokenizer(kind, train_texts, **tokenizer_options(kind, size))
-        partial = path.with_name(f'{path.name}.{os.getpid()}.tmp')
+        save_atomically(tokenizer, path)
+    return load_tokenizer(path), str(path)
+
+
+def save_atomically(tokenizer: Tokenizer, path: pathlib.Path) -> None:
+    """Writes `tokenizer` to a temporary file renamed to `path`; a directory that refuses the
+    write (read-only, full) raises a one-line ConfigError, and no temporary file is left."""
+    partial = path.with_name(f'{path.name}.{os.getpid()}.tmp')
+    try:
         tokenizer.save(partial)
         os.replace(partial, path)
-    return load_tokenizer(path), str(path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        raise ConfigError(
+            f'the tokenizer {path.name} is not in {path.parent}, and it cannot be written there '
+            f'({error.strerror}); set SEQLAB_DATA_DIR (or config.data.data_dir) to a writable '
+            'directory'
+        ) from None
 
 
 def pretrained_tokenizer(path: str, vocab_size: int) -> tuple[Tokenizer, str]:
