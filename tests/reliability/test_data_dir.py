@@ -2,7 +2,9 @@
 read-only directory trains with no lock and no write there; a directory that cannot hold what a run
 must prepare (read-only and empty, a tokenizer not yet cached, a disk that fills up while the dataset
 is prepared) is refused in one line naming it and saying what to do (`refused`: exit 2, nothing
-compiled, the workdir untouched), and nothing half-prepared is left for a later run to trust.
+compiled, the workdir untouched), and nothing half-prepared is left for a later run to trust; a
+read-only HOME stops nothing where SEQLAB_DATA_DIR is writable, and otherwise is one line naming the
+default data directory under it.
 
 Read-only is chmod 555 (444 for files); a root run is started without CAP_DAC_OVERRIDE (`setpriv`,
 as in test_writer_failure.py) so that the mode binds it. A full disk is the file-size limit
@@ -11,13 +13,16 @@ directory in a private mount namespace (`unshare --mount`: ENOSPC).
 """
 
 import contextlib
+import os
 import pathlib
 import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
 
 from seqlab.data import builders
+from tests.conftest import REPO
 from tests.reliability import records, runs
 from tests.reliability.test_bad_inputs import refused
 from tests.reliability.test_writer_failure import bound_by_file_modes
@@ -146,3 +151,53 @@ def test_a_full_disk_while_preparing_is_one_line_and_keeps_nothing(tmp_path, wor
     if full == 'file size limit':  # the tmpfs went with its namespace
         builder = builders.offline('digits', str(data_dir))  # prepared anew once there is room
         assert builder.info.splits['train'].num_examples == NUM_TRAIN
+
+
+def test_a_read_only_home_without_a_data_dir_names_the_default_one(tmp_path, workdir):
+    """The default data directory is ~/.cache/seqlab/tfds; nothing else writes under HOME before
+    the error (matplotlib, which does, is imported only by --mode=figures)."""
+    prefix = bound_by_file_modes()
+    home = tmp_path / 'home'
+    home.mkdir()
+    env = {'HOME': str(home), 'SEQLAB_DATA_DIR': ''}  # '' is unset: the default data dir
+    with read_only(home):
+        error = refused(SPEC, {}, workdir, env=env, prefix=prefix)
+    default = home / '.cache' / 'seqlab' / 'tfds'
+    assert error == cannot_be_written('digits', default, home / '.cache')
+    assert everything(home) == {}
+
+
+def test_a_read_only_home_prepares_and_trains_with_a_writable_data_dir(tmp_path):
+    prefix = bound_by_file_modes()
+    home = tmp_path / 'home'
+    home.mkdir()
+    data_dir = tmp_path / 'data'  # empty: the run prepares digits in it
+    env = {'HOME': str(home), 'SEQLAB_DATA_DIR': str(data_dir)}
+    with read_only(home):
+        run = runs.Launch(SPEC, TRAIN, tmp_path / 'run', env=env, prefix=prefix)
+        run.finished()
+    assert str(home) not in run.stderr  # no warning about HOME (matplotlib's two, before)
+    assert everything(home) == {}
+    assert builders.is_prepared(builders.offline('digits', str(data_dir)))
+    assert os.path.isfile(tmp_path / 'run' / 'metrics.jsonl')
+
+
+IMPORTS_OF_A_RUN = """
+import sys
+from seqlab import launcher
+from seqlab.data import builders
+for name in builders.names():
+    builders.module(name)
+print(sorted(name for name in sys.modules if name.split('.')[0] == 'matplotlib'))
+"""
+
+
+def test_a_run_imports_no_matplotlib():
+    """matplotlib writes its config and font cache under HOME when imported (two warnings on
+    stderr where HOME is read-only): the launcher (with the train loop, models and tasks) and every
+    dataset builder leave it to --mode=figures (mnist1d's builder imports it only to prepare)."""
+    result = subprocess.run(
+        [sys.executable, '-c', IMPORTS_OF_A_RUN], cwd=REPO, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip() == '[]'
