@@ -17,7 +17,6 @@ import tensorflow_datasets as tfds
 
 from seqlab import paths
 from seqlab.config import ConfigError, apply_overrides
-from seqlab.figures import make as figures
 from seqlab.sweep import runner as sweep_runner
 from seqlab.train import checkpoint, init_from, loop, sharding
 
@@ -107,6 +106,9 @@ def run(
         elif mode == 'generate':
             print(loop.generate(config, workdir, checkpoint_step))
         elif mode == 'figures':
+            # imported here: matplotlib writes its cache under $HOME, which only figures need
+            from seqlab.figures import make as figures
+
             print('\n'.join(figures.make(config, workdir, checkpoint_step)))
         else:
             print(loop.predict(config, workdir, checkpoint_step))

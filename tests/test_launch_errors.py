@@ -1,6 +1,7 @@
 """Bad input: one line on stderr, exit code 2, before compilation, workdir untouched."""
 
 import os
+import traceback
 
 import pytest
 
@@ -71,3 +72,44 @@ def test_generate_with_a_task_that_cannot_generate(capsys, tmp_path):
     assert code == 2
     assert "task 'classification' does not generate; allowed tasks: " in stderr
     assert 'waveform_lm' in stderr and not (tmp_path / 'w').exists()
+
+
+def raising(error: BaseException):
+    """A stand-in for a library function that fails with `error` (a bug, not bad input)."""
+
+    def broken(*args, **kwargs):
+        raise error
+
+    return broken
+
+
+@pytest.mark.parametrize(
+    'target, error',
+    [
+        ('seqlab.data.vision_splits.check', NotImplementedError('a bug in data.check')),
+        ('seqlab.data.builders.offline', FileNotFoundError('a bug opening the dataset')),
+        ('seqlab.data.vision.image_feature', ValueError('a bug in make_splits')),
+    ],
+)
+def test_a_bug_in_the_data_package_keeps_its_traceback(
+    capsys, tmp_path, monkeypatch, target, error
+):
+    """Only ConfigError (and a refused record) is bad input: any other exception of the data
+    package propagates as itself, not as exit 2 with one line that hides where it came from."""
+    monkeypatch.setattr(target, raising(error))
+    with pytest.raises(type(error)) as raised:
+        run_in_process(capsys, tmp_path / 'w')
+    assert raised.value is error
+    assert not (tmp_path / 'w').exists()
+
+
+def test_a_bug_while_reading_a_training_batch_keeps_its_traceback(capsys, tmp_path, monkeypatch):
+    """The train loop turns only a refused record (`data.BadRecordError`) into one line naming
+    the step; a ValueError of a bug while a batch is read propagates with its traceback."""
+    error = ValueError('a bug in vision.augment')
+    # the flip augmentation runs on training batches only, which are read first in the loop
+    monkeypatch.setattr('seqlab.data.vision.augment', raising(error))
+    with pytest.raises(ValueError) as raised:
+        run_in_process(capsys, tmp_path / 'w', '--config.data.augment=flip', '--config.steps=2')
+    assert raised.value is error
+    assert any(frame.name == 'train' for frame in traceback.extract_tb(raised.tb))

@@ -5,6 +5,10 @@ config (`spoken_keywords/tiny`), or `tfds:<catalogue name>`. Batches are dicts o
 `image` float32 [batch, height, width, channels] in [0, 1], `label` int32 [batch],
 `mask` float32 [batch] (0 for padding), `id` int64 [batch] (the example's position in its TFDS
 split, -1 for padding).
+
+Bad input raises `seqlab.config.ConfigError` (a name, a value of `config.data`, a missing dataset
+program or file, a data directory that cannot hold the dataset); a record that a per-record check
+refuses raises `BadRecordError`. Any other exception is a bug and keeps its traceback.
 """
 
 import importlib
@@ -14,10 +18,11 @@ from types import ModuleType
 import ml_collections
 import tensorflow_datasets as tfds
 
+from seqlab.config import ConfigError
 from seqlab.data import builders, checks
-from seqlab.data.types import DatasetInfo, Splits
+from seqlab.data.types import BadRecordError, DatasetInfo, Splits
 
-__all__ = ['DatasetInfo', 'Splits', 'check', 'data_dir', 'get', 'names']
+__all__ = ['BadRecordError', 'DatasetInfo', 'Splits', 'check', 'data_dir', 'get', 'names']
 
 TFDS_PREFIX = 'tfds:'
 DEFAULT_DATA_DIR = '~/.cache/seqlab/tfds'
@@ -37,31 +42,33 @@ def _check_name(name: object) -> None:
     if not isinstance(name, str) or not (
         builders.split_name(name)[0] in names() or name.startswith(TFDS_PREFIX)
     ):
-        raise ValueError(f'config.data.name={name!r} is not a dataset; allowed: {_allowed_names()}')
+        raise ConfigError(
+            f'config.data.name={name!r} is not a dataset; allowed: {_allowed_names()}'
+        )
     if not name.startswith(TFDS_PREFIX):
         builders.check_config_name(name)
     if name.startswith(TFDS_PREFIX):
         catalogue_name = name.removeprefix(TFDS_PREFIX).split(':')[0].split('/')[0]
         if catalogue_name not in tfds.list_builders(with_community_datasets=False):
-            raise ValueError(
+            raise ConfigError(
                 f'config.data.name={name!r}: {catalogue_name!r} is not in the TFDS catalogue'
             )
 
 
 def check(data_config: ml_collections.ConfigDict) -> None:
-    """Validates `config.data` without reading data; raises a one-line ValueError."""
+    """Validates `config.data` without reading data; raises a one-line ConfigError."""
     _check_name(data_config.name)
     for key in ('batch_size', 'eval_batch_size'):
         checks.int_at_least(data_config, key)
     for key in ('train_split', 'eval_split'):
         value = data_config[key]
         if not isinstance(value, str) or not value:
-            raise ValueError(
+            raise ConfigError(
                 f'config.data.{key}={value!r} is not allowed; allowed: a split name such as '
                 "'train' or 'test'"
             )
     if not isinstance(data_config.data_dir, str):
-        raise ValueError(
+        raise ConfigError(
             f'config.data.data_dir={data_config.data_dir!r} is not allowed; allowed: a path '
             "string ('' for the default)"
         )
@@ -107,7 +114,7 @@ def get(
     check(data_config)
     for key in ('batch_size', 'eval_batch_size'):
         if data_config[key] % process_count:
-            raise ValueError(
+            raise ConfigError(
                 f'config.data.{key}={data_config[key]} is not divisible by '
                 f'process_count={process_count}'
             )

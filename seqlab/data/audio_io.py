@@ -7,6 +7,8 @@ import wave
 import numpy as np
 import scipy.signal
 
+from seqlab.data.types import BadRecordError
+
 INT16_SCALE = 32768.0  # int16 sample s stands for the amplitude s / 32768 in [-1, 1).
 
 
@@ -40,15 +42,16 @@ def write_wav(path: str, samples: np.ndarray, sample_rate: int) -> None:
 
 
 def check_clip(samples: np.ndarray, sample_rate: int, expected_sample_rate: int) -> None:
-    """Raises ValueError unless `samples` is a non-empty, finite mono clip at the expected rate."""
+    """Raises BadRecordError (a ValueError) unless `samples` is a non-empty, finite mono clip at
+    the expected rate."""
     if sample_rate != expected_sample_rate:
-        raise ValueError(f'sample_rate={sample_rate}; expected {expected_sample_rate} Hz')
+        raise BadRecordError(f'sample_rate={sample_rate}; expected {expected_sample_rate} Hz')
     if samples.ndim != 1:
-        raise ValueError(f'clip of shape {samples.shape} is not mono; expected [samples]')
+        raise BadRecordError(f'clip of shape {samples.shape} is not mono; expected [samples]')
     if samples.size == 0:
-        raise ValueError('clip has zero samples; expected at least one')
+        raise BadRecordError('clip has zero samples; expected at least one')
     if not np.all(np.isfinite(samples)):
-        raise ValueError('clip contains NaN or inf samples; expected finite values')
+        raise BadRecordError('clip contains NaN or inf samples; expected finite values')
 
 
 def resample(samples: np.ndarray, sample_rate: int, target_rate: int) -> np.ndarray:

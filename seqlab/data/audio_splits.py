@@ -30,6 +30,7 @@ import ml_collections
 import numpy as np
 import tensorflow_datasets as tfds
 
+from seqlab.config import ConfigError
 from seqlab.data import audio_io, audio_length, audio_noise, checks, pipeline, record_scan
 from seqlab.data.types import DatasetInfo, Splits
 from seqlab.data.vision_splits import source
@@ -61,27 +62,27 @@ def default_config(
 
 
 def check(data_config: ml_collections.ConfigDict) -> None:
-    """One-line ValueErrors for bad audio keys, before any data is read."""
+    """One-line ConfigErrors for bad audio keys, before any data is read."""
     for key in ('sample_rate', 'length'):
         checks.int_at_least(data_config, key)
     noise = data_config.get('noise')
     if not isinstance(noise, tuple) or set(noise) - set(audio_noise.NOISE_EXPONENTS):
-        raise ValueError(
+        raise ConfigError(
             f'config.data.noise={noise!r} is not allowed; allowed: a tuple of colours from '
             f'{", ".join(audio_noise.NOISE_EXPONENTS)} (() for no noise)'
         )
     snr = data_config.get('snr_db')
     if not (isinstance(snr, tuple) and len(snr) == 2 and snr[0] <= snr[1]):
-        raise ValueError(
+        raise ConfigError(
             f'config.data.snr_db={snr!r} is not allowed; allowed: (low, high) in dB, low <= high'
         )
     if not isinstance(data_config.get('noise_eval'), bool):
-        raise ValueError(
+        raise ConfigError(
             f'config.data.noise_eval={data_config.get("noise_eval")!r} is not allowed; '
             'allowed: True, False'
         )
     if data_config.noise_eval and not noise:
-        raise ValueError('config.data.noise_eval=True needs config.data.noise colours to mix in')
+        raise ConfigError('config.data.noise_eval=True needs config.data.noise colours to mix in')
 
 
 def voice_activity(samples: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -227,7 +228,7 @@ def make_splits(
     audio_key = audio_feature(features)
     sample_rate = sample_rate_of(builder, audio_key)
     if sample_rate != data_config.sample_rate:
-        raise ValueError(
+        raise ConfigError(
             f'config.data.sample_rate={data_config.sample_rate} but {data_config.name!r} is '
             f'recorded at {sample_rate} Hz; allowed: {sample_rate}'
         )

@@ -16,15 +16,17 @@ from typing import Any
 
 import numpy as np
 
+from seqlab.config import ConfigError
+
 CACHES = ('auto', 'memory', 'none')
 AUTO_LIMIT_BYTES = 2**30
 READ_CHUNK = 1024  # records per batched read while filling the cache
 
 
 def check(value: Any) -> None:
-    """Raises a one-line ValueError unless `value` is an allowed `config.data.cache`."""
+    """Raises a one-line ConfigError unless `value` is an allowed `config.data.cache`."""
     if value not in CACHES:
-        raise ValueError(
+        raise ConfigError(
             f'config.data.cache={value!r} is not allowed; allowed: {", ".join(CACHES)}'
         )
 

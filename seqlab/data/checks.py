@@ -2,9 +2,11 @@
 
 import ml_collections
 
+from seqlab.config import ConfigError
+
 
 def int_at_least(data_config: ml_collections.ConfigDict, key: str, least: int = 1) -> None:
-    """config.data.<key> is an int (not a bool) >= `least`; otherwise a one-line ValueError."""
+    """config.data.<key> is an int (not a bool) >= `least`; otherwise a one-line ConfigError."""
     value = data_config.get(key)
     if not isinstance(value, int) or isinstance(value, bool) or value < least:
-        raise ValueError(f'config.data.{key}={value!r} is not allowed; allowed: an int >= {least}')
+        raise ConfigError(f'config.data.{key}={value!r} is not allowed; allowed: an int >= {least}')

@@ -29,35 +29,41 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from seqlab.data.types import BadRecordError
+
 GRAPH_KEYS = ('node_features', 'edges', 'edge_types')
 NODE_PREFIX = 'node_'
 
 
 def check_graph(graph: Mapping[str, np.ndarray], node_budget: int) -> int:
-    """Validates a graph (one-line ValueErrors) and returns its node count."""
+    """Validates a graph (one-line BadRecordErrors, a ValueError) and returns its node count."""
     missing = [key for key in GRAPH_KEYS if key not in graph]
     if missing:
-        raise ValueError(f'graph lacks keys {missing}; a graph needs {list(GRAPH_KEYS)}')
+        raise BadRecordError(f'graph lacks keys {missing}; a graph needs {list(GRAPH_KEYS)}')
     num_nodes = len(graph['node_features'])
     if num_nodes == 0:
-        raise ValueError('graph has no nodes; allowed: graphs of at least one node')
+        raise BadRecordError('graph has no nodes; allowed: graphs of at least one node')
     if num_nodes > node_budget:
-        raise ValueError(f'graph has {num_nodes} nodes, more than the node budget {node_budget}')
+        raise BadRecordError(
+            f'graph has {num_nodes} nodes, more than the node budget {node_budget}'
+        )
     edges = np.asarray(graph['edges']).reshape(-1, 2)
     if edges.size and (edges.min() < 0 or edges.max() >= num_nodes):
-        raise ValueError(
+        raise BadRecordError(
             f'edge endpoints must lie in [0, {num_nodes}), got {edges.min()}..{edges.max()}'
         )
     if np.any(edges[:, 0] == edges[:, 1]):
-        raise ValueError(f'self-loops are not allowed, got {edges[edges[:, 0] == edges[:, 1]][0]}')
+        raise BadRecordError(
+            f'self-loops are not allowed, got {edges[edges[:, 0] == edges[:, 1]][0]}'
+        )
     pairs = np.sort(edges, axis=1)
     if len(np.unique(pairs[:, 0] * num_nodes + pairs[:, 1])) != len(pairs):
-        raise ValueError('duplicate edges: list each undirected edge once')
+        raise BadRecordError('duplicate edges: list each undirected edge once')
     edge_types = np.asarray(graph['edge_types'])
     if edge_types.shape != (len(edges),):
-        raise ValueError(f'edge_types has shape {edge_types.shape}, expected ({len(edges)},)')
+        raise BadRecordError(f'edge_types has shape {edge_types.shape}, expected ({len(edges)},)')
     if edge_types.size and edge_types.min() < 1:
-        raise ValueError(f'edge types must be >= 1 (0 means no edge), got {edge_types.min()}')
+        raise BadRecordError(f'edge types must be >= 1 (0 means no edge), got {edge_types.min()}')
     return num_nodes
 
 

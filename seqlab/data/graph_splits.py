@@ -25,6 +25,7 @@ import ml_collections
 import numpy as np
 import tensorflow_datasets as tfds
 
+from seqlab.config import ConfigError
 from seqlab.data import checks, graph, pipeline, record_scan
 from seqlab.data.series import Scaler
 from seqlab.data.types import DatasetInfo, Splits
@@ -40,7 +41,7 @@ def check(data_config: ml_collections.ConfigDict) -> None:
         checks.int_at_least(data_config, key)
     target = data_config.get('target')
     if not isinstance(target, str) or not target:
-        raise ValueError(
+        raise ConfigError(
             f"config.data.target={target!r} is not allowed; allowed: a target name such as 'logp' "
             f"or '{NODE_TARGET}'"
         )
@@ -61,7 +62,7 @@ def graph_targets(features: tfds.features.FeaturesDict) -> list[str]:
 def check_target(target: str, features: tfds.features.FeaturesDict) -> None:
     allowed = graph_targets(features) + ([NODE_TARGET] if NODE_TARGET in features else [])
     if target not in allowed:
-        raise ValueError(
+        raise ConfigError(
             f'config.data.target={target!r} is not in this dataset; allowed: {", ".join(allowed)}'
         )
 
@@ -76,7 +77,7 @@ def vocab_sizes(records: Sequence[Mapping[str, Any]]) -> tuple[tuple[int, ...], 
 def check_budget(node_budget: int, records: Sequence[Mapping[str, Any]], split: str) -> None:
     largest = max(len(record['node_features']) for record in records)
     if largest > node_budget:
-        raise ValueError(
+        raise ConfigError(
             f'config.data.node_budget={node_budget} is smaller than the largest graph in split '
             f'{split!r} ({largest} nodes); allowed: an int >= {largest}'
         )

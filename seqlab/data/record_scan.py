@@ -31,6 +31,7 @@ import ml_collections
 import tensorflow_datasets as tfds
 
 from seqlab.data import records
+from seqlab.data.types import BadRecordError
 
 log = logging.getLogger('seqlab')
 MEMO_FILE = 'record_scans.json'
@@ -40,11 +41,12 @@ READ_CHUNK = 1024  # records per batched read
 
 @contextlib.contextmanager
 def naming(where: str, index: int) -> Iterator[None]:
-    """Re-raises a ValueError raised inside as one line `<where> record <index>: <error>`."""
+    """Re-raises a BadRecordError raised inside as one line `<where> record <index>: <error>`
+    (any other exception passes unchanged: it is a bug, not a bad record)."""
     try:
         yield
-    except ValueError as error:
-        raise ValueError(f'{where} record {index}: {error}') from None
+    except BadRecordError as error:
+        raise BadRecordError(f'{where} record {index}: {error}') from None
 
 
 def file_identity(path: str) -> list:
@@ -97,7 +99,7 @@ def remember(path: str, digest: str, entry: dict[str, Any]) -> None:
 
 def scan(source: Sequence, check: Callable[[Any], Any], where: str) -> None:
     """`check(record)` on every record of `source`, read `READ_CHUNK` at a time; the first
-    ValueError is re-raised naming `where` and the record's index."""
+    BadRecordError is re-raised naming `where` and the record's index."""
     readable = records.decoded(source)
     for start in range(0, len(readable), READ_CHUNK):
         indices = list(range(start, min(start + READ_CHUNK, len(readable))))

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from seqlab.data.types import BadRecordError
+
 SPLITS = ('train', 'validation', 'test')
 DEFAULT_FRACTIONS = (0.7, 0.15, 0.15)
 # What a series builder stores per split: name -> (shape, dtype); `id` is the split's position.
@@ -57,9 +59,10 @@ def split_series(
 
 
 def _check_finite(values: np.ndarray) -> None:
+    """BadRecordError (a ValueError) unless every value is finite."""
     bad = ~np.isfinite(values)
     if bad.any():
-        raise ValueError(
+        raise BadRecordError(
             f'series has {int(bad.sum())} NaN or inf values; allowed: finite values (fill or '
             'drop the others first)'
         )
@@ -74,15 +77,18 @@ class Scaler:
 
     @classmethod
     def fit(cls, train_values: np.ndarray) -> 'Scaler':
-        """Per-channel statistics over time. train_values: [time] or [time, channels]."""
+        """Per-channel statistics over time. train_values: [time] or [time, channels]. Values that
+        give no statistics (fewer than 2, NaN or inf, constant) raise BadRecordError."""
         train_values = np.asarray(train_values, np.float64)
         if len(train_values) < 2:
-            raise ValueError(
+            raise BadRecordError(
                 f'need at least 2 training steps to fit a scaler, got {len(train_values)}'
             )
         _check_finite(train_values)
         if np.any(np.ptp(train_values, axis=0) == 0):
-            raise ValueError('a training series is constant (std 0); standardisation is undefined')
+            raise BadRecordError(
+                'a training series is constant (std 0); standardisation is undefined'
+            )
         return cls(mean=train_values.mean(axis=0), std=train_values.std(axis=0))
 
     def transform(self, values: np.ndarray) -> np.ndarray:

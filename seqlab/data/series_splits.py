@@ -29,6 +29,7 @@ import ml_collections
 import numpy as np
 import tensorflow_datasets as tfds
 
+from seqlab.config import ConfigError
 from seqlab.data import checks, pipeline, record_scan, series
 from seqlab.data.types import DatasetInfo, Splits
 from seqlab.data.vision_splits import source
@@ -57,17 +58,39 @@ class Windows(Sequence):
         return [self[index] for index in indices]
 
 
+def check_windows_fit(
+    length: int, first_target: int, context: int, horizon: int, where: str
+) -> None:
+    """A ConfigError unless a series of `length` steps holds a window of `context` steps whose
+    `horizon` targets start at or after `first_target` (`series.make_windows` needs one)."""
+    if length < context:
+        raise ConfigError(
+            f'{where}: series of length {length} is shorter than the context {context}; '
+            f'allowed: config.data.context <= {length}'
+        )
+    if max(first_target, context) + horizon > length:
+        raise ConfigError(
+            f'{where}: no window of context {context} and horizon {horizon} fits the series '
+            f'({length} steps, forecasting from step {first_target}); allowed: '
+            f'config.data.context and .horizon with max(context, {first_target}) + horizon <= '
+            f'{length}'
+        )
+
+
 def split_windows(
     record: Mapping[str, Any], scaler: series.Scaler, context: int, horizon: int, where: str
 ) -> dict[str, np.ndarray]:
-    """Standardised windows of a stored split (its record 0, the only one); a bad series raises
-    one line `<where> record 0: ...` (read whole here: the record scan of series)."""
+    """Standardised windows of a stored split (its record 0, the only one); a context or horizon
+    the series cannot hold raises a ConfigError, a bad series one line `<where> record 0: ...`
+    (a BadRecordError; read whole here: the record scan of series)."""
+    first_target = int(record['first_target'])
+    check_windows_fit(len(record['values']), first_target, context, horizon, where)
     with record_scan.naming(where, 0):
         return series.make_windows(
             scaler.transform(record['values']),
             context,
             horizon,
-            first_target=int(record['first_target']),
+            first_target=first_target,
             observed=np.asarray(record['observed'], bool),
         )
 

@@ -6,21 +6,24 @@
 
 A decoder reads target[:, :-1] (bos first) and predicts target[:, 1:] (eos last) where
 target_mask[:, 1:], so `target_length` counts the predicted tokens: the target's ids and eos.
-Texts that do not fit are errors, never truncated: a cut target would score a cut answer.
+Texts that do not fit are errors, never truncated: a cut target would score a cut answer (a
+ConfigError naming the length to set); a text without tokens is a BadRecordError.
 """
 
 from collections.abc import Sequence
 
 import numpy as np
 
+from seqlab.config import ConfigError
 from seqlab.data import text
 from seqlab.data.tokenizers import Tokenizer
+from seqlab.data.types import BadRecordError
 
 
 def _ids(tokenizer: Tokenizer, content: str, what: str, split: str, index: int) -> list[int]:
     ids = tokenizer.encode(content)
     if not ids:
-        raise ValueError(
+        raise BadRecordError(
             f'{split} example {index}: {what} {content!r} has no tokens; allowed: a non-empty '
             f'{what} text'
         )
@@ -30,7 +33,7 @@ def _ids(tokenizer: Tokenizer, content: str, what: str, split: str, index: int) 
 def _check_fits(lengths: list[int], limit: int, key: str, what: str, split: str) -> None:
     longest = int(np.argmax(lengths))
     if lengths[longest] > limit:
-        raise ValueError(
+        raise ConfigError(
             f'config.data.{key}={limit} is shorter than {split} example {longest}, whose {what} '
             f'has {lengths[longest]} tokens; allowed: >= {lengths[longest]}'
         )
@@ -45,7 +48,7 @@ def encode_pairs(
 ) -> dict[str, np.ndarray]:
     """The arrays above for `pairs` (in order); `split` names the split in error messages."""
     if not pairs:
-        raise ValueError(f'split {split!r} has no (source, target) pairs')
+        raise ConfigError(f'split {split!r} has no (source, target) pairs')
     sources, targets = [], []
     for index, (source, target) in enumerate(pairs):
         sources.append(_ids(tokenizer, source, 'source', split, index))

@@ -41,6 +41,7 @@ info.input_shape = (max_length,), for seq2seq (max_length, target_length): the s
 input lengths; info.extras: vocab_size, pad_id (+ class_names); info.assets: tokenizer.json.
 """
 
+import contextlib
 import functools
 import os
 import pathlib
@@ -50,6 +51,7 @@ import ml_collections
 import numpy as np
 import tensorflow_datasets as tfds
 
+from seqlab.config import ConfigError
 from seqlab.data import builders, data_dir, masking, pipeline, record_scan, text, text_pairs
 from seqlab.data.tokenizers import (
     KINDS,
@@ -61,7 +63,7 @@ from seqlab.data.tokenizers import (
     load_tokenizer,
     make_tokenizer,
 )
-from seqlab.data.types import DatasetInfo, Splits
+from seqlab.data.types import BadRecordError, DatasetInfo, Splits
 from seqlab.data.vision_splits import source
 
 BYTE_VOCAB = ByteTokenizer().vocab_size
@@ -98,10 +100,10 @@ def default_config(
 
 
 def check(data_config: ml_collections.ConfigDict) -> None:
-    """One-line ValueErrors for bad text keys, before any data is read."""
+    """One-line ConfigErrors for bad text keys, before any data is read."""
     kind = data_config.get('tokenizer')
     if kind not in (*KINDS, PretrainedTokenizer.kind):
-        raise ValueError(
+        raise ConfigError(
             f'config.data.tokenizer={kind!r} is not allowed; allowed: '
             f"{', '.join(sorted(KINDS))}, 'pretrained' (with config.data.tokenizer_file)"
         )
@@ -110,23 +112,23 @@ def check(data_config: ml_collections.ConfigDict) -> None:
     for key, smallest in (('vocab_size', NUM_SPECIAL + 1), *((key, 1) for key in lengths)):
         value = data_config.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value < smallest:
-            raise ValueError(
+            raise ConfigError(
                 f'config.data.{key}={value!r} is not allowed; allowed: an int >= {smallest}'
             )
     rate = data_config.get('mask_rate', 0.0)
     if not isinstance(rate, float) or not 0.0 <= rate < 1.0:
-        raise ValueError(
+        raise ConfigError(
             f'config.data.mask_rate={rate!r} is not allowed; allowed: a float in [0, 1) (0 = off)'
         )
     if rate and data_config.max_length < 2:
-        raise ValueError(
+        raise ConfigError(
             f'config.data.max_length={data_config.max_length} is too short for masked-LM windows; '
             'allowed: >= 2'
         )
     check_tokenizer_dataset(data_config.get('tokenizer_dataset', ''))
     smallest = {'byte': BYTE_VOCAB, 'bpe': BYTE_VOCAB}.get(kind)
     if smallest and data_config.vocab_size < smallest:
-        raise ValueError(
+        raise ConfigError(
             f'config.data.vocab_size={data_config.vocab_size} is too small for the {kind} '
             f'tokenizer; allowed: >= {smallest}'
         )
@@ -135,12 +137,12 @@ def check(data_config: ml_collections.ConfigDict) -> None:
 def check_tokenizer_file(kind: str, path: str) -> None:
     """config.data.tokenizer_file names an existing file, for the 'pretrained' tokenizer only."""
     if (kind == PretrainedTokenizer.kind) != bool(path):
-        raise ValueError(
+        raise ConfigError(
             f'config.data.tokenizer={kind!r} and config.data.tokenizer_file={path!r} do not go '
             "together; allowed: 'pretrained' with a tokenizer.json, another tokenizer with ''"
         )
     if path and not os.path.isfile(path):
-        raise ValueError(
+        raise ConfigError(
             f'config.data.tokenizer_file={path!r} does not exist; allowed: a tokenizer.json'
         )
 
@@ -151,7 +153,7 @@ def check_tokenizer_dataset(name: str) -> None:
         return
     text_datasets = [n for n in builders.names() if builders.module(n).MODALITY == 'text']
     if builders.split_name(name)[0] not in text_datasets:
-        raise ValueError(
+        raise ConfigError(
             f'config.data.tokenizer_dataset={name!r} is not a text dataset; allowed: '
             f"'' (this dataset), {', '.join(text_datasets)}"
         )
@@ -193,10 +195,25 @@ def cached_tokenizer(
     if not path.exists():
         train_texts = texts(train_source, keys)
         tokenizer = make_tokenizer(kind, train_texts, **tokenizer_options(kind, size))
-        partial = path.with_name(f'{path.name}.{os.getpid()}.tmp')
+        save_atomically(tokenizer, path)
+    return load_tokenizer(path), str(path)
+
+
+def save_atomically(tokenizer: Tokenizer, path: pathlib.Path) -> None:
+    """Writes `tokenizer` to a temporary file renamed to `path`; a directory that refuses the
+    write (read-only, full) raises a one-line ConfigError, and no temporary file is left."""
+    partial = path.with_name(f'{path.name}.{os.getpid()}.tmp')
+    try:
         tokenizer.save(partial)
         os.replace(partial, path)
-    return load_tokenizer(path), str(path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        raise ConfigError(
+            f'the tokenizer {path.name} is not in {path.parent}, and it cannot be written there '
+            f'({error.strerror}); set SEQLAB_DATA_DIR (or config.data.data_dir) to a writable '
+            'directory'
+        ) from None
 
 
 def pretrained_tokenizer(path: str, vocab_size: int) -> tuple[Tokenizer, str]:
@@ -204,7 +221,7 @@ def pretrained_tokenizer(path: str, vocab_size: int) -> tuple[Tokenizer, str]:
     `vocab_size`, the rows of the model's embedding table."""
     tokenizer = load_tokenizer(path)
     if tokenizer.vocab_size > vocab_size:
-        raise ValueError(
+        raise ConfigError(
             f'config.data.tokenizer_file={path!r} has {tokenizer.vocab_size} ids and '
             f'config.data.vocab_size={vocab_size} (the embedding table); allowed: a vocab_size '
             f'>= {tokenizer.vocab_size}'
@@ -243,7 +260,7 @@ def classification_ids(record: dict, *, tokenizer: Tokenizer, max_length: int) -
     per-record check of classification datasets (`classification_example` and the record scan)."""
     ids = tokenizer.encode(record['text'].decode('utf-8'))[:max_length]
     if not ids:
-        raise ValueError(
+        raise BadRecordError(
             'text is empty (no tokens) and has no class to learn from; allowed: texts of at least '
             'one token'
         )
@@ -323,7 +340,7 @@ def text_keys(data_config: ml_collections.ConfigDict, features) -> tuple[str, ..
     """('text',) or PAIR_KEYS, the features that hold the dataset's text; pairs need target_length."""
     if set(PAIR_KEYS) <= set(features):
         if 'target_length' not in data_config:
-            raise ValueError(
+            raise ConfigError(
                 f'dataset {data_config.name!r} pairs a source with a target, so config.data needs '
                 'target_length (text_splits.default_config(..., target_length=N))'
             )
@@ -362,12 +379,12 @@ def make_splits(
     augment = None
     if rate:
         if keys != ('text',):
-            raise ValueError(
+            raise ConfigError(
                 f'config.data.mask_rate={rate} masks a `text` feature, and dataset '
                 f'{data_config.name!r} has {" and ".join(keys)}; allowed: 0.0 for it'
             )
         if tokenizer.mask_id is None:
-            raise ValueError(
+            raise ConfigError(
                 f'config.data.mask_rate={rate} needs a mask token, and the tokenizer '
                 f'{path} has none; allowed: 0.0 for it'
             )

@@ -31,6 +31,8 @@ from typing import Any, ClassVar
 from tokenizers import Tokenizer as HfTokenizer
 from tokenizers import decoders, models, pre_tokenizers, trainers
 
+from seqlab.config import ConfigError
+
 SPECIAL_TOKENS = ('<pad>', '<bos>', '<eos>', '<unk>', '<mask>')
 PAD_ID, BOS_ID, EOS_ID, UNK_ID, MASK_ID = range(len(SPECIAL_TOKENS))
 NUM_SPECIAL = len(SPECIAL_TOKENS)
@@ -345,15 +347,21 @@ def make_tokenizer(kind: str, train_texts: Iterable[str] = (), **options: Any) -
 
 def load_tokenizer(path: str | pathlib.Path) -> Tokenizer:
     """Reads a tokenizer written by `Tokenizer.save`, or a transformers tokenizer.json (a
-    `tokenizers` file: no 'kind', a 'model') as a PretrainedTokenizer."""
-    text = pathlib.Path(path).read_text(encoding='utf-8')
-    state = json.loads(text)
+    `tokenizers` file: no 'kind', a 'model') as a PretrainedTokenizer. A file that is not one
+    (a user's tokenizer_file, a damaged copy) raises a one-line ConfigError naming it."""
+    try:
+        text = pathlib.Path(path).read_text(encoding='utf-8')
+        state = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ConfigError(f'{path}: not a tokenizer JSON file ({error})') from None
+    if not isinstance(state, dict):
+        raise ConfigError(f'{path}: not a tokenizer (a JSON {type(state).__name__})')
     if 'kind' not in state and 'model' in state:
         try:
             return PretrainedTokenizer(HfTokenizer.from_str(text))
         except Exception as error:  # tokenizers raises a bare Exception; ours a ValueError
-            raise ValueError(f'{path}: {str(error).splitlines()[0]}') from None
+            raise ConfigError(f'{path}: {str(error).splitlines()[0]}') from None
     kind = state.pop('kind', None)
     if kind not in LOADABLE:
-        raise ValueError(f'{path}: unknown tokenizer kind {kind!r}; allowed: {sorted(LOADABLE)}')
+        raise ConfigError(f'{path}: unknown tokenizer kind {kind!r}; allowed: {sorted(LOADABLE)}')
     return LOADABLE[kind].from_state(state)

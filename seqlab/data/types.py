@@ -1,4 +1,5 @@
-"""What `data.get` returns: the splits of a dataset and what models and tasks need to know of it."""
+"""What `data.get` returns: the splits of a dataset and what models and tasks need to know of it;
+and the error a per-record check raises for a record it refuses."""
 
 import dataclasses
 
@@ -29,3 +30,10 @@ class Splits:
     train: grain.MapDataset
     eval: grain.MapDataset
     info: DatasetInfo
+
+
+class BadRecordError(ValueError):
+    """A record of a dataset refused by a per-record check (an empty text, a graph with no nodes, a
+    NaN clip or series): bad data, not a bug. One line, `<split> record <i>: <what is wrong>` once
+    `record_scan.naming` has named it. Refused before training, it is bad input (exit 2); refused
+    while a training batch is read, the train loop reports it as a `DataError` naming the step."""

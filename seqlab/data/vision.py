@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import tensorflow_datasets as tfds
 
+from seqlab.config import ConfigError
 from seqlab.data.pipeline import BatchAugment
 
 AUGMENTATIONS = ('none', 'flip', 'flip_crop')
@@ -19,7 +20,8 @@ CROP_PADDING = 2
 
 
 def image_feature(features: Mapping[str, tfds.features.FeatureConnector]) -> str:
-    """The key of the first image-like feature: an `Image` or a uint8 `Tensor` of rank 2 or 3."""
+    """The key of the first image-like feature: an `Image` or a uint8 `Tensor` of rank 2 or 3
+    (ConfigError for a dataset without one, such as a `tfds:` text dataset)."""
     for key, feature in features.items():
         is_image = isinstance(feature, tfds.features.Image) or (
             isinstance(feature, tfds.features.Tensor)
@@ -28,12 +30,12 @@ def image_feature(features: Mapping[str, tfds.features.FeatureConnector]) -> str
         )
         if is_image:
             if None in feature.shape:
-                raise ValueError(
+                raise ConfigError(
                     f'feature {key!r} has variable shape {feature.shape}; only fixed-size images '
                     'are supported'
                 )
             return key
-    raise ValueError(f'no image feature among {sorted(features)}')
+    raise ConfigError(f'no image feature among {sorted(features)}')
 
 
 def image_shape(feature: tfds.features.FeatureConnector) -> tuple[int, int, int]:

@@ -6,13 +6,14 @@ import functools
 import ml_collections
 import tensorflow_datasets as tfds
 
+from seqlab.config import ConfigError
 from seqlab.data import cache, pipeline, vision
 from seqlab.data.types import DatasetInfo, Splits
 
 
 def check(data_config: ml_collections.ConfigDict) -> None:
     if data_config.augment not in vision.AUGMENTATIONS:
-        raise ValueError(
+        raise ConfigError(
             f'config.data.augment={data_config.augment!r} is not allowed; allowed: '
             f'{", ".join(vision.AUGMENTATIONS)}'
         )
@@ -24,8 +25,8 @@ def source(builder: tfds.core.DatasetBuilder, data_config: ml_collections.Config
     split = data_config[key]
     try:
         return builder.as_data_source(split=split)
-    except ValueError as error:
-        raise ValueError(f'config.data.{key}={split!r}: {error}') from None
+    except ValueError as error:  # TFDS's one-line "unknown split" error
+        raise ConfigError(f'config.data.{key}={split!r}: {error}') from None
 
 
 def make_splits(

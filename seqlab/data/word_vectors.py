@@ -10,24 +10,31 @@ import pathlib
 
 import numpy as np
 
+from seqlab.config import ConfigError
 from seqlab.data.tokenizers import NUM_SPECIAL, Tokenizer
 
 
 def read(path: str | pathlib.Path) -> tuple[list[str], np.ndarray]:
-    """(words, vectors float32 [n, D]) of a word2vec / GloVe text file."""
-    lines = pathlib.Path(path).read_text(encoding='utf-8').splitlines()
+    """(words, vectors float32 [n, D]) of a word2vec / GloVe text file; a file in another format
+    raises a one-line ConfigError naming it."""
+    try:
+        lines = pathlib.Path(path).read_text(encoding='utf-8').splitlines()
+    except UnicodeDecodeError as error:  # a binary word2vec file, say
+        raise ConfigError(
+            f'{path} is not UTF-8 text ({error}); expected lines `word v_1 ... v_D`'
+        ) from None
     header = lines[0].split() if lines else []
     if len(header) == 2 and all(field.isdigit() for field in header):
         lines = lines[1:]
     lines = [line for line in lines if line.strip()]
     if not lines:
-        raise ValueError(f'{path} holds no vectors; expected lines `word v_1 ... v_D`')
+        raise ConfigError(f'{path} holds no vectors; expected lines `word v_1 ... v_D`')
     dim = len(lines[0].rstrip().split(' ')) - 1
     words, rows = [], []
     for number, line in enumerate(lines, start=1):
         fields = line.rstrip().split(' ')
         if len(fields) - 1 != dim or dim < 1:
-            raise ValueError(
+            raise ConfigError(
                 f'{path}: vector {number} has {len(fields) - 1} numbers, the first has {dim}; '
                 'expected lines `word v_1 ... v_D` of one size D'
             )
@@ -35,8 +42,8 @@ def read(path: str | pathlib.Path) -> tuple[list[str], np.ndarray]:
         rows.append(fields[1:])
     try:
         vectors = np.asarray(rows, np.float32)
-    except ValueError as error:
-        raise ValueError(f'{path}: {error}') from None
+    except ValueError as error:  # a field that is not a number
+        raise ConfigError(f'{path}: {error}') from None
     return words, vectors
 
 
@@ -47,7 +54,7 @@ def rows_for(
     in `path`, those vectors, and n / (number of content ids)."""
     pieces = getattr(tokenizer, 'pieces', None)
     if pieces is None:
-        raise ValueError(
+        raise ConfigError(
             f'a {tokenizer.kind} tokenizer has no word list to match; allowed: word, char'
         )
     words, vectors = read(path)

@@ -96,7 +96,7 @@ def use_tokenizer(
             )
     try:
         tokenizer = load_tokenizer(file)
-    except ValueError as error:
+    except ConfigError as error:
         raise ConfigError(f'config.init_from={PREFIX}{path}: {error}') from None
     if tokenizer.vocab_size > vocab_size:
         raise ConfigError(

@@ -22,7 +22,7 @@ import ml_collections
 import numpy as np
 import optax
 
-from seqlab import tasks
+from seqlab import data, tasks
 from seqlab.config import ConfigError, flatten
 from seqlab.interop import finetune
 from seqlab.train import (
@@ -195,7 +195,11 @@ class Run:
             in_shardings=(self.state_sharding, sharding.batch_sharding(self.mesh)),
             out_shardings=(self.state_sharding, sharding.replicated(self.mesh)),
         )
-        batch = sharding.global_batch(self.plan.splits.train[0], self.mesh)
+        try:
+            first = self.plan.splits.train[0]  # the shapes of every training batch
+        except data.BadRecordError as error:
+            raise DataError(f'reading the first training batch failed: {error}') from None
+        batch = sharding.global_batch(first, self.mesh)
         compiled = step.lower(self.abstract_state, batch).compile()
         memory.check(
             compiled,
@@ -315,10 +319,9 @@ class Run:
             while step < plan.total_steps:
                 try:
                     host_batch = next(iterator)
-                except ValueError as error:  # the data checks' refusal of a bad record
+                except data.BadRecordError as error:  # a per-record check refused a record
                     raise DataError(
-                        f'step {step + 1}: reading its training batch failed: '
-                        f'{checkpoint.one_line(error)}'
+                        f'step {step + 1}: reading its training batch failed: {error}'
                     ) from None
                 batch = sharding.global_batch(host_batch, self.mesh)
                 state, metrics = train_step(state, batch)

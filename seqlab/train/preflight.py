@@ -1,5 +1,8 @@
 """Everything that can be wrong with a run, checked before compilation and before the workdir is
 touched: names, types, model arguments, data files, cadences, mesh, and the workdir itself.
+
+Bad input raises ConfigError (the data package raises it too, and `data.BadRecordError` for a record
+the scan refuses, converted here); any other exception is a bug and keeps its traceback.
 """
 
 import dataclasses
@@ -70,7 +73,7 @@ def check_names(config: ml_collections.ConfigDict) -> None:
         remat = config.model.kwargs.get('remat', 'none')
         one_of('config.model.kwargs.remat', remat, REMATS)
     tasks.get(config.task.name)
-    _as_config_error(data.check, config.data)
+    data.check(config.data)
     optim.check(config.optim)
     check_mesh(config)
 
@@ -106,13 +109,7 @@ def prepare(config: ml_collections.ConfigDict, workdir: str, mode: str = 'train'
     check_workdir(workdir)
     check_names(config)
     task = tasks.get(config.task.name)(**config.task.kwargs)
-    splits = _as_config_error(
-        data.get,
-        config.data,
-        seed=config.seed,
-        process_index=jax.process_index(),
-        process_count=jax.process_count(),
-    )
+    splits = open_data(config)
     check_batch_fits_split(config.data.batch_size, splits.info)
     model_class = models.get(config.model.name)
     kwargs = {**config.model.kwargs, **task.model_kwargs(splits.info)}
@@ -152,10 +149,15 @@ def check_batch_fits_split(batch_size: int, info: data.DatasetInfo) -> None:
         )
 
 
-def _as_config_error(fn, *args, **kwargs):
+def open_data(config: ml_collections.ConfigDict) -> data.Splits:
+    """`data.get` for this process; a record that the record scan refuses (`BadRecordError`) is
+    bad input here, before anything compiles: a ConfigError."""
     try:
-        return fn(*args, **kwargs)
-    except ConfigError:
-        raise
-    except (ValueError, FileNotFoundError, NotImplementedError) as error:
-        raise ConfigError(str(error).splitlines()[0] if str(error) else repr(error)) from error
+        return data.get(
+            config.data,
+            seed=config.seed,
+            process_index=jax.process_index(),
+            process_count=jax.process_count(),
+        )
+    except data.BadRecordError as error:
+        raise ConfigError(str(error)) from error

@@ -228,7 +228,7 @@ def word_vector_rows(
     tokenizer = load_tokenizer(info.assets[TOKENIZER_ASSET])
     try:
         ids, vectors, coverage = word_vectors.rows_for(tokenizer, init.word_vectors)
-    except (ValueError, OSError) as error:
+    except (ConfigError, OSError) as error:
         raise ConfigError(f'config.init.word_vectors={init.word_vectors!r}: {error}') from None
     table = destination[init.embedding]
     if len(table) != 2 or table[0] < tokenizer.vocab_size or table[1] != vectors.shape[1]:

@@ -193,9 +193,9 @@ def test_bad_clip_features_are_refused_before_reading(clips, shape, dtype, messa
 )
 def test_bad_clips_are_named_before_training_and_when_read(bad, message):
     good = np.ones(8, np.float32)
-    with pytest.raises(ValueError, match=f'^fake train record 1: {message}'):  # the record scan
+    with pytest.raises(data.BadRecordError, match=f'^fake train record 1: {message}'):  # the scan
         fake_splits(FakeBuilder([good, bad], (None,), np.float32))
-    with pytest.raises(ValueError, match=f'^validation record 1: {message}'):
+    with pytest.raises(data.BadRecordError, match=f'^validation record 1: {message}'):
         audio_splits.clip(
             1, {'audio': bad}, split='validation', audio_key='audio', sample_rate=SAMPLE_RATE
         )
@@ -203,7 +203,7 @@ def test_bad_clips_are_named_before_training_and_when_read(bad, message):
 
 def test_wrong_sample_rate_is_refused(monkeypatch):
     monkeypatch.setattr(sys.modules[__name__], 'SAMPLE_RATE', 8000)
-    with pytest.raises(ValueError, match='sample_rate=16000 but .* recorded at 8000 Hz'):
+    with pytest.raises(ConfigError, match='sample_rate=16000 but .* recorded at 8000 Hz'):
         fake_splits(FakeBuilder([np.zeros(8, np.int16)], (8,), np.int16))
 
 

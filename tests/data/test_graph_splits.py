@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from seqlab import data
+from seqlab.config import ConfigError
 from seqlab.data import builders, graph_splits
 
 
@@ -91,12 +92,12 @@ def test_karate_is_one_graph_with_node_labels_per_split():
     ],
 )
 def test_check_rejects_bad_keys_in_one_line(overrides, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ConfigError, match=message):
         data.check(config(**overrides))
 
 
 def test_a_too_small_budget_and_an_unknown_target_are_named():
-    with pytest.raises(ValueError, match=r'node_budget=10 is smaller than the largest graph in'):
+    with pytest.raises(ConfigError, match=r'node_budget=10 is smaller than the largest graph in'):
         data.get(config(node_budget=10), seed=0)
-    with pytest.raises(ValueError, match=r"target='smiles' is not in this dataset; allowed: logp"):
+    with pytest.raises(ConfigError, match=r"target='smiles' is not in this dataset; allowed: logp"):
         data.get(config(target='smiles'), seed=0)

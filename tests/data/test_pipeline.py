@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from seqlab import data
+from seqlab.config import ConfigError
 from seqlab.data import pipeline
 
 NUM_TRAIN, NUM_EVAL = 1445, 352  # The digits split sizes, pinned by the hashed split.
@@ -138,10 +139,10 @@ def test_processes_together_give_the_single_process_batches(splits, process_coun
 
 def test_batch_not_divisible_by_process_count_is_rejected():
     with pytest.raises(
-        ValueError, match='config.data.batch_size=32 is not divisible by process_co'
+        ConfigError, match='config.data.batch_size=32 is not divisible by process_co'
     ):
         data.get(config(), seed=0, process_count=3)
-    with pytest.raises(ValueError, match='config.data.eval_batch_size=100 is not divisible by pro'):
+    with pytest.raises(ConfigError, match='config.data.eval_batch_size=100 is not divisible by p'):
         data.get(config(), seed=0, process_count=8)
     with pytest.raises(ValueError, match='global batch size 6 is not divisible by process_count=4'):
         pipeline.HostBatches(grain.MapDataset.range(10), 6, process_count=4)

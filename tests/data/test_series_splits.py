@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from seqlab import data
+from seqlab.config import ConfigError
 from seqlab.data import series_splits
 
 CONTEXT, HORIZON = 16, 4
@@ -111,15 +112,19 @@ def test_a_nan_series_and_a_short_series_are_named_in_one_line():
     values = np.random.default_rng(1).normal(size=100)
     values[70] = np.nan
     with pytest.raises(
-        ValueError, match=r'^sunspots test record 0: series has 1 NaN or inf values'
+        data.BadRecordError, match=r'^sunspots test record 0: series has 1 NaN or inf values'
     ):
         make(FakeBuilder(values, BOUNDS))
     values[:60] = np.nan
-    with pytest.raises(ValueError, match=r'^sunspots train record 0: series has 60 NaN or inf'):
+    with pytest.raises(data.BadRecordError, match=r'^sunspots train record 0: series has 60 NaN'):
         make(FakeBuilder(values, BOUNDS))
     short = np.arange(100.0)
-    with pytest.raises(ValueError, match=r'series of length 60 is shorter than the context 80'):
+    with pytest.raises(ConfigError, match=r'^sunspots train: series of length 60 is shorter than'):
         make(FakeBuilder(short, BOUNDS), context=80)
+    with pytest.raises(
+        ConfigError, match=r'^sunspots test: no window of context 8 and horizon 41 '
+    ):
+        make(FakeBuilder(short, BOUNDS), context=8, horizon=41)
 
 
 @pytest.mark.parametrize(
@@ -131,5 +136,5 @@ def test_a_nan_series_and_a_short_series_are_named_in_one_line():
     ],
 )
 def test_check_rejects_bad_keys_in_one_line(overrides, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ConfigError, match=message):
         data.check(config(**overrides))

@@ -53,7 +53,7 @@ def test_long_texts_keep_their_first_tokens(classification):
 def test_an_empty_text_is_refused_naming_its_record(classification):
     tokenizer = load_tokenizer(classification.info.assets[text_splits.TOKENIZER_ASSET])
     record = {'text': b'', 'label': 3}
-    with pytest.raises(ValueError, match=r'^train record 7: text is empty \(no tokens\)'):
+    with pytest.raises(data.BadRecordError, match=r'^train record 7: text is empty \(no tokens\)'):
         text_splits.classification_example(
             7, record, split='train', tokenizer=tokenizer, max_length=12
         )

@@ -18,6 +18,7 @@ from hypothesis.extra import numpy as hnp
 from tensorflow_datasets.testing import mocking
 
 from seqlab import data
+from seqlab.config import ConfigError
 from seqlab.data import builders, vision
 from seqlab.data.builders import digits, fashion_mnist
 
@@ -86,7 +87,7 @@ def test_fashion_mnist_reader_gives_the_known_first_examples():
 
 def test_fashion_mnist_missing_files_name_the_install_command(monkeypatch, tmp_path):
     monkeypatch.setattr(fashion_mnist, 'SOURCE_DIR', tmp_path)
-    with pytest.raises(FileNotFoundError, match='apt-get install dataset-fashion-mnist'):
+    with pytest.raises(ConfigError, match='apt-get install dataset-fashion-mnist'):
         fashion_mnist.read_images(tmp_path / 'train-images-idx3-ubyte.gz')
 
 
@@ -95,7 +96,7 @@ def test_fashion_mnist_checksum_mismatch_names_file_and_both_hashes(tmp_path):
     path.write_bytes(gzip.compress(b'not the labels'))
     actual = hashlib.sha256(path.read_bytes()).hexdigest()
     expected = fashion_mnist.SHA256[path.name]
-    with pytest.raises(ValueError, match=f'{path}.*{actual}.*{expected}'):
+    with pytest.raises(ConfigError, match=f'{path}.*{actual}.*{expected}'):
         fashion_mnist.read_labels(path)
 
 

@@ -12,6 +12,7 @@ a file or cannot be written, and a checkpoint of a different model.
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 
 import pytest
 
@@ -47,11 +48,13 @@ TRACED = 'WARNING Finished tracing '
 COMPILED = ('WARNING Compiling ', 'WARNING Finished XLA compilation ')
 
 
-def refused(spec: str, overrides: dict, workdir, env: dict | None = None) -> str:
-    """Run launch.py; assert exit 2, one stderr line, nothing compiled, workdir unchanged.
-    -> the line."""
+def refused(
+    spec: str, overrides: dict, workdir, env: dict | None = None, prefix: Sequence[str] = ()
+) -> str:
+    """Run launch.py (under the command `prefix`, such as `setpriv ...`); assert exit 2, one
+    stderr line, nothing compiled, workdir unchanged. -> the line."""
     before = runs.snapshot(workdir)
-    run = runs.Launch(spec, overrides, workdir, env={**LOG_COMPILES, **(env or {})})
+    run = runs.Launch(spec, overrides, workdir, env={**LOG_COMPILES, **(env or {})}, prefix=prefix)
     assert run.wait() == 2, run.stderr[-3000:]
     lines = [line for line in run.stderr.strip().splitlines() if TRACED not in line]
     compiled = [line for line in lines if any(mark in line for mark in COMPILED)]

@@ -6,11 +6,17 @@ clashes with the TFDS catalogue (which has its own `fashion_mnist`), and a const
 ('vision', 'text', 'audio', 'graph' or 'series'). Adding a module is all it takes: `names()`
 lists the modules. `SubsetConfig`, `hashed_split` and `numbered_splits` are what the text
 builders share.
+
+`prepared` writes only what it prepares: a prepared dataset is opened without a lock or a write (a
+read-only data directory serves), and a data directory that cannot hold the dataset (not
+writable, full) is a one-line ConfigError naming it, with nothing half-prepared left behind.
 """
 
 import dataclasses
+import errno
 import hashlib
 import importlib
+import os
 import pathlib
 import pkgutil
 import re
@@ -22,7 +28,14 @@ import filelock
 import tensorflow_datasets as tfds
 from tensorflow_datasets.core import example_serializer
 
+from seqlab.config import ConfigError
+
 FILE_FORMAT = 'array_record'
+# Errors of a write that the storage refused: no room (a full disk or quota, the file-size
+# limit), a read-only file system, no permission.
+NO_ROOM_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+STORAGE_ERRNOS = (*NO_ROOM_ERRNOS, errno.EROFS, errno.EACCES, errno.EPERM)
+WHERE_ELSE = 'set SEQLAB_DATA_DIR (or config.data.data_dir) to'
 Item = TypeVar('Item')
 
 
@@ -90,15 +103,72 @@ def builder_class(name: str) -> type[tfds.core.DatasetBuilder]:
 def prepared(
     make: Callable[[], tfds.core.DatasetBuilder], name: str, data_dir: str
 ) -> tfds.core.DatasetBuilder:
-    """Makes a builder and runs `download_and_prepare` under a file lock in `data_dir`, so
-    concurrent processes build a dataset once. The builder is made inside the lock: one made
-    while another process builds would not see the finished dataset's splits."""
-    pathlib.Path(data_dir).mkdir(parents=True, exist_ok=True)
-    lock_name = re.sub(r'[^A-Za-z0-9_.-]', '_', name)
-    with filelock.FileLock(pathlib.Path(data_dir) / f'{lock_name}.lock'):
+    """The builder `make()` of dataset `name`, prepared in `data_dir`.
+
+    A prepared dataset is returned as it is: nothing is locked or written. Otherwise
+    `download_and_prepare` runs under a file lock in `data_dir`, so concurrent processes build a
+    dataset once; the builder is made again inside the lock, since one made while another process
+    builds would not see the finished dataset's splits. TFDS writes into a temporary directory
+    that it renames when complete and removes on failure, so a failed preparation leaves nothing
+    that a later run would take for the dataset. A `data_dir` that cannot be written, or that
+    refuses a write while preparing (full, read-only), raises a one-line ConfigError.
+    """
+    builder = make()
+    if is_prepared(builder):
+        return builder
+    lock = _locked(name, data_dir)
+    try:
         builder = make()
-        builder.download_and_prepare(file_format=FILE_FORMAT)
+        try:
+            builder.download_and_prepare(file_format=FILE_FORMAT)
+        except Exception as error:  # re-raised unless the storage refused a write
+            code = storage_errno(error)
+            if code is None:
+                raise
+            advice = (
+                f'free space there, or {WHERE_ELSE} another directory'
+                if code in NO_ROOM_ERRNOS
+                else f'{WHERE_ELSE} a writable directory'
+            )
+            raise ConfigError(
+                f'preparing dataset {name} in {data_dir} failed: {os.strerror(code)} '
+                f'({errno.errorcode[code]}); nothing of it was kept; {advice}'
+            ) from error
+    finally:
+        lock.release()
     return builder
+
+
+def is_prepared(builder: tfds.core.DatasetBuilder) -> bool:
+    """Whether the builder's version directory holds a finished dataset: its `dataset_info.json`,
+    written last, before TFDS renames the temporary directory into place."""
+    return (builder.data_path / 'dataset_info.json').exists()
+
+
+def _locked(name: str, data_dir: str) -> filelock.FileLock:
+    """The acquired lock of dataset `name` in `data_dir` (made if missing); a ConfigError if
+    `data_dir` cannot be written."""
+    lock_name = re.sub(r'[^A-Za-z0-9_.-]', '_', name)
+    lock = filelock.FileLock(pathlib.Path(data_dir) / f'{lock_name}.lock')
+    try:
+        pathlib.Path(data_dir).mkdir(parents=True, exist_ok=True)
+        lock.acquire()
+    except OSError as error:
+        raise ConfigError(
+            f'dataset {name} is not prepared in {data_dir}, and {data_dir} cannot be written '
+            f'({error}); {WHERE_ELSE} a writable directory, or to one where {name} is prepared'
+        ) from None
+    return lock
+
+
+def storage_errno(error: BaseException) -> int | None:
+    """The errno of STORAGE_ERRNOS if `error` is a write that the storage refused, else None.
+    array_record's writer reports the OS error only as the text of a RuntimeError."""
+    if isinstance(error, OSError):
+        return error.errno if error.errno in STORAGE_ERRNOS else None
+    if isinstance(error, RuntimeError):
+        return next((code for code in STORAGE_ERRNOS if os.strerror(code) in str(error)), None)
+    return None
 
 
 def split_name(name: str) -> tuple[str, str | None]:
@@ -108,13 +178,13 @@ def split_name(name: str) -> tuple[str, str | None]:
 
 
 def check_config_name(name: str) -> None:
-    """A one-line ValueError unless the builder config named after '/' exists."""
+    """A one-line ConfigError unless the builder config named after '/' exists."""
     dataset, config = split_name(name)
     if config is None:
         return
     allowed = [c.name for c in builder_class(dataset).BUILDER_CONFIGS]
     if config not in allowed:
-        raise ValueError(
+        raise ConfigError(
             f'config.data.name={name!r}: {dataset!r} has no config {config!r}; allowed: '
             f'{", ".join(allowed) or "none"}'
         )
@@ -131,7 +201,14 @@ def offline(name: str, data_dir: str) -> tfds.core.DatasetBuilder:
 
 
 def catalogue(name: str, data_dir: str) -> tfds.core.DatasetBuilder:
-    """The prepared TFDS catalogue builder `name` in `data_dir`, downloaded if missing."""
-    return prepared(
-        lambda: tfds.builder(name, data_dir=data_dir, file_format=FILE_FORMAT), name, data_dir
-    )
+    """The prepared TFDS catalogue builder `name` in `data_dir`, downloaded if missing; a config
+    or version of it that TFDS does not know is a one-line ConfigError."""
+
+    def make() -> tfds.core.DatasetBuilder:
+        try:
+            return tfds.builder(name, data_dir=data_dir, file_format=FILE_FORMAT)
+        except (ValueError, AssertionError) as error:  # TFDS: unknown config; unknown version
+            lines = str(error).strip().splitlines() or [type(error).__name__]
+            raise ConfigError(f'config.data.name=tfds:{name}: {lines[0]}') from None
+
+    return prepared(make, name, data_dir)

@@ -11,6 +11,8 @@ import pathlib
 import numpy as np
 import tensorflow_datasets as tfds
 
+from seqlab.config import ConfigError
+
 MODALITY = 'vision'
 
 SOURCE_DIR = pathlib.Path('/usr/share/datasets/fashion-mnist')
@@ -44,13 +46,13 @@ IMAGE_SIDE = 28
 def read_verified(path: pathlib.Path) -> bytes:
     """Returns the gunzipped bytes of one source file after checking its pinned sha256."""
     if not path.exists():
-        raise FileNotFoundError(
+        raise ConfigError(
             f'{path} is missing; install it with: apt-get install dataset-fashion-mnist'
         )
     packed = path.read_bytes()
     actual = hashlib.sha256(packed).hexdigest()
     if actual != SHA256[path.name]:
-        raise ValueError(
+        raise ConfigError(
             f'{path} has sha256 {actual}, expected {SHA256[path.name]} '
             '(Debian dataset-fashion-mnist)'
         )

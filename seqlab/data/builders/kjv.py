@@ -13,6 +13,7 @@ import subprocess
 import numpy as np
 import tensorflow_datasets as tfds
 
+from seqlab.config import ConfigError
 from seqlab.data import builders
 
 MODALITY = 'text'
@@ -77,7 +78,7 @@ def parse_verses(lines: list[str]) -> list[Verse]:
 def read_verses() -> list[Verse]:
     """All verses in canonical order, from the `bible` program."""
     if shutil.which(BIBLE_COMMAND[0]) is None:
-        raise FileNotFoundError('`bible` is missing; install: apt-get install bible-kjv')
+        raise ConfigError('`bible` is missing; install: apt-get install bible-kjv')
     output = subprocess.run(BIBLE_COMMAND, capture_output=True, check=True, text=True).stdout
     return parse_verses(output.splitlines())
 

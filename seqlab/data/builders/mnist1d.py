@@ -10,7 +10,6 @@ waveform models read it as they read speech.
 
 import numpy as np
 import tensorflow_datasets as tfds
-from mnist1d.data import get_dataset_args, make_dataset
 
 MODALITY = 'audio'
 
@@ -21,6 +20,9 @@ NUM_VALIDATION = 400
 
 def load() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Split -> (signals [n, 40] float32, labels [n] int64)."""
+    # imported here, when preparing: mnist1d imports matplotlib, which writes under $HOME
+    from mnist1d.data import get_dataset_args, make_dataset
+
     generated = make_dataset(get_dataset_args())
     signals, labels = generated['x'].astype(np.float32), generated['y'].astype(np.int64)
     cut = len(signals) - NUM_VALIDATION

@@ -20,6 +20,7 @@ import subprocess
 import numpy as np
 import tensorflow_datasets as tfds
 
+from seqlab.config import ConfigError
 from seqlab.data import audio_io
 
 MODALITY = 'audio'
@@ -191,9 +192,7 @@ class SpokenKeywords(tfds.core.GeneratorBasedBuilder, skip_registration=True):
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):
         del dl_manager  # Synthesised locally.
         if shutil.which('espeak-ng') is None:
-            raise FileNotFoundError(
-                'espeak-ng not found; install it with: apt-get install espeak-ng'
-            )
+            raise ConfigError('espeak-ng not found; install it with: apt-get install espeak-ng')
         return {
             split: self._generate_examples(split) for split in self.builder_config.split_variants
         }

@@ -12,6 +12,7 @@ import pathlib
 import numpy as np
 import tensorflow_datasets as tfds
 
+from seqlab.config import ConfigError
 from seqlab.data import builders
 
 MODALITY = 'text'
@@ -58,9 +59,7 @@ def read_glosses(source_dir: pathlib.Path = SOURCE_DIR) -> list[Gloss]:
     for pos, name in POS_FILES.items():
         path = source_dir / name
         if not path.exists():
-            raise FileNotFoundError(
-                f'{path} is missing; install it with: apt-get install wordnet-base'
-            )
+            raise ConfigError(f'{path} is missing; install it with: apt-get install wordnet-base')
         lines = path.read_text(encoding='utf-8').splitlines()
         glosses += [parse_line(pos, line) for line in lines if not line.startswith(LICENSE_PREFIX)]
     return glosses
