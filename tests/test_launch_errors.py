@@ -71,3 +71,68 @@ def test_generate_with_a_task_that_cannot_generate(capsys, tmp_path):
     assert code == 2
     assert "task 'classification' does not generate; allowed tasks: " in stderr
     assert 'waveform_lm' in stderr and not (tmp_path / 'w').exists()
+
+
+CONFIG_FILES = {
+    # name: (config file text, expected part of the error line, which starts with the path)
+    'syntax error': (
+        'import ml_collections\n\n\ndef get_config(arg=None):\n    return dict(\n',
+        " line 5: SyntaxError: '(' was never closed",
+    ),
+    'get_config raises': (
+        'def get_config(arg=None):\n    options = {}\n    return options["foo"]\n',
+        "line 3: get_config raised KeyError: 'foo'",
+    ),
+    'loading the file raises': (
+        'import os\n\nROOT = os.environ["SEQLAB_NO_SUCH_VARIABLE"]\n',
+        "line 3: loading the file raised KeyError: 'SEQLAB_NO_SUCH_VARIABLE'",
+    ),
+    'no get_config': (
+        'def get_sweep(arg=None):\n    return {}\n',
+        'defines no get_config(arg); a config file returns its ml_collections.ConfigDict',
+    ),
+    'get_config returns a dict': (
+        'def get_config(arg=None):\n    return {"steps": "3"}\n',
+        ': get_config returned a dict; expected an ml_collections.ConfigDict',
+    ),
+}
+
+
+@pytest.mark.parametrize('case', CONFIG_FILES)
+def test_broken_config_file_is_one_line_naming_file_and_line(capsys, tmp_path, case):
+    text, message = CONFIG_FILES[case]
+    path = tmp_path / 'mine.py'
+    path.write_text(text)
+    code, stderr = run_in_process(capsys, tmp_path / 'run', spec=str(path))
+    assert code == 2
+    assert stderr.startswith(f'error: {path}') and stderr.count('\n') == 1, stderr
+    assert message in stderr, stderr
+    assert not (tmp_path / 'run').exists()
+
+
+def test_config_argument_error_inside_get_config_keeps_its_own_line(capsys, tmp_path):
+    """parse_arg's ConfigError raised inside a user's get_config is not wrapped in file/line."""
+    path = tmp_path / 'mine.py'
+    path.write_text(
+        'from seqlab.config import parse_arg\n\n\n'
+        'def get_config(arg=None):\n    parse_arg(arg, size=1)\n'
+    )
+    code, stderr = run_in_process(capsys, tmp_path / 'run', spec=f'{path}:sise=2')
+    assert code == 2
+    assert stderr == "error: config argument 'sise' is not known; allowed: size\n"
+
+
+def test_get_sweep_that_raises_is_one_line_naming_file_and_line(capsys, tmp_path):
+    from seqlab import launcher
+    from seqlab.sweep.runner import Options
+
+    path = tmp_path / 'mine.py'
+    path.write_text(
+        'from configs.vit import get_config\n\n\ndef get_sweep(arg=None):\n    return 1 / 0\n'
+    )
+    with pytest.raises(SystemExit) as exit_info:
+        launcher.run(str(path), {}, str(tmp_path / 'sweep'), 'train', sweep=Options(dry_run=True))
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (
+        f'error: {path} line 5: get_sweep raised ZeroDivisionError: division by zero\n'
+    )
