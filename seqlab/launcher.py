@@ -3,7 +3,7 @@
 Every ConfigError becomes one line on stderr and exit code 2; nothing has been compiled or written.
 So does an exception raised by the config file itself: a syntax error, a failing import, get_config
 or get_sweep (`config_file_errors` names the file and line), no get_config, or one that returns
-something other than a ConfigDict.
+something other than a ConfigDict, and a bad flag (`parse_flags`).
 """
 
 import contextlib
@@ -19,6 +19,7 @@ from typing import Any
 
 import ml_collections
 import tensorflow_datasets as tfds
+from absl import flags
 
 from seqlab.config import ConfigError, apply_overrides
 from seqlab.figures import make as figures
@@ -44,6 +45,16 @@ def split_overrides(argv: list[str]) -> tuple[dict[str, str], list[str]]:
         else:
             rest.append(arg)
     return overrides, rest
+
+
+def parse_flags(argv: list[str]) -> list[str]:
+    """absl's flag parsing for `app.run(flags_parser=...)`; a bad flag (unknown, bad value,
+    missing --config) is one `error:` line and exit code 2 like other bad input (absl's own
+    parser prints usage and exits 1). -> the arguments left for main."""
+    try:
+        return flags.FLAGS(argv)
+    except flags.Error as error:
+        fail(' '.join(str(error).split()))
 
 
 def load_config(spec: str, overrides: dict[str, str]) -> ml_collections.ConfigDict:
