@@ -136,3 +136,20 @@ def test_get_sweep_that_raises_is_one_line_naming_file_and_line(capsys, tmp_path
     assert capsys.readouterr().err == (
         f'error: {path} line 5: get_sweep raised ZeroDivisionError: division by zero\n'
     )
+
+
+def test_truncated_hf_checkpoint_is_one_line_naming_the_file(capsys, tmp_path):
+    """config.init_from='hf:<dir>' whose model.safetensors was cut short (a broken download)."""
+    import numpy as np
+
+    from seqlab.interop import checkpoint_dir
+
+    hf = tmp_path / 'hf'
+    config = {'architectures': ['ViTForImageClassification'], 'model_type': 'vit'}
+    checkpoint_dir.write(str(hf), config, {'vit.embeddings.cls_token': np.ones((1, 1, 16))})
+    weights = hf / 'model.safetensors'
+    weights.write_bytes(weights.read_bytes()[:-8])
+    code, stderr = run_in_process(capsys, tmp_path / 'run', f'--config.init_from=hf:{hf}')
+    assert code == 2
+    assert stderr.startswith(f'error: config.init_from=hf:{hf}: {weights} cannot be read: '), stderr
+    assert stderr.count('\n') == 1 and not (tmp_path / 'run').exists()
