@@ -24,7 +24,7 @@ from absl import flags
 from seqlab.config import ConfigError, apply_overrides
 from seqlab.figures import make as figures
 from seqlab.sweep import runner as sweep_runner
-from seqlab.train import checkpoint, init_from, loop, sharding
+from seqlab.train import checkpoint, init_from, loop, preflight, sharding
 
 log = logging.getLogger('seqlab')
 USAGE_ERROR = 2
@@ -165,6 +165,7 @@ def run(
     workdir = workdir or default_workdir(spec) + ('_sweep' if sweep else '')
     try:
         config = load_config(spec, overrides)
+        preflight.check_checkpoint_step(mode, checkpoint_step)
         if sweep is not None:
             if mode != 'train':
                 raise ConfigError(

@@ -29,6 +29,15 @@ CASES = [
     (['--config.optim.name=lion'], "config.optim.name='lion' is not allowed; allowed: sgd, adam"),
     (['--config.eval_every=often'], "config.eval_every='often' is not a cadence"),
     (['--config.mesh.data=3'], 'config.mesh='),
+    (
+        ['--config.checkpoint.keep=0'],
+        'config.checkpoint.keep=0 is not allowed; allowed: an int >= 1 (the newest checkpoints kept',
+    ),
+    (
+        ['--config.steps=1'],
+        "config.steps='1' with config.optim.warmup='4': the only update would run at learning "
+        "rate 0 (the warm-up starts at 0); allowed: config.optim.warmup='0' or config.steps >= 2",
+    ),
 ]
 
 
@@ -153,3 +162,43 @@ def test_truncated_hf_checkpoint_is_one_line_naming_the_file(capsys, tmp_path):
     assert code == 2
     assert stderr.startswith(f'error: config.init_from=hf:{hf}: {weights} cannot be read: '), stderr
     assert stderr.count('\n') == 1 and not (tmp_path / 'run').exists()
+
+
+def test_checkpoint_step_in_train_mode(capsys, tmp_path):
+    from seqlab import launcher
+
+    with pytest.raises(SystemExit) as exit_info:
+        launcher.run('configs/vit.py:smoke', {}, str(tmp_path / 'run'), 'train', checkpoint_step=8)
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (
+        'error: --checkpoint_step=8 is not allowed with --mode=train (training resumes from the '
+        'latest checkpoint); allowed: --mode=eval, predict, generate or figures; to start a new '
+        'run from step 8, --config.init_from=<workdir>@8\n'
+    )
+    assert not (tmp_path / 'run').exists()
+
+
+def test_cadences_that_act_only_at_the_end_are_noted(tmp_path):
+    """'0' and cadences longer than the run: legal, acting at the last step only, each noted."""
+    from seqlab import launcher
+    from seqlab.train import preflight
+
+    settings = {
+        'log_every': '0',
+        'eval_every': '0ep',
+        'checkpoint.every': '100',
+        'optim.warmup': '30',
+    }
+    plan = preflight.prepare(launcher.load_config('configs/vit.py:smoke', settings), tmp_path)
+    assert (plan.log_every, plan.eval_every, plan.checkpoint_every) == (0, 0, 100)
+    assert plan.notes == (
+        "config.log_every='0': training metrics are logged only at the last step (24); '0' means "
+        'not periodically',
+        "config.eval_every='0ep': the model is evaluated only at the last step (24); '0' means "
+        'not periodically',
+        "config.checkpoint.every='100': a checkpoint is saved only at the last step (24) and on "
+        'SIGTERM, so a crash before it loses the run; 100 steps > the run',
+        "config.optim.warmup='30' (30 steps) fills the run of 24 steps: the learning rate rises "
+        'from 0 and never reaches config.optim.lr=0.001',
+    )
+    assert preflight.prepare(launcher.load_config('configs/vit.py:smoke', {}), tmp_path).notes == ()

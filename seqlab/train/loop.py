@@ -251,6 +251,8 @@ class Run:
         )
         if hasattr(plan.task, 'describe'):
             log.info('%s', plan.task.describe(plan.model))
+        for note in plan.notes:
+            log.warning('%s', note)
         train_step = jax.jit(
             make_train_step(plan, config.optim.accum_steps),
             donate_argnums=0,

@@ -1,9 +1,23 @@
 """Everything that can be wrong with a run, checked before compilation and before the workdir is
 touched: names, types, model arguments, data files, cadences, mesh, and the workdir itself.
+
+Legal settings that probably do not do what was meant are explained, not refused: `Plan.notes`
+holds one line for each, which the train loop logs as a warning once the run starts (after every
+check has passed, so a refused run still prints its one error line only). Decisions:
+
+- a cadence of '0' (or '0ep', '0%') for log_every, eval_every or checkpoint.every means "not
+  periodically": the loop still logs, evaluates and checkpoints at the last step (`cadence.itstime`);
+  so does a cadence longer than the run. Both are allowed (evaluating only at the end saves time)
+  and noted.
+- config.checkpoint.keep must be an int >= 1: a resumed run needs its newest checkpoint.
+- a warm-up at least as long as the run is noted (the learning rate never reaches config.optim.lr);
+  a one-step run with a warm-up is refused (its only update runs at learning rate 0).
+- --checkpoint_step is refused in --mode=train (training resumes from the latest checkpoint).
 """
 
 import dataclasses
 import os
+from collections.abc import Sequence
 from typing import Any
 
 import jax
@@ -31,6 +45,7 @@ class Plan:
     log_every: int
     eval_every: int
     checkpoint_every: int
+    notes: tuple[str, ...] = ()  # legal settings that may surprise: logged when training starts
 
 
 def check_workdir(workdir: str) -> None:
@@ -72,7 +87,72 @@ def check_names(config: ml_collections.ConfigDict) -> None:
     tasks.get(config.task.name)
     _as_config_error(data.check, config.data)
     optim.check(config.optim)
+    check_retention(config.checkpoint)
     check_mesh(config)
+
+
+def check_retention(checkpoint: ml_collections.ConfigDict) -> None:
+    """config.checkpoint.keep: how many of the newest checkpoints are kept, at least one."""
+    keep = checkpoint.keep
+    if not isinstance(keep, int) or isinstance(keep, bool) or keep < 1:
+        raise ConfigError(
+            f'config.checkpoint.keep={keep!r} is not allowed; allowed: an int >= 1 (the newest '
+            'checkpoints kept; a run resumes from the newest)'
+        )
+
+
+def check_checkpoint_step(mode: str, step: int | None) -> None:
+    """--checkpoint_step picks the checkpoint of --mode=eval, predict, generate and figures."""
+    if step is not None and mode == 'train':
+        raise ConfigError(
+            f'--checkpoint_step={step} is not allowed with --mode=train (training resumes from the '
+            'latest checkpoint); allowed: --mode=eval, predict, generate or figures; to start a '
+            f'new run from step {step}, --config.init_from=<workdir>@{step}'
+        )
+
+
+def check_warmup(config: ml_collections.ConfigDict, warmup: int, total_steps: int) -> None:
+    """The warm-up rises from learning rate 0: a one-step run with one would not train at all."""
+    if warmup and total_steps == 1:
+        raise ConfigError(
+            f'config.steps={config.steps!r} with config.optim.warmup={config.optim.warmup!r}: '
+            'the only update would run at learning rate 0 (the warm-up starts at 0); allowed: '
+            "config.optim.warmup='0' or config.steps >= 2"
+        )
+
+
+def schedule_notes(
+    config: ml_collections.ConfigDict,
+    cadences: Sequence[tuple[str, int]],
+    warmup: int,
+    total_steps: int,
+) -> tuple[str, ...]:
+    """One line for each cadence (key, steps) that acts only at the last step, and for a warm-up
+    that fills the run (see the module docstring)."""
+    notes = []
+    for key, every in cadences:
+        if every == 0 or every > total_steps:
+            spec = config.checkpoint.every if key == 'checkpoint.every' else config[key]
+            why = "'0' means not periodically" if every == 0 else f'{every} steps > the run'
+            notes.append(
+                f'config.{key}={spec!r}: {CADENCE_ACTIONS[key]} only at the last step '
+                f'({total_steps}){CADENCE_RISKS.get(key, "")}; {why}'
+            )
+    if warmup >= total_steps:
+        notes.append(
+            f'config.optim.warmup={config.optim.warmup!r} ({warmup} steps) fills the run of '
+            f'{total_steps} steps: the learning rate rises from 0 and never reaches '
+            f'config.optim.lr={config.optim.lr!r}'
+        )
+    return tuple(notes)
+
+
+CADENCE_ACTIONS = {
+    'log_every': 'training metrics are logged',
+    'eval_every': 'the model is evaluated',
+    'checkpoint.every': 'a checkpoint is saved',
+}
+CADENCE_RISKS = {'checkpoint.every': ' and on SIGTERM, so a crash before it loses the run'}
 
 
 def check_mesh(config: ml_collections.ConfigDict) -> None:
@@ -129,16 +209,24 @@ def prepare(config: ml_collections.ConfigDict, workdir: str, mode: str = 'train'
             spec, steps_per_epoch=steps_per_epoch, total_steps=total_steps, where=f'config.{key}'
         )
 
+    warmup = steps('optim.warmup', config.optim.warmup)
+    check_warmup(config, warmup, total_steps)
+    cadences = {
+        'log_every': steps('log_every', config.log_every),
+        'eval_every': steps('eval_every', config.eval_every),
+        'checkpoint.every': steps('checkpoint.every', config.checkpoint.every),
+    }
     return Plan(
         model=model_class(**kwargs),
         task=task,
         splits=splits,
         steps_per_epoch=steps_per_epoch,
         total_steps=total_steps,
-        warmup_steps=min(steps('optim.warmup', config.optim.warmup), total_steps),
-        log_every=steps('log_every', config.log_every),
-        eval_every=steps('eval_every', config.eval_every),
-        checkpoint_every=steps('checkpoint.every', config.checkpoint.every),
+        warmup_steps=min(warmup, total_steps),
+        log_every=cadences['log_every'],
+        eval_every=cadences['eval_every'],
+        checkpoint_every=cadences['checkpoint.every'],
+        notes=schedule_notes(config, list(cadences.items()), warmup, total_steps),
     )
 
 

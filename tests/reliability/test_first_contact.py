@@ -1,12 +1,27 @@
 """A careless user's first commands through `launch.py`: each mistake is one `error:` line on
-stderr and exit code 2, before anything is compiled or written, like every other bad input.
+stderr and exit code 2, before anything is compiled or written, like every other bad input; a legal
+setting that may surprise is one warning line when training starts.
 
-Here: absl flag mistakes (absl's own parser prints usage and exits 1).
+Here: absl flag mistakes (absl's own parser prints usage and exits 1), and one smoke run (shared by
+the module) whose cadences act only at the last step.
 """
 
 import pytest
 
 from tests.conftest import launch
+from tests.reliability import runs
+
+SURPRISING_CADENCES = {'eval_every': '0', 'log_every': '100'}  # checkpoints at 8, 16, 24
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    """(workdir, stderr) of a finished vit smoke run with SURPRISING_CADENCES."""
+    workdir = tmp_path_factory.mktemp('first_contact') / 'run'
+    run = runs.Launch('configs/vit.py:smoke', SURPRISING_CADENCES, workdir)
+    run.finished()
+    return workdir, run.stderr
+
 
 FLAG_MISTAKES = {
     # name: (flag, the error line)
@@ -32,3 +47,19 @@ def test_flag_mistake_is_one_line_exit_2(tmp_path, case):
     assert result.returncode == 2, result.stderr[-3000:]
     assert result.stderr == line + '\n'
     assert not (tmp_path / 'run').exists()
+
+
+def test_cadences_acting_only_at_the_last_step_are_warned_about(trained):
+    workdir, stderr = trained
+    warnings = [
+        line.partition(' WARNING ')[2] for line in stderr.splitlines() if ' WARNING ' in line
+    ]
+    assert warnings == [
+        "config.log_every='100': training metrics are logged only at the last step (24); 100 "
+        'steps > the run',
+        "config.eval_every='0': the model is evaluated only at the last step (24); '0' means not "
+        'periodically',
+    ]
+    assert [r['step'] for r in runs.records(workdir) if 'eval/accuracy' in r] == [24]
+    assert [r['step'] for r in runs.records(workdir) if 'train/loss' in r] == [24]
+    assert runs.checkpoint_steps(workdir) == [8, 16, 24]
