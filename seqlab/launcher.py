@@ -165,7 +165,7 @@ def run(
     workdir = workdir or default_workdir(spec) + ('_sweep' if sweep else '')
     try:
         config = load_config(spec, overrides)
-        preflight.check_checkpoint_step(mode, checkpoint_step)
+        preflight.check_checkpoint_step(workdir, mode, checkpoint_step)
         if sweep is not None:
             if mode != 'train':
                 raise ConfigError(

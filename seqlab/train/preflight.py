@@ -12,7 +12,8 @@ check has passed, so a refused run still prints its one error line only). Decisi
 - config.checkpoint.keep must be an int >= 1: a resumed run needs its newest checkpoint.
 - a warm-up at least as long as the run is noted (the learning rate never reaches config.optim.lr);
   a one-step run with a warm-up is refused (its only update runs at learning rate 0).
-- --checkpoint_step is refused in --mode=train (training resumes from the latest checkpoint).
+- --checkpoint_step is refused in --mode=train (training resumes from the latest checkpoint), and
+  in the other modes when it names no saved step (the saved ones are listed).
 """
 
 import dataclasses
@@ -26,7 +27,7 @@ import ml_collections
 from seqlab import data, models, tasks
 from seqlab.config import ConfigError, one_of
 from seqlab.layers.transformer import REMATS
-from seqlab.train import cadence, optim, sharding
+from seqlab.train import cadence, checkpoint, optim, sharding
 
 MODES = ('train', 'eval', 'predict')
 DTYPES = ('float32', 'bfloat16')  # compute dtypes; parameters and losses stay float32
@@ -91,9 +92,9 @@ def check_names(config: ml_collections.ConfigDict) -> None:
     check_mesh(config)
 
 
-def check_retention(checkpoint: ml_collections.ConfigDict) -> None:
+def check_retention(checkpointing: ml_collections.ConfigDict) -> None:
     """config.checkpoint.keep: how many of the newest checkpoints are kept, at least one."""
-    keep = checkpoint.keep
+    keep = checkpointing.keep
     if not isinstance(keep, int) or isinstance(keep, bool) or keep < 1:
         raise ConfigError(
             f'config.checkpoint.keep={keep!r} is not allowed; allowed: an int >= 1 (the newest '
@@ -101,13 +102,23 @@ def check_retention(checkpoint: ml_collections.ConfigDict) -> None:
         )
 
 
-def check_checkpoint_step(mode: str, step: int | None) -> None:
-    """--checkpoint_step picks the checkpoint of --mode=eval, predict, generate and figures."""
-    if step is not None and mode == 'train':
+def check_checkpoint_step(workdir: str, mode: str, step: int | None) -> None:
+    """--checkpoint_step picks a saved checkpoint of <workdir>/checkpoints for --mode=eval,
+    predict, generate and figures; the saved steps are read without changing anything."""
+    if step is None:
+        return
+    if mode == 'train':
         raise ConfigError(
             f'--checkpoint_step={step} is not allowed with --mode=train (training resumes from the '
             'latest checkpoint); allowed: --mode=eval, predict, generate or figures; to start a '
             f'new run from step {step}, --config.init_from=<workdir>@{step}'
+        )
+    directory = os.path.join(workdir, 'checkpoints')
+    saved = checkpoint.saved_steps(directory) if os.path.isdir(directory) else []
+    if step not in saved:
+        raise ConfigError(
+            f'--checkpoint_step={step} is not saved in {directory}; saved steps: '
+            f'{", ".join(map(str, saved)) or "none"}'
         )
 
 

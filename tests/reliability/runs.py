@@ -60,11 +60,16 @@ class Launch:
         env: Mapping[str, str] | None = None,
         tree: str | None = None,
         prefix: Sequence[str] = (),
+        flags: Sequence[str] = (),
     ):
         """`tree`: the source copy to run (default `source_tree()`); `prefix`: a command that
-        runs python (such as `setpriv ...`)."""
+        runs python (such as `setpriv ...`); `flags`: more flags (`--mode=eval`, ...)."""
         self.workdir = str(workdir)
-        args = [f'--config={spec}', *(f'--config.{k}={v}' for k, v in overrides.items())]
+        args = [
+            f'--config={spec}',
+            *(f'--config.{k}={v}' for k, v in overrides.items()),
+            *flags,
+        ]
         self.process = subprocess.Popen(
             [*prefix, sys.executable, 'launch.py', *args, f'--workdir={self.workdir}'],
             cwd=tree or source_tree(),

@@ -47,11 +47,13 @@ TRACED = 'WARNING Finished tracing '
 COMPILED = ('WARNING Compiling ', 'WARNING Finished XLA compilation ')
 
 
-def refused(spec: str, overrides: dict, workdir, env: dict | None = None) -> str:
-    """Run launch.py; assert exit 2, one stderr line, nothing compiled, workdir unchanged.
-    -> the line."""
+def refused(
+    spec: str, overrides: dict, workdir, env: dict | None = None, flags: tuple[str, ...] = ()
+) -> str:
+    """Run launch.py (with more `flags`, such as --mode); assert exit 2, one stderr line, nothing
+    compiled, workdir unchanged. -> the line."""
     before = runs.snapshot(workdir)
-    run = runs.Launch(spec, overrides, workdir, env={**LOG_COMPILES, **(env or {})})
+    run = runs.Launch(spec, overrides, workdir, env={**LOG_COMPILES, **(env or {})}, flags=flags)
     assert run.wait() == 2, run.stderr[-3000:]
     lines = [line for line in run.stderr.strip().splitlines() if TRACED not in line]
     compiled = [line for line in lines if any(mark in line for mark in COMPILED)]

@@ -2,26 +2,18 @@
 stderr and exit code 2, before anything is compiled or written, like every other bad input; a legal
 setting that may surprise is one warning line when training starts.
 
-Here: absl flag mistakes (absl's own parser prints usage and exits 1), and one smoke run (shared by
-the module) whose cadences act only at the last step.
+Here: absl flag mistakes (absl's own parser prints usage and exits 1), and one smoke run whose
+cadences act only at the last step, then read with a --checkpoint_step it did not save.
 """
 
 import pytest
 
+from seqlab import launcher
 from tests.conftest import launch
 from tests.reliability import runs
+from tests.reliability.test_bad_inputs import refused
 
 SURPRISING_CADENCES = {'eval_every': '0', 'log_every': '100'}  # checkpoints at 8, 16, 24
-
-
-@pytest.fixture(scope='module')
-def trained(tmp_path_factory):
-    """(workdir, stderr) of a finished vit smoke run with SURPRISING_CADENCES."""
-    workdir = tmp_path_factory.mktemp('first_contact') / 'run'
-    run = runs.Launch('configs/vit.py:smoke', SURPRISING_CADENCES, workdir)
-    run.finished()
-    return workdir, run.stderr
-
 
 FLAG_MISTAKES = {
     # name: (flag, the error line)
@@ -49,10 +41,15 @@ def test_flag_mistake_is_one_line_exit_2(tmp_path, case):
     assert not (tmp_path / 'run').exists()
 
 
-def test_cadences_acting_only_at_the_last_step_are_warned_about(trained):
-    workdir, stderr = trained
+def test_end_only_cadences_are_warned_about_and_unsaved_checkpoint_steps_refused(tmp_path, capsys):
+    """One smoke run (its training is the cost): its warnings, then --checkpoint_step=7 in every
+    reading mode, through launch.py for eval and in process for the others (the same check runs
+    before any mode's dispatch)."""
+    workdir = tmp_path / 'run'
+    run = runs.Launch('configs/vit.py:smoke', SURPRISING_CADENCES, workdir)
+    run.finished()
     warnings = [
-        line.partition(' WARNING ')[2] for line in stderr.splitlines() if ' WARNING ' in line
+        line.partition(' WARNING ')[2] for line in run.stderr.splitlines() if ' WARNING ' in line
     ]
     assert warnings == [
         "config.log_every='100': training metrics are logged only at the last step (24); 100 "
@@ -63,3 +60,16 @@ def test_cadences_acting_only_at_the_last_step_are_warned_about(trained):
     assert [r['step'] for r in runs.records(workdir) if 'eval/accuracy' in r] == [24]
     assert [r['step'] for r in runs.records(workdir) if 'train/loss' in r] == [24]
     assert runs.checkpoint_steps(workdir) == [8, 16, 24]
+
+    unsaved = (
+        f'error: --checkpoint_step=7 is not saved in {workdir}/checkpoints; saved steps: 8, 16, 24'
+    )
+    flags = ('--mode=eval', '--checkpoint_step=7')
+    assert refused('configs/vit.py:smoke', SURPRISING_CADENCES, workdir, flags=flags) == unsaved
+    before = runs.snapshot(workdir)
+    overrides = {key: str(value) for key, value in SURPRISING_CADENCES.items()}
+    for mode in ('predict', 'generate', 'figures'):
+        with pytest.raises(SystemExit) as exit_info:
+            launcher.run('configs/vit.py:smoke', overrides, str(workdir), mode, checkpoint_step=7)
+        assert (exit_info.value.code, capsys.readouterr().err) == (2, unsaved + '\n'), mode
+    assert runs.snapshot(workdir) == before
