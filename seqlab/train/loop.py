@@ -134,6 +134,8 @@ class Run:
         self.sample_inputs = self.plan.task.inputs(sample)
         self.abstract_state, self.state_sharding = self._abstract_state(self.tx)
         self._eval_step = jax.jit(make_eval_step(self.plan))
+        if mode == 'train' and config.checkpoint.best_metric:
+            preflight.check_best_metric(config.checkpoint, self.eval_metric_names())
 
     # --- state -------------------------------------------------------------------------------
     def _abstract_state(self, tx: optax.GradientTransformation) -> tuple[Any, Any]:
@@ -181,6 +183,15 @@ class Run:
         return dataclasses.replace(info, assets=assets.sync(info.assets, self.workdir))
 
     # --- evaluation --------------------------------------------------------------------------
+    def eval_metric_names(self) -> list[str]:
+        """The names `evaluate` returns ('eval/accuracy', ...), from the eval step's output
+        structure traced with jax.eval_shape: nothing is compiled or run."""
+        batch = jax.tree.map(
+            lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype), self.plan.splits.eval[0]
+        )
+        metrics = jax.eval_shape(make_eval_step(self.plan), self.abstract_state.params, batch)
+        return sorted(summarize(dict.fromkeys(metrics, (0.0, 1.0)), 'eval'))
+
     def evaluate(self, params: Any) -> dict[str, float]:
         totals: dict[str, list[float]] = {}
         for batch in self.plan.splits.eval:

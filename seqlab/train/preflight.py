@@ -12,6 +12,8 @@ check has passed, so a refused run still prints its one error line only). Decisi
 - config.checkpoint.keep must be an int >= 1: a resumed run needs its newest checkpoint.
 - a warm-up at least as long as the run is noted (the learning rate never reaches config.optim.lr);
   a one-step run with a warm-up is refused (its only update runs at learning rate 0).
+- config.checkpoint.best_metric must name a metric the evaluation logs (`check_best_metric`, with
+  the names from the eval step's output structure, traced by the train loop with jax.eval_shape).
 - --checkpoint_step is refused in --mode=train (training resumes from the latest checkpoint), and
   in the other modes when it names no saved step (the saved ones are listed).
 """
@@ -120,6 +122,21 @@ def check_checkpoint_step(workdir: str, mode: str, step: int | None) -> None:
             f'--checkpoint_step={step} is not saved in {directory}; saved steps: '
             f'{", ".join(map(str, saved)) or "none"}'
         )
+
+
+def check_best_metric(
+    checkpointing: ml_collections.ConfigDict, eval_metrics: Sequence[str]
+) -> None:
+    """config.checkpoint.best_metric ('' for none) must be one of `eval_metrics`, the names the
+    run's evaluation logs (the best checkpoint is chosen by the evaluation at a checkpoint step),
+    and best_mode max or min; checked before training, not at the first save hours in."""
+    metric = checkpointing.best_metric
+    if metric and metric not in eval_metrics:
+        raise ConfigError(
+            f"config.checkpoint.best_metric={metric!r} is not a metric of this run's evaluation; "
+            f"allowed: {', '.join(eval_metrics)}, or '' (no best checkpoint)"
+        )
+    one_of('config.checkpoint.best_mode', checkpointing.best_mode, ('max', 'min'))
 
 
 def check_warmup(config: ml_collections.ConfigDict, warmup: int, total_steps: int) -> None:

@@ -2,8 +2,10 @@
 stderr and exit code 2, before anything is compiled or written, like every other bad input; a legal
 setting that may surprise is one warning line when training starts.
 
-Here: absl flag mistakes (absl's own parser prints usage and exits 1), and one smoke run whose
-cadences act only at the last step, then read with a --checkpoint_step it did not save.
+Here: absl flag mistakes (absl's own parser prints usage and exits 1), a misspelt
+checkpoint.best_metric (found before training, not at the first save after an evaluation), and one
+smoke run whose cadences act only at the last step, then read with a --checkpoint_step it did not
+save.
 """
 
 import pytest
@@ -39,6 +41,16 @@ def test_flag_mistake_is_one_line_exit_2(tmp_path, case):
     assert result.returncode == 2, result.stderr[-3000:]
     assert result.stderr == line + '\n'
     assert not (tmp_path / 'run').exists()
+
+
+def test_misspelt_best_metric_is_refused_before_training(tmp_path):
+    workdir = tmp_path / 'run'
+    workdir.mkdir()
+    error = refused('configs/vit.py:smoke', {'checkpoint.best_metric': 'eval/acc'}, workdir)
+    assert error == (
+        "error: config.checkpoint.best_metric='eval/acc' is not a metric of this run's "
+        "evaluation; allowed: eval/accuracy, eval/loss, or '' (no best checkpoint)"
+    )
 
 
 def test_end_only_cadences_are_warned_about_and_unsaved_checkpoint_steps_refused(tmp_path, capsys):
