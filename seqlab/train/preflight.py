@@ -11,7 +11,8 @@ check has passed, so a refused run still prints its one error line only). Decisi
   and noted.
 - config.checkpoint.keep must be an int >= 1: a resumed run needs its newest checkpoint.
 - a warm-up at least as long as the run is noted (the learning rate never reaches config.optim.lr);
-  a one-step run with a warm-up is refused (its only update runs at learning rate 0).
+  a one-step run with a warm-up is refused in --mode=train (its only update runs at learning
+  rate 0).
 - config.checkpoint.best_metric must name a metric the evaluation logs (`check_best_metric`, with
   the names from the eval step's output structure, traced by the train loop with jax.eval_shape).
 - --checkpoint_step is refused in --mode=train (training resumes from the latest checkpoint), and
@@ -33,6 +34,12 @@ from seqlab.train import cadence, checkpoint, optim, sharding
 
 MODES = ('train', 'eval', 'predict')
 DTYPES = ('float32', 'bfloat16')  # compute dtypes; parameters and losses stay float32
+CADENCE_ACTIONS = {  # what a cadence paces, for the notes of `schedule_notes`
+    'log_every': 'training metrics are logged',
+    'eval_every': 'the model is evaluated',
+    'checkpoint.every': 'a checkpoint is saved',
+}
+CADENCE_RISKS = {'checkpoint.every': ' and on SIGTERM, so a crash before it loses the run'}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -175,14 +182,6 @@ def schedule_notes(
     return tuple(notes)
 
 
-CADENCE_ACTIONS = {
-    'log_every': 'training metrics are logged',
-    'eval_every': 'the model is evaluated',
-    'checkpoint.every': 'a checkpoint is saved',
-}
-CADENCE_RISKS = {'checkpoint.every': ' and on SIGTERM, so a crash before it loses the run'}
-
-
 def check_mesh(config: ml_collections.ConfigDict) -> None:
     """Mesh and rules; global batches must split over data × fsdp and into accum_steps."""
     sharding.check(config.mesh, jax.device_count())
@@ -238,7 +237,8 @@ def prepare(config: ml_collections.ConfigDict, workdir: str, mode: str = 'train'
         )
 
     warmup = steps('optim.warmup', config.optim.warmup)
-    check_warmup(config, warmup, total_steps)
+    if mode == 'train':  # a run trained before this check can still be read
+        check_warmup(config, warmup, total_steps)
     cadences = {
         'log_every': steps('log_every', config.log_every),
         'eval_every': steps('eval_every', config.eval_every),
