@@ -79,4 +79,4 @@ def main(argv: list[str]) -> None:
 
 if __name__ == '__main__':
     OVERRIDES, ARGV = launcher.split_overrides(sys.argv)
-    app.run(main, argv=ARGV)
+    app.run(main, argv=ARGV, flags_parser=launcher.parse_flags)

@@ -1,8 +1,12 @@
 """What launch.py does, importable by tests: load a config file, apply overrides, dispatch a mode.
 
 Every ConfigError becomes one line on stderr and exit code 2; nothing has been compiled or written.
+So does an exception raised by the config file itself: a syntax error, a failing import, get_config
+or get_sweep (`config_file_errors` names the file and line), no get_config, or one that returns
+something other than a ConfigDict, and a bad flag (`parse_flags`).
 """
 
+import contextlib
 import dataclasses
 import importlib.util
 import json
@@ -10,15 +14,19 @@ import logging
 import os
 import signal
 import sys
+import traceback
 import types
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import ml_collections
 import tensorflow_datasets as tfds
+from absl import flags
 
 from seqlab import paths
 from seqlab.config import ConfigError, apply_overrides
 from seqlab.sweep import runner as sweep_runner
-from seqlab.train import checkpoint, init_from, loop, sharding
+from seqlab.train import checkpoint, init_from, loop, preflight, sharding
 
 log = logging.getLogger('seqlab')
 USAGE_ERROR = 2
@@ -41,9 +49,31 @@ def split_overrides(argv: list[str]) -> tuple[dict[str, str], list[str]]:
     return overrides, rest
 
 
+def parse_flags(argv: list[str]) -> list[str]:
+    """absl's flag parsing for `app.run(flags_parser=...)`; a bad flag (unknown, bad value,
+    missing --config) is one `error:` line and exit code 2 like other bad input (absl's own
+    parser prints usage and exits 1). -> the arguments left for main."""
+    try:
+        return flags.FLAGS(argv)
+    except flags.Error as error:
+        fail(' '.join(str(error).split()))
+
+
 def load_config(spec: str, overrides: dict[str, str]) -> ml_collections.ConfigDict:
     """`configs/vit.py:variant=S` -> get_config('variant=S') with overrides applied."""
-    config = config_module(spec).get_config(spec.partition(':')[2] or None)
+    path = spec.partition(':')[0]
+    get_config = config_function(spec, 'get_config')
+    if get_config is None:
+        raise ConfigError(
+            f'{path} defines no get_config(arg); a config file returns its '
+            'ml_collections.ConfigDict from get_config (see configs/vit.py)'
+        )
+    config = get_config(spec.partition(':')[2] or None)
+    if not isinstance(config, ml_collections.ConfigDict):
+        raise ConfigError(
+            f'{path}: get_config returned a {type(config).__name__}; expected an '
+            'ml_collections.ConfigDict'
+        )
     apply_overrides(config, overrides)
     paths.config_paths(config)
     init_from.configure(config, overrides)
@@ -57,8 +87,59 @@ def config_module(spec: str) -> types.ModuleType:
         raise ConfigError(f'--config={path!r} is not a file; expected configs/<name>.py')
     module_spec = importlib.util.spec_from_file_location('seqlab_config', path)
     module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
+    with config_file_errors(path, 'loading the file'):
+        module_spec.loader.exec_module(module)
     return module
+
+
+def config_function(spec: str, name: str) -> Callable[[str | None], Any] | None:
+    """The config file's function `name` (get_config, get_sweep), or None if it has none; an
+    exception it raises becomes one line naming the file and line (`config_file_errors`)."""
+    path = spec.partition(':')[0]
+    function = getattr(config_module(spec), name, None)
+    if not callable(function):
+        return None
+
+    def call(arg: str | None) -> Any:
+        with config_file_errors(path, name):
+            return function(arg)
+
+    return call
+
+
+@contextlib.contextmanager
+def config_file_errors(path: str, doing: str) -> Iterator[None]:
+    """Turn an exception from the user's config file into a ConfigError naming the file, the line
+    and the exception (`configs/mine.py line 12: get_config raised KeyError: 'foo'`); a
+    ConfigError (seqlab's parse_arg, one_of) passes unchanged, it is one line already."""
+    try:
+        yield
+    except ConfigError:
+        raise
+    except SyntaxError as error:
+        if not _same_file(error.filename, path):
+            raise ConfigError(_located(path, error, doing)) from error
+        raise ConfigError(
+            f'{path} line {error.lineno}: {type(error).__name__}: {error.msg}'
+        ) from error
+    except Exception as error:  # noqa: BLE001 - any error of the user's code is reported the same way
+        raise ConfigError(_located(path, error, doing)) from error
+
+
+def _located(path: str, error: BaseException, doing: str) -> str:
+    """'<path> line <n>: <doing> raised <Type>: <message>', n the last line of `path` in the
+    traceback (the user's line that raised, or that called the seqlab code that raised)."""
+    lines = [
+        frame.lineno
+        for frame in traceback.extract_tb(error.__traceback__)
+        if _same_file(frame.filename, path)
+    ]
+    where = f'{path} line {lines[-1]}' if lines else path
+    return f'{where}: {doing} raised {checkpoint.one_line(error)}'
+
+
+def _same_file(name: str | None, path: str) -> bool:
+    return bool(name) and os.path.abspath(name) == os.path.abspath(path)
 
 
 def default_workdir(spec: str) -> str:
@@ -91,12 +172,13 @@ def run(
         sweep = dataclasses.replace(sweep, storage=paths.storage_url(sweep.storage))
     try:
         config = load_config(spec, overrides)
+        preflight.check_checkpoint_step(workdir, mode, checkpoint_step)
         if sweep is not None:
             if mode != 'train':
                 raise ConfigError(
                     f'--sweep trains its trials; --mode={mode} is not allowed with it'
                 )
-            get_sweep = getattr(config_module(spec), 'get_sweep', None)
+            get_sweep = config_function(spec, 'get_sweep')
             sys.exit(sweep_runner.run(spec, overrides, config, get_sweep, workdir, sweep))
         sharding.initialize_distributed()  # multi-host launches only (seqlab/train/sharding.py)
         if mode == 'train':

@@ -1,5 +1,6 @@
 """A transformers checkpoint directory: config.json + model.safetensors, read and written with the
-`safetensors` library alone (no PyTorch, no transformers).
+`safetensors` library alone (no PyTorch, no transformers). A file that cannot be read (truncated,
+corrupt, not JSON) is a one-line InteropError naming it.
 
 Tensors are numpy arrays; half-precision checkpoints (float16, bfloat16) are read as float32,
 because seqlab keeps its parameters in float32. LayerNorm tensors of old checkpoints named
@@ -10,7 +11,7 @@ import json
 import os
 
 import numpy as np
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from safetensors.numpy import save_file
 
 from seqlab.interop.errors import InteropError
@@ -30,11 +31,24 @@ def read(path: str) -> tuple[dict, dict[str, np.ndarray]]:
                 f'{needed} does not exist{hint}; a transformers checkpoint directory holds '
                 f'{CONFIG} and {WEIGHTS}'
             )
-    with open(config_path) as f:
-        config = json.load(f)
-    with safe_open(weights_path, framework='np') as f:
-        tensors = {_modern(name): f.get_tensor(name).astype(np.float32) for name in f.keys()}
+    try:
+        with open(config_path) as f:
+            config = json.load(f)
+    except (OSError, ValueError) as error:
+        raise InteropError(f'{config_path} cannot be read: {_first_line(error)}') from None
+    try:
+        with safe_open(weights_path, framework='np') as f:
+            tensors = {_modern(name): f.get_tensor(name).astype(np.float32) for name in f.keys()}
+    except (OSError, SafetensorError) as error:
+        raise InteropError(
+            f'{weights_path} cannot be read: {_first_line(error)} (truncated or corrupt? copy or '
+            'download it again)'
+        ) from None
     return config, tensors
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def _modern(name: str) -> str:

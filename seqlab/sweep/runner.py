@@ -1,8 +1,10 @@
 """`launch.py --sweep`: check the sweep, open its study, run workers, write the results table.
 
-Rerunning the same command resumes: finished trials are skipped, interrupted ones resume from
-their checkpoints, failed ones are reported and rerun only with `--sweep_retry_failed`. Returns
-the process exit code: 0 when every trial is complete, 1 when some failed, 143 when stopped.
+The objective (config.checkpoint.best_metric) is checked against the metrics the evaluation logs
+before any trial starts (not by a dry run, which reads no data). Rerunning the same command
+resumes: finished trials are skipped, interrupted ones resume from their checkpoints, failed ones
+are reported and rerun only with `--sweep_retry_failed`. Returns the process exit code: 0 when
+every trial is complete, 1 when some failed, 143 when stopped.
 """
 
 import dataclasses
@@ -20,6 +22,7 @@ from seqlab.config import ConfigError, one_of
 from seqlab.sweep import definition, results, worker
 from seqlab.sweep import study as study_lib
 from seqlab.sweep import trial as trial_lib
+from seqlab.train import loop, preflight
 
 log = logging.getLogger('seqlab')
 STOPPED_EXIT_CODE = 143
@@ -53,6 +56,12 @@ def run(
         )
     one_of('config.checkpoint.best_mode', config.checkpoint.best_mode, ('max', 'min'))
     sweep = definition.load(get_sweep, spec.partition(':')[2] or None, config)
+    if not options.dry_run:
+        if os.path.exists(directory) and not os.path.isdir(directory):
+            raise ConfigError(
+                f'--workdir={directory!r} is a file; allowed: a directory for the sweep'
+            )
+        check_objective(config, directory)
     metric = config.checkpoint.best_metric
     url = study_lib.storage_url(options.storage, directory)
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # our log lines say what happened
@@ -69,8 +78,6 @@ def run(
         latest = study_lib.slots(study) if study else {}
         print(results.listing(results.rows(sweep, latest, metric), sweep))
         return 0
-    if os.path.exists(directory) and not os.path.isdir(directory):
-        raise ConfigError(f'--workdir={directory!r} is a file; allowed: a directory for the sweep')
     os.makedirs(directory, exist_ok=True)
     storage = study_lib.open_storage(url, options.heartbeat)
     identity = {
@@ -118,6 +125,19 @@ def run(
         log.warning('trials %s failed; rerun with --sweep_retry_failed to retry them', failed)
         return 1
     return 0
+
+
+def check_objective(config: ml_collections.ConfigDict, directory: str) -> None:
+    """The objective, config.checkpoint.best_metric, must be a metric the trials' evaluation logs;
+    checked once on the sweep's config before any trial starts (the names come from the eval
+    step's output structure: the data is read and the step traced, nothing is compiled)."""
+    names = loop.Run(config, directory, mode='eval').eval_metric_names()
+    if not config.checkpoint.best_metric:
+        raise ConfigError(
+            "--sweep needs an objective: config.checkpoint.best_metric is ''; allowed: "
+            f'{", ".join(names)}'
+        )
+    preflight.check_best_metric(config.checkpoint, names)
 
 
 def _name(directory: str) -> str:

@@ -1,7 +1,11 @@
 """When to log, evaluate and checkpoint: one tested place for steps / epochs / percent.
 
 A cadence spec is a string: `'500'` (steps), `'2ep'` (epochs), `'10%'` (of the total steps) or `'0'`
-(never). Steps count completed optimizer updates, from 1 to `total_steps`.
+(not periodically). Steps count completed optimizer updates, from 1 to `total_steps`. The train loop
+asks `itstime(..., last=True)`, so it logs, evaluates and checkpoints at the last step whatever the
+cadence: '0', or a cadence longer than the run, means "only at the end" (a decision, not an
+accident: a final evaluation and a final checkpoint are what every finished run needs; preflight
+notes such a cadence as a warning when the run starts).
 """
 
 import math
@@ -12,7 +16,7 @@ from seqlab.config import ConfigError
 def to_steps(
     spec: str | int, *, steps_per_epoch: int, total_steps: int | None = None, where: str = 'cadence'
 ) -> int:
-    """Resolve a cadence spec to a whole number of steps (0 means never)."""
+    """Resolve a cadence spec to a whole number of steps (0: not periodically)."""
     text = str(spec).strip()
     if text.endswith('%') and total_steps is None:
         raise ConfigError(f'{where}={text!r}: a percentage needs a total step count')

@@ -137,6 +137,8 @@ class Run:
         self.sample_inputs = self.plan.task.inputs(sample)
         self.abstract_state, self.state_sharding = self._abstract_state(self.tx)
         self._eval_step: Callable | None = None  # compiled at the first evaluation
+        if mode == 'train' and config.checkpoint.best_metric:
+            preflight.check_best_metric(config.checkpoint, self.eval_metric_names())
 
     # --- state -------------------------------------------------------------------------------
     def _abstract_state(self, tx: optax.GradientTransformation) -> tuple[Any, Any]:
@@ -227,6 +229,15 @@ class Run:
         return self._eval_step
 
     # --- evaluation --------------------------------------------------------------------------
+    def eval_metric_names(self) -> list[str]:
+        """The names `evaluate` returns ('eval/accuracy', ...), from the eval step's output
+        structure traced with jax.eval_shape: nothing is compiled or run."""
+        batch = jax.tree.map(
+            lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype), self.plan.splits.eval[0]
+        )
+        metrics = jax.eval_shape(make_eval_step(self.plan), self.abstract_state.params, batch)
+        return sorted(summarize(dict.fromkeys(metrics, (0.0, 1.0)), 'eval'))
+
     def evaluate(self, params: Any) -> dict[str, float]:
         eval_step = self.compiled_eval_step(params)
         totals: dict[str, list[float]] = {}
@@ -303,6 +314,8 @@ class Run:
         )
         if hasattr(plan.task, 'describe'):
             log.info('%s', plan.task.describe(plan.model))
+        for note in plan.notes:
+            log.warning('%s', note)
         learning_rate = optim.learning_rate(config.optim, plan.warmup_steps, plan.total_steps)
         writer = metric_log.MetricWriter(self.workdir, resume_step=step)
         example_ids = (

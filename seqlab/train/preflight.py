@@ -3,10 +3,28 @@ touched: names, types, model arguments, data files, cadences, mesh, and the work
 
 Bad input raises ConfigError (the data package raises it too, and `data.BadRecordError` for a record
 the scan refuses, converted here); any other exception is a bug and keeps its traceback.
+
+Legal settings that probably do not do what was meant are explained, not refused: `Plan.notes`
+holds one line for each, which the train loop logs as a warning once the run starts (after every
+check has passed, so a refused run still prints its one error line only). Decisions:
+
+- a cadence of '0' (or '0ep', '0%') for log_every, eval_every or checkpoint.every means "not
+  periodically": the loop still logs, evaluates and checkpoints at the last step (`cadence.itstime`);
+  so does a cadence longer than the run. Both are allowed (evaluating only at the end saves time)
+  and noted.
+- config.checkpoint.keep must be an int >= 1: a resumed run needs its newest checkpoint.
+- a warm-up at least as long as the run is noted (the learning rate never reaches config.optim.lr);
+  a one-step run with a warm-up is refused in --mode=train (its only update runs at learning
+  rate 0).
+- config.checkpoint.best_metric must name a metric the evaluation logs (`check_best_metric`, with
+  the names from the eval step's output structure, traced by the train loop with jax.eval_shape).
+- --checkpoint_step is refused in --mode=train (training resumes from the latest checkpoint), and
+  in the other modes when it names no saved step (the saved ones are listed).
 """
 
 import dataclasses
 import os
+from collections.abc import Sequence
 from typing import Any
 
 import jax
@@ -15,10 +33,16 @@ import ml_collections
 from seqlab import data, models, tasks
 from seqlab.config import ConfigError, one_of
 from seqlab.layers.transformer import REMATS
-from seqlab.train import cadence, optim, sharding
+from seqlab.train import cadence, checkpoint, optim, sharding
 
 MODES = ('train', 'eval', 'predict')
 DTYPES = ('float32', 'bfloat16')  # compute dtypes; parameters and losses stay float32
+CADENCE_ACTIONS = {  # what a cadence paces, for the notes of `schedule_notes`
+    'log_every': 'training metrics are logged',
+    'eval_every': 'the model is evaluated',
+    'checkpoint.every': 'a checkpoint is saved',
+}
+CADENCE_RISKS = {'checkpoint.every': ' and on SIGTERM, so a crash before it loses the run'}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,6 +58,7 @@ class Plan:
     log_every: int
     eval_every: int
     checkpoint_every: int
+    notes: tuple[str, ...] = ()  # legal settings that may surprise: logged when training starts
 
 
 def check_workdir(workdir: str) -> None:
@@ -75,7 +100,89 @@ def check_names(config: ml_collections.ConfigDict) -> None:
     tasks.get(config.task.name)
     data.check(config.data)
     optim.check(config.optim)
+    check_retention(config.checkpoint)
     check_mesh(config)
+
+
+def check_retention(checkpointing: ml_collections.ConfigDict) -> None:
+    """config.checkpoint.keep: how many of the newest checkpoints are kept, at least one."""
+    keep = checkpointing.keep
+    if not isinstance(keep, int) or isinstance(keep, bool) or keep < 1:
+        raise ConfigError(
+            f'config.checkpoint.keep={keep!r} is not allowed; allowed: an int >= 1 (the newest '
+            'checkpoints kept; a run resumes from the newest)'
+        )
+
+
+def check_checkpoint_step(workdir: str, mode: str, step: int | None) -> None:
+    """--checkpoint_step picks a saved checkpoint of <workdir>/checkpoints for --mode=eval,
+    predict, generate and figures; the saved steps are read without changing anything."""
+    if step is None:
+        return
+    if mode == 'train':
+        raise ConfigError(
+            f'--checkpoint_step={step} is not allowed with --mode=train (training resumes from the '
+            'latest checkpoint); allowed: --mode=eval, predict, generate or figures; to start a '
+            f'new run from step {step}, --config.init_from=<workdir>@{step}'
+        )
+    directory = os.path.join(workdir, 'checkpoints')
+    saved = checkpoint.saved_steps(directory) if os.path.isdir(directory) else []
+    if step not in saved:
+        raise ConfigError(
+            f'--checkpoint_step={step} is not saved in {directory}; saved steps: '
+            f'{", ".join(map(str, saved)) or "none"}'
+        )
+
+
+def check_best_metric(
+    checkpointing: ml_collections.ConfigDict, eval_metrics: Sequence[str]
+) -> None:
+    """config.checkpoint.best_metric ('' for none) must be one of `eval_metrics`, the names the
+    run's evaluation logs (the best checkpoint is chosen by the evaluation at a checkpoint step),
+    and best_mode max or min; checked before training, not at the first save hours in."""
+    metric = checkpointing.best_metric
+    if metric and metric not in eval_metrics:
+        raise ConfigError(
+            f"config.checkpoint.best_metric={metric!r} is not a metric of this run's evaluation; "
+            f"allowed: {', '.join(eval_metrics)}, or '' (no best checkpoint)"
+        )
+    one_of('config.checkpoint.best_mode', checkpointing.best_mode, ('max', 'min'))
+
+
+def check_warmup(config: ml_collections.ConfigDict, warmup: int, total_steps: int) -> None:
+    """The warm-up rises from learning rate 0: a one-step run with one would not train at all."""
+    if warmup and total_steps == 1:
+        raise ConfigError(
+            f'config.steps={config.steps!r} with config.optim.warmup={config.optim.warmup!r}: '
+            'the only update would run at learning rate 0 (the warm-up starts at 0); allowed: '
+            "config.optim.warmup='0' or config.steps >= 2"
+        )
+
+
+def schedule_notes(
+    config: ml_collections.ConfigDict,
+    cadences: Sequence[tuple[str, int]],
+    warmup: int,
+    total_steps: int,
+) -> tuple[str, ...]:
+    """One line for each cadence (key, steps) that acts only at the last step, and for a warm-up
+    that fills the run (see the module docstring)."""
+    notes = []
+    for key, every in cadences:
+        if every == 0 or every > total_steps:
+            spec = config.checkpoint.every if key == 'checkpoint.every' else config[key]
+            why = "'0' means not periodically" if every == 0 else f'{every} steps > the run'
+            notes.append(
+                f'config.{key}={spec!r}: {CADENCE_ACTIONS[key]} only at the last step '
+                f'({total_steps}){CADENCE_RISKS.get(key, "")}; {why}'
+            )
+    if warmup >= total_steps:
+        notes.append(
+            f'config.optim.warmup={config.optim.warmup!r} ({warmup} steps) fills the run of '
+            f'{total_steps} steps: the learning rate rises from 0 and never reaches '
+            f'config.optim.lr={config.optim.lr!r}'
+        )
+    return tuple(notes)
 
 
 def check_mesh(config: ml_collections.ConfigDict) -> None:
@@ -127,16 +234,25 @@ def prepare(config: ml_collections.ConfigDict, workdir: str, mode: str = 'train'
             spec, steps_per_epoch=steps_per_epoch, total_steps=total_steps, where=f'config.{key}'
         )
 
+    warmup = steps('optim.warmup', config.optim.warmup)
+    if mode == 'train':  # a run trained before this check can still be read
+        check_warmup(config, warmup, total_steps)
+    cadences = {
+        'log_every': steps('log_every', config.log_every),
+        'eval_every': steps('eval_every', config.eval_every),
+        'checkpoint.every': steps('checkpoint.every', config.checkpoint.every),
+    }
     return Plan(
         model=model_class(**kwargs),
         task=task,
         splits=splits,
         steps_per_epoch=steps_per_epoch,
         total_steps=total_steps,
-        warmup_steps=min(steps('optim.warmup', config.optim.warmup), total_steps),
-        log_every=steps('log_every', config.log_every),
-        eval_every=steps('eval_every', config.eval_every),
-        checkpoint_every=steps('checkpoint.every', config.checkpoint.every),
+        warmup_steps=min(warmup, total_steps),
+        log_every=cadences['log_every'],
+        eval_every=cadences['eval_every'],
+        checkpoint_every=cadences['checkpoint.every'],
+        notes=schedule_notes(config, list(cadences.items()), warmup, total_steps),
     )
 
 

@@ -117,6 +117,21 @@ def test_missing_weights_file_is_named(checkpoint):
     assert 'model.safetensors does not exist' in load_error(checkpoint)
 
 
+def test_truncated_weights_file_is_named(checkpoint):
+    """An interrupted download or copy: the file holds only its first half."""
+    weights = checkpoint / 'model.safetensors'
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    assert load_error(checkpoint) == (
+        f'{weights} cannot be read: Error while deserializing header: incomplete metadata, file '
+        'not fully covered (truncated or corrupt? copy or download it again)'
+    )
+
+
+def test_config_json_that_is_not_json_is_named(checkpoint):
+    (checkpoint / 'config.json').write_text('{"architectures": ["GPT2LMHeadModel"],')
+    assert load_error(checkpoint).startswith(f'{checkpoint / "config.json"} cannot be read: ')
+
+
 @pytest.mark.parametrize(
     'model, inputs, message',
     [

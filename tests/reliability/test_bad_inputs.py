@@ -49,12 +49,19 @@ COMPILED = ('WARNING Compiling ', 'WARNING Finished XLA compilation ')
 
 
 def refused(
-    spec: str, overrides: dict, workdir, env: dict | None = None, prefix: Sequence[str] = ()
+    spec: str,
+    overrides: dict,
+    workdir,
+    env: dict | None = None,
+    prefix: Sequence[str] = (),
+    flags: Sequence[str] = (),
 ) -> str:
-    """Run launch.py (under the command `prefix`, such as `setpriv ...`); assert exit 2, one
-    stderr line, nothing compiled, workdir unchanged. -> the line."""
+    """Run launch.py (under the command `prefix`, such as `setpriv ...`, with more `flags`, such
+    as --mode); assert exit 2, one stderr line, nothing compiled, workdir unchanged. -> the line."""
     before = runs.snapshot(workdir)
-    run = runs.Launch(spec, overrides, workdir, env={**LOG_COMPILES, **(env or {})}, prefix=prefix)
+    run = runs.Launch(
+        spec, overrides, workdir, env={**LOG_COMPILES, **(env or {})}, prefix=prefix, flags=flags
+    )
     assert run.wait() == 2, run.stderr[-3000:]
     lines = [line for line in run.stderr.strip().splitlines() if TRACED not in line]
     compiled = [line for line in lines if any(mark in line for mark in COMPILED)]

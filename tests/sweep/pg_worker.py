@@ -11,16 +11,12 @@ import os
 import sys
 import time
 
-import ml_collections
-
+from seqlab import launcher
 from seqlab.sweep import runner
 from tests.sweep.fakes import FakeProcesses
 
 TRIALS = 6
-# What the runner reads of a config (no JAX is imported: the trials are fake).
-CONFIG = ml_collections.ConfigDict(
-    dict(seed=0, checkpoint=dict(best_metric='eval/accuracy', best_mode='max'))
-)
+SPEC = 'configs/vit.py:smoke'  # the runner checks the objective against its evaluation's metrics
 
 
 def main(url: str, directory: str, barrier: str, workers: int) -> None:
@@ -34,9 +30,9 @@ def main(url: str, directory: str, barrier: str, workers: int) -> None:
 
     processes = FakeProcesses(outcome)
     code = runner.run(
-        'configs/vit.py',
+        SPEC,
         {},
-        CONFIG,
+        launcher.load_config(SPEC, {}),
         lambda arg: dict(grid={'seed': list(range(TRIALS))}),
         directory,
         runner.Options(storage=url, heartbeat=1),

@@ -131,3 +131,34 @@ def test_bad_sweep_exits_2_before_anything_is_written(tmp_path, capsys):
         'error: --sweep: this config defines no get_sweep(arg); add one (see configs/vit.py)\n'
     )
     assert not os.path.exists(tmp_path / 'sweep')
+
+
+@pytest.mark.parametrize(
+    'metric, message',
+    [
+        (
+            'eval/acc',
+            "config.checkpoint.best_metric='eval/acc' is not a metric of this run's evaluation; "
+            "allowed: eval/accuracy, eval/loss, or '' (no best checkpoint)",
+        ),
+        (
+            '',
+            "--sweep needs an objective: config.checkpoint.best_metric is ''; allowed: "
+            'eval/accuracy, eval/loss',
+        ),
+    ],
+)
+def test_objective_that_no_trial_logs_exits_2_before_anything_runs(
+    tmp_path, capsys, metric, message
+):
+    with pytest.raises(SystemExit) as exit_info:
+        launcher.run(
+            f'{VIT}:smoke',
+            {'checkpoint.best_metric': metric},
+            str(tmp_path / 'sweep'),
+            'train',
+            sweep=runner.Options(),
+        )
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == f'error: {message}\n'
+    assert not os.path.exists(tmp_path / 'sweep')  # no study, no trial
