@@ -168,7 +168,7 @@ class Checkpointer:
         failures = []
         for candidate in steps:
             try:
-                saved_layout = self._check_shapes(candidate, abstract_state)
+                saved_layout = self.check_fits(candidate, abstract_state)
                 wanted_layout = layout.of(shapes(abstract_state))
                 converting = saved_layout != wanted_layout
                 target = (
@@ -225,7 +225,7 @@ class Checkpointer:
             log.warning('moved unreadable checkpoint %s aside to %s', path, target)
         self._manager.reload()
 
-    def _check_shapes(self, step: int, abstract_state: Any) -> layout.Layout:
+    def check_fits(self, step: int, abstract_state: Any) -> layout.Layout:
         """The checkpoint's layer layout, once its arrays fit `abstract_state` in that layout."""
         saved = self._manager.restore(step, args=ocp.args.Composite(shapes=ocp.args.JsonRestore()))[
             'shapes'

@@ -188,19 +188,17 @@ class Run:
         return dataclasses.replace(info, assets=assets.sync(info.assets, self.workdir))
 
     # --- compiled steps ----------------------------------------------------------------------
-    def compiled_train_step(self) -> Callable:
-        """The train step compiled for this run's state and batch shapes, before any state
-        exists; a ConfigError with the numbers if it needs more memory than a device has."""
+    def compiled_train_step(self, start_step: int = 0) -> Callable:
+        """The train step compiled for this run's state and batch shapes (those of the batch of
+        step `start_step` + 1), before any state exists; a ConfigError with the numbers if it
+        needs more memory than a device has."""
         step = jax.jit(
             make_train_step(self.plan, self.config.optim.accum_steps),
             donate_argnums=0,
             in_shardings=(self.state_sharding, sharding.batch_sharding(self.mesh)),
             out_shardings=(self.state_sharding, sharding.replicated(self.mesh)),
         )
-        try:
-            first = self.plan.splits.train[0]  # the shapes of every training batch
-        except data.BadRecordError as error:
-            raise DataError(f'reading the first training batch failed: {error}') from None
+        first = read_batch(lambda: self.plan.splits.train[start_step], start_step + 1)
         batch = sharding.global_batch(first, self.mesh)
         compiled = step.lower(self.abstract_state, batch).compile()
         memory.check(
@@ -267,11 +265,36 @@ class Run:
     # --- training ----------------------------------------------------------------------------
     def train(self) -> dict[str, float]:
         """Train (or resume) to the end while holding the workdir's lock; the final eval metrics.
-        Both steps are compiled, and checked to fit in memory, before the workdir is touched."""
-        train_step = self.compiled_train_step()
+        Before the workdir is touched: a workdir held by another training and a checkpoint that
+        does not fit the model are refused (nothing compiled yet), then both steps are compiled
+        and checked to fit in memory."""
+        workdir_lock.check_free(self.workdir, jax.process_index())
+        start_step = self.check_checkpoint_fits()
+        train_step = self.compiled_train_step(start_step)
         self.compiled_eval_step(self.abstract_state.params)
         with workdir_lock.hold(self.workdir, jax.process_index()):
             return self._train(train_step)
+
+    def check_checkpoint_fits(self) -> int:
+        """The step training resumes from (the latest committed checkpoint; 0 without one); a
+        checkpoint that does not fit this model is a ConfigError naming the array, both shapes
+        and the config changes since it was saved. Reads only; compiles nothing."""
+        reader = checkpoint.Checkpointer(os.path.join(self.workdir, 'checkpoints'), read_only=True)
+        try:
+            step = reader.latest_step()
+            if step is None:
+                return 0
+            try:
+                reader.check_fits(step, self._saved_abstract_state()[0])
+            except checkpoint.IncompatibleCheckpointError as error:
+                raise ConfigError(
+                    f'{error}; config changes since it was saved: {self._config_changes()}'
+                ) from None
+            except Exception:  # noqa: BLE001 - unreadable: the restore reports it and falls back
+                pass
+            return step
+        finally:
+            reader.close()
 
     def _train(self, train_step: Callable) -> dict[str, float]:
         plan, config = self.plan, self.config
@@ -330,12 +353,7 @@ class Run:
         eval_metrics: dict[str, float] = {}
         try:
             while step < plan.total_steps:
-                try:
-                    host_batch = next(iterator)
-                except data.BadRecordError as error:  # a per-record check refused a record
-                    raise DataError(
-                        f'step {step + 1}: reading its training batch failed: {error}'
-                    ) from None
+                host_batch = read_batch(lambda: next(iterator), step + 1)
                 batch = sharding.global_batch(host_batch, self.mesh)
                 state, metrics = train_step(state, batch)
                 step += 1
@@ -384,17 +402,26 @@ class Run:
         writer.close()
         return eval_metrics
 
-    def _restore_latest(self, ckpt: checkpoint.Checkpointer) -> tuple[Any, dict, int]:
-        """The latest checkpoint; one saved with `skip_non_finite` switched the other way (off and
-        on) is restored with its own optimizer state layout and converted."""
+    def _saved_abstract_state(self) -> tuple[Any, int]:
+        """(the abstract state the workdir's checkpoints restore into, their skip_non_finite):
+        one saved with `skip_non_finite` switched the other way (off and on) has its own
+        optimizer state layout."""
         saved_skip = (self._saved_config() or {}).get('optim.skip_non_finite', 0)
         if bool(saved_skip) == bool(self.config.optim.skip_non_finite):
-            return ckpt.restore(self.abstract_state)
+            return self.abstract_state, saved_skip
         saved_optim = self.config.optim.copy_and_resolve_references()
         saved_optim.skip_non_finite = saved_skip
         plan = self.plan
         saved_tx = optim.make(saved_optim, plan.warmup_steps, plan.total_steps)
-        state, data_state, step = ckpt.restore(self._abstract_state(saved_tx)[0])
+        return self._abstract_state(saved_tx)[0], saved_skip
+
+    def _restore_latest(self, ckpt: checkpoint.Checkpointer) -> tuple[Any, dict, int]:
+        """The latest checkpoint, its optimizer state converted if it was saved with
+        `skip_non_finite` switched the other way."""
+        abstract, saved_skip = self._saved_abstract_state()
+        if abstract is self.abstract_state:
+            return ckpt.restore(abstract)
+        state, data_state, step = ckpt.restore(abstract)
         log.info(
             'optimizer state converted: config.optim.skip_non_finite %d -> %d',
             saved_skip,
@@ -435,6 +462,15 @@ class Run:
         finally:
             ckpt.close()
         return state.params, restored_step
+
+
+def read_batch(read: Callable[[], dict], step: int) -> dict:
+    """`read()` of the training batch of `step`; a record the data checks refuse is a DataError
+    naming the step (any other exception is a bug and propagates)."""
+    try:
+        return read()
+    except data.BadRecordError as error:
+        raise DataError(f'step {step}: reading its training batch failed: {error}') from None
 
 
 def _format(metrics: dict[str, float]) -> str:

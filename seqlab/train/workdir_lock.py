@@ -37,6 +37,32 @@ def _holder(text: str) -> str:
         return 'an unknown process'
 
 
+def check_free(workdir: str, process_index: int = 0) -> None:
+    """Raise WorkdirBusyError if another training holds `workdir`; writes and creates nothing
+    (a probe before compiling, so a second training is refused at once)."""
+    if process_index != 0:
+        return
+    try:
+        fd = os.open(os.path.join(workdir, LOCK_FILE), os.O_RDONLY)
+    except FileNotFoundError:
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # fails only while a holder has it
+        except BlockingIOError:
+            raise _busy(workdir, fd) from None
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _busy(workdir: str, fd: int) -> WorkdirBusyError:
+    return WorkdirBusyError(
+        f'--workdir={workdir!r} is in use by another training ({_holder(_read(fd))}); '
+        'allowed: wait for it to finish or stop it, or choose another --workdir'
+    )
+
+
 @contextlib.contextmanager
 def hold(workdir: str, process_index: int = 0) -> Iterator[None]:
     """Hold `<workdir>/train.lock` (created with `workdir` if needed) for the `with` body; raises
@@ -51,10 +77,7 @@ def hold(workdir: str, process_index: int = 0) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise WorkdirBusyError(
-                f'--workdir={workdir!r} is in use by another training ({_holder(_read(fd))}); '
-                'allowed: wait for it to finish or stop it, or choose another --workdir'
-            ) from None
+            raise _busy(workdir, fd) from None
         previous = _read(fd)
         if previous:
             log.warning(
