@@ -71,15 +71,6 @@ def refused(
     return lines[0]
 
 
-@pytest.fixture
-def workdir(tmp_path):
-    """An existing workdir with a file of the user's in it."""
-    path = tmp_path / 'run'
-    path.mkdir()
-    (path / 'notes.txt').write_text('keep me')
-    return path
-
-
 @pytest.mark.parametrize('case', CASES)
 def test_degenerate_data_is_refused(workdir, case):
     spec, overrides, message = CASES[case]

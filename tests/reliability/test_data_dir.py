@@ -66,15 +66,6 @@ def cannot_be_written(name: str, data_dir: pathlib.Path, denied: pathlib.Path) -
     )
 
 
-@pytest.fixture
-def workdir(tmp_path):
-    """An existing workdir with a file of the user's in it."""
-    path = tmp_path / 'run'
-    path.mkdir()
-    (path / 'notes.txt').write_text('keep me')
-    return path
-
-
 def test_a_dataset_prepared_in_a_read_only_data_dir_trains_without_writing_there(tmp_path):
     """No lock file, no record-scan memo, nothing: opening a prepared dataset writes nothing."""
     prefix = bound_by_file_modes()
