@@ -3,6 +3,7 @@
   python launch.py --config=configs/vit.py                         # train, evaluate, checkpoint
   python launch.py --config=configs/vit.py:variant=Ti,patch=4 --config.optim.lr=3e-4 --workdir=runs/vit
   python launch.py --config=configs/vit.py --mode=eval             # evaluate the latest checkpoint
+  python launch.py --config=configs/vit.py --mode=eval --split=test  # ... on the test split
   python launch.py --config=configs/vit.py --mode=predict          # write predictions for the eval split
   python launch.py --config=configs/gpt.py --mode=generate         # sample from the latest checkpoint
   python launch.py --config=configs/vit.py --sweep                 # the config's get_sweep(arg)
@@ -40,6 +41,9 @@ flags.DEFINE_enum(
 flags.DEFINE_integer(
     'checkpoint_step', None, 'eval/predict/generate: this step instead of the latest'
 )
+flags.DEFINE_string(
+    'split', None, "eval/predict: this split instead of config.data.eval_split (e.g. 'test')"
+)
 flags.DEFINE_bool(
     'sweep', False, "run the config's get_sweep(arg): one trial per <workdir>/trials/<n>"
 )
@@ -74,6 +78,7 @@ def main(argv: list[str]) -> None:
         FLAGS.mode,
         FLAGS.checkpoint_step,
         sweep=sweep_options(),
+        split=FLAGS.split,
     )
 
 

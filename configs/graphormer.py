@@ -43,6 +43,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
             data_dir='',
             train_split='train',
             eval_split='validation',
+            test_split='test',
             node_budget=64,
             max_path_length=5,
             target=arg.target,

@@ -27,6 +27,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
             data_dir='',
             train_split='train',
             eval_split='validation',
+            test_split='test',
             node_budget=34,
             max_path_length=5,
             target='node_labels',

@@ -120,6 +120,18 @@ def parse_args(doc: str, runs: dict, root: str, out: str) -> argparse.Namespace:
     return args
 
 
+def cpu_model() -> str:
+    """'AMD EPYC, 2 cores': the CPU's model name (from /proc/cpuinfo) and this process's cores."""
+    name = 'unknown CPU'
+    if os.path.exists('/proc/cpuinfo'):
+        with open('/proc/cpuinfo') as handle:
+            names = [
+                line.split(':', 1)[1].strip() for line in handle if line.startswith('model name')
+            ]
+        name = names[0] if names else name
+    return f'{name}, {len(os.sched_getaffinity(0))} cores'
+
+
 def workdir(root: str, name: str) -> str:
     """<root>/<name> as an absolute path (orbax wants absolute paths)."""
     return os.path.abspath(os.path.join(root, name))

@@ -158,8 +158,10 @@ def run(
     mode: str,
     checkpoint_step: int | None = None,
     sweep: sweep_runner.Options | None = None,
+    split: str | None = None,
 ) -> None:
-    """Dispatch `mode` (or, with `sweep`, run the config's sweep); bad input exits with code 2."""
+    """Dispatch `mode` (or, with `sweep`, run the config's sweep); bad input exits with code 2.
+    `split` (--split) picks the split eval and predict read (default config.data.eval_split)."""
     logging.basicConfig(
         level=logging.WARNING, format='%(asctime)s %(levelname)s %(message)s', force=True
     )
@@ -173,6 +175,10 @@ def run(
     try:
         config = load_config(spec, overrides)
         preflight.check_checkpoint_step(workdir, mode, checkpoint_step)
+        if split is not None and mode not in ('eval', 'predict'):
+            raise ConfigError(
+                f'--split={split} is not allowed with --mode={mode}; allowed: --mode=eval or predict'
+            )
         if sweep is not None:
             if mode != 'train':
                 raise ConfigError(
@@ -184,7 +190,7 @@ def run(
         if mode == 'train':
             loop.train_and_evaluate(config, workdir)
         elif mode == 'eval':
-            print(json.dumps(loop.evaluate(config, workdir, checkpoint_step)))
+            print(json.dumps(loop.evaluate(config, workdir, checkpoint_step, split)))
         elif mode == 'generate':
             print(loop.generate(config, workdir, checkpoint_step))
         elif mode == 'figures':
@@ -193,7 +199,7 @@ def run(
 
             print('\n'.join(figures.make(config, workdir, checkpoint_step)))
         else:
-            print(loop.predict(config, workdir, checkpoint_step))
+            print(loop.predict(config, workdir, checkpoint_step, split))
     except (ConfigError, checkpoint.CheckpointError, loop.DataError) as error:
         fail(str(error))
     except KeyboardInterrupt:  # Ctrl-C before training started, or pressed twice (loop.py)

@@ -19,7 +19,7 @@ import ml_collections
 import tensorflow_datasets as tfds
 
 from seqlab.config import ConfigError
-from seqlab.data import builders, checks
+from seqlab.data import builders, checks, holdout
 from seqlab.data.types import BadRecordError, DatasetInfo, Splits
 
 __all__ = ['BadRecordError', 'DatasetInfo', 'Splits', 'check', 'data_dir', 'get', 'names']
@@ -67,6 +67,12 @@ def check(data_config: ml_collections.ConfigDict) -> None:
                 f'config.data.{key}={value!r} is not allowed; allowed: a split name such as '
                 "'train' or 'test'"
             )
+    test_split = data_config.get('test_split', '')
+    if not isinstance(test_split, str):
+        raise ConfigError(
+            f'config.data.test_split={test_split!r} is not allowed; allowed: a split name such '
+            "as 'test', or '' (no test evaluation)"
+        )
     if not isinstance(data_config.data_dir, str):
         raise ConfigError(
             f'config.data.data_dir={data_config.data_dir!r} is not allowed; allowed: a path '
@@ -98,6 +104,20 @@ def data_dir(data_config: ml_collections.ConfigDict) -> str:
     return os.path.expanduser(chosen)
 
 
+def _builder(data_config: ml_collections.ConfigDict) -> tfds.core.DatasetBuilder:
+    """The prepared builder of `config.data.name` (prepared now if it is not yet)."""
+    name, root = data_config.name, data_dir(data_config)
+    if name.startswith(TFDS_PREFIX):
+        return builders.catalogue(name.removeprefix(TFDS_PREFIX), root)
+    return builders.offline(name, root)
+
+
+def split_names(data_config: ml_collections.ConfigDict) -> list[str]:
+    """The splits `config.data.*_split` may name: the dataset's own, and a validation split
+    carved from train where it has none (seqlab/data/holdout.py)."""
+    return holdout.split_names(_builder(data_config))
+
+
 def get(
     data_config: ml_collections.ConfigDict,
     *,
@@ -118,13 +138,8 @@ def get(
                 f'config.data.{key}={data_config[key]} is not divisible by '
                 f'process_count={process_count}'
             )
-    name, root = data_config.name, data_dir(data_config)
-    if name.startswith(TFDS_PREFIX):
-        builder = builders.catalogue(name.removeprefix(TFDS_PREFIX), root)
-    else:
-        builder = builders.offline(name, root)
-    return modality_module(modality_of(name)).make_splits(
-        builder,
+    return modality_module(modality_of(data_config.name)).make_splits(
+        _builder(data_config),
         data_config,
         seed=seed,
         process_index=process_index,

@@ -31,7 +31,7 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from seqlab.config import ConfigError
-from seqlab.data import audio_io, audio_length, audio_noise, checks, pipeline, record_scan
+from seqlab.data import audio_io, audio_length, audio_noise, checks, pipeline, record_scan, records
 from seqlab.data.types import DatasetInfo, Splits
 from seqlab.data.vision_splits import source
 
@@ -52,6 +52,7 @@ def default_config(
             data_dir='',
             train_split='train',
             eval_split='validation',
+            test_split='test',
             sample_rate=16_000,
             length=length,
             noise=(),
@@ -151,7 +152,7 @@ def clip(
         'clean': clean,
         'voice': voice_activity(clean, sample_rate),
         'label': np.int32(record.get('label', 0)),
-        'id': np.int64(index),
+        'id': records.source_id(index, record),
         'mask': np.float32(1.0),
     }
 

@@ -26,7 +26,7 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from seqlab.config import ConfigError
-from seqlab.data import checks, graph, pipeline, record_scan
+from seqlab.data import checks, graph, pipeline, record_scan, records
 from seqlab.data.series import Scaler
 from seqlab.data.types import DatasetInfo, Splits
 from seqlab.data.vision_splits import source
@@ -113,7 +113,7 @@ def example(
     else:
         padded['target'] = scaler.transform(np.float64(record[target]))
         padded['target_scale'] = np.float32(scaler.std)
-    padded['id'] = np.int64(index)
+    padded['id'] = records.source_id(index, record)
     padded['mask'] = np.float32(1.0)
     return padded
 
@@ -143,10 +143,10 @@ def make_splits(
     train_source = source(builder, data_config, 'train_split')
     eval_source = source(builder, data_config, 'eval_split')
     stored = {name: read_all(builder.as_data_source(split=name)) for name in builder.info.splits}
-    everything = [record for records in stored.values() for record in records]
-    for name, records in stored.items():
-        check_budget(data_config.node_budget, records, name)
-        check_graphs(records, data_config.node_budget, f'{data_config.name} {name}')
+    everything = [record for split_records in stored.values() for record in split_records]
+    for name, split_records in stored.items():
+        check_budget(data_config.node_budget, split_records, name)
+        check_graphs(split_records, data_config.node_budget, f'{data_config.name} {name}')
     node_vocab_sizes, edge_vocab_size = vocab_sizes(everything)
     extras = {
         'node_vocab_sizes': node_vocab_sizes,

@@ -85,6 +85,16 @@ class PlainRecords(Sequence):
         return [self._decode(record) for record in self._records.__getitems__(list(indices))]
 
 
+def source_id(index: int, record: Any) -> np.int64:
+    """The id an example is known by outside seqlab: the integer `id` its builder stores (for
+    Fashion-MNIST its index in the official IDX files), else (none, or a string such as
+    CIFAR-10's 'train_16399') its position `index` in the split."""
+    stored = record.get('id') if hasattr(record, 'get') else None
+    if stored is None or not np.issubdtype(np.asarray(stored).dtype, np.integer):
+        return np.int64(index)
+    return np.int64(stored)
+
+
 def decoded(source: Sequence) -> Sequence:
     """`source` read through `PlainRecords` when it is a TFDS data source that decodes every
     feature in full with TFDS's own decoders and all its features are plain; else `source`."""

@@ -52,7 +52,16 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from seqlab.config import ConfigError
-from seqlab.data import builders, data_dir, masking, pipeline, record_scan, text, text_pairs
+from seqlab.data import (
+    builders,
+    data_dir,
+    masking,
+    pipeline,
+    record_scan,
+    records,
+    text,
+    text_pairs,
+)
 from seqlab.data.tokenizers import (
     KINDS,
     NUM_SPECIAL,
@@ -89,6 +98,7 @@ def default_config(
             data_dir='',
             train_split='train',
             eval_split='validation',
+            test_split='test',
             tokenizer=tokenizer,
             vocab_size=vocab_size,
             max_length=max_length,
@@ -279,7 +289,7 @@ def classification_example(
         'tokens': padded['tokens'][0],
         'token_mask': padded['mask'][0],
         'label': np.int32(record['label']),
-        'id': np.int64(index),
+        'id': records.source_id(index, record),
         'mask': np.float32(1.0),
     }
 

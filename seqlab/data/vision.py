@@ -13,6 +13,7 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from seqlab.config import ConfigError
+from seqlab.data import records
 from seqlab.data.pipeline import BatchAugment
 
 AUGMENTATIONS = ('none', 'flip', 'flip_crop')
@@ -45,12 +46,13 @@ def image_shape(feature: tfds.features.FeatureConnector) -> tuple[int, int, int]
 
 
 def example(index: int, record: Mapping[str, Any], image_key: str) -> dict:
-    """Maps the TFDS record at `index` in its split to the common layout (`id` is `index`)."""
+    """Maps the TFDS record at `index` in its split to the common layout (`id`: its source id,
+    `records.source_id`)."""
     image = np.asarray(record[image_key], dtype=np.uint8)
     return {
         'image': image if image.ndim == 3 else image[..., None],
         'label': np.int32(record.get('label', 0)),
-        'id': np.int64(index),
+        'id': records.source_id(index, record),
         'mask': np.float32(1.0),
     }
 

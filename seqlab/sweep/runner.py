@@ -130,7 +130,14 @@ def run(
 def check_objective(config: ml_collections.ConfigDict, directory: str) -> None:
     """The objective, config.checkpoint.best_metric, must be a metric the trials' evaluation logs;
     checked once on the sweep's config before any trial starts (the names come from the eval
-    step's output structure: the data is read and the step traced, nothing is compiled)."""
+    step's output structure: the data is read and the step traced, nothing is compiled). It is
+    never computed on the test split: config.data.eval_split must not be config.data.test_split."""
+    test_split = config.data.get('test_split', '')
+    if test_split and config.data.eval_split == test_split:
+        raise ConfigError(
+            f'--sweep would choose on the test split: config.data.eval_split={test_split!r} is '
+            "config.data.test_split; allowed: a validation split ('validation', the default)"
+        )
     names = loop.Run(config, directory, mode='eval').eval_metric_names()
     if not config.checkpoint.best_metric:
         raise ConfigError(

@@ -35,7 +35,8 @@ def vision_data(name: str = 'fashion_mnist', batch_size: int = 128) -> ml_collec
             augment='none',
             cache='auto',  # splits in memory: 'auto' (up to 1 GiB), 'memory', 'none'
             train_split='train',
-            eval_split='test',
+            eval_split='validation',  # carved from train where the dataset has none
+            test_split='test',  # evaluated once, at the end of the run (test/...)
         )
     )
 

@@ -31,6 +31,7 @@ def forecasting(
             data_dir='',
             train_split='train',
             eval_split='validation',
+            test_split='test',
             context=128,
             horizon=52,
         )

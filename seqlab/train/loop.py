@@ -136,7 +136,7 @@ class Run:
         sample = jax.tree.map(lambda x: x[:1], self.plan.splits.eval[0])
         self.sample_inputs = self.plan.task.inputs(sample)
         self.abstract_state, self.state_sharding = self._abstract_state(self.tx)
-        self._eval_step: Callable | None = None  # compiled at the first evaluation
+        self._eval_steps: dict[Any, Callable] = {}  # compiled per batch shapes, when first used
         if mode == 'train' and config.checkpoint.best_metric:
             preflight.check_best_metric(config.checkpoint, self.eval_metric_names())
 
@@ -209,22 +209,25 @@ class Run:
         )
         return compiled
 
-    def compiled_eval_step(self, params: Any) -> Callable:
-        """The eval step compiled (once) for parameters shaped and sharded like `params`; a
-        ConfigError with the numbers if it needs more memory than a device has."""
-        if self._eval_step is None:
+    def compiled_eval_step(self, params: Any, batches: Any = None) -> Callable:
+        """The eval step compiled (once per batch shapes) for parameters shaped and sharded like
+        `params` and the batches of `batches` (default: the eval split's); a ConfigError with
+        the numbers if it needs more memory than a device has."""
+        batches = self.plan.splits.eval if batches is None else batches
+        batch = sharding.global_batch(batches[0], self.mesh)
+        key = tuple((name, value.shape, value.dtype) for name, value in sorted(batch.items()))
+        if key not in self._eval_steps:
             abstract = jax.tree.map(
                 lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=x.sharding), params
             )
-            batch = sharding.global_batch(self.plan.splits.eval[0], self.mesh)
             compiled = jax.jit(make_eval_step(self.plan)).lower(abstract, batch).compile()
             memory.check(
                 compiled,
                 f'the eval step (config.data.eval_batch_size={self.config.data.eval_batch_size})',
                 'a smaller config.data.eval_batch_size',
             )
-            self._eval_step = compiled
-        return self._eval_step
+            self._eval_steps[key] = compiled
+        return self._eval_steps[key]
 
     # --- evaluation --------------------------------------------------------------------------
     def eval_metric_names(self) -> list[str]:
@@ -236,31 +239,57 @@ class Run:
         metrics = jax.eval_shape(make_eval_step(self.plan), self.abstract_state.params, batch)
         return sorted(summarize(dict.fromkeys(metrics, (0.0, 1.0)), 'eval'))
 
-    def evaluate(self, params: Any) -> dict[str, float]:
-        eval_step = self.compiled_eval_step(params)
+    def split_batches(self, split: str) -> Any:
+        """The eval batches of `split`: the run's own for config.data.eval_split, else opened
+        with the same data config (tokenizer, lengths) and `split` as its eval split."""
+        if split == self.config.data.eval_split:
+            return self.plan.splits.eval
+        config = self.config.copy_and_resolve_references()
+        config.data.eval_split = split
+        return preflight.open_data(config).eval
+
+    def prefix(self, split: str) -> str:
+        """The metric prefix of `split`: 'eval' (the eval split), 'test' (the test split)."""
+        if split == self.config.data.eval_split:
+            return 'eval'
+        return 'test' if split == self.config.data.get('test_split') else split
+
+    def evaluate(self, params: Any, batches: Any = None, prefix: str = 'eval') -> dict[str, float]:
+        """`prefix/name` -> mean over `batches` (default: the eval split's)."""
+        batches = self.plan.splits.eval if batches is None else batches
+        eval_step = self.compiled_eval_step(params, batches)
         totals: dict[str, list[float]] = {}
-        for batch in self.plan.splits.eval:
+        for batch in batches:
             metrics = jax.device_get(eval_step(params, sharding.global_batch(batch, self.mesh)))
             for name, (total, count) in metrics.items():
                 acc = totals.setdefault(name, [0.0, 0.0])
                 acc[0] += float(total)
                 acc[1] += float(count)
-        return summarize(totals, 'eval')
+        return summarize(totals, prefix)
 
-    def predict(self, params: Any, path: str) -> None:
+    def test(self, params: Any) -> dict[str, float]:
+        """The test split's metrics (`test/...`), or {} without config.data.test_split."""
+        split = self.config.data.get('test_split', '')
+        return self.evaluate(params, self.split_batches(split), 'test') if split else {}
+
+    def predict(self, params: Any, path: str, batches: Any = None) -> None:
+        """Each example's predictions, its `id` (source id) and `label`, in source-id order, of
+        `batches` (default: the eval split's), to the .npz file `path`."""
         predict = jax.jit(
             lambda p, b: self.plan.task.predict(
                 self.plan.model.apply({'params': p}, *self.plan.task.inputs(b), train=False)
             )
         )
         rows: dict[str, list[np.ndarray]] = {}
-        for batch in self.plan.splits.eval:
+        for batch in self.plan.splits.eval if batches is None else batches:
             outputs = jax.device_get(predict(params, sharding.global_batch(batch, self.mesh)))
             real = batch['mask'] > 0
             for key, value in {'id': batch['id'], 'label': batch.get('label'), **outputs}.items():
                 if value is not None:
                     rows.setdefault(key, []).append(np.asarray(value)[real])
-        np.savez(path, **{key: np.concatenate(parts) for key, parts in rows.items()})
+        columns = {key: np.concatenate(parts) for key, parts in rows.items()}
+        order = np.argsort(columns['id'], kind='stable')
+        np.savez(path, **{key: column[order] for key, column in columns.items()})
 
     # --- training ----------------------------------------------------------------------------
     def train(self) -> dict[str, float]:
@@ -351,6 +380,7 @@ class Run:
         skips = finite.SkippedUpdates(config.optim.skip_non_finite)
         window: dict[str, Any] = {}
         eval_metrics: dict[str, float] = {}
+        trained = step < plan.total_steps
         try:
             while step < plan.total_steps:
                 host_batch = read_batch(lambda: next(iterator), step + 1)
@@ -399,6 +429,12 @@ class Run:
             stop.restore()
         ckpt.wait()
         ckpt.close()
+        if trained and plan.total_steps == step:  # once, when this process finished the run
+            test_metrics = self.test(state.params)
+            if test_metrics:
+                writer.write(step, test_metrics)
+                log.info('step %d test %s', step, _format(test_metrics))
+            eval_metrics = {**eval_metrics, **test_metrics}
         writer.close()
         return eval_metrics
 
@@ -511,22 +547,46 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
     return metrics
 
 
-def evaluate(config: ml_collections.ConfigDict, workdir: str, step: int | None = None) -> dict:
+def evaluate(
+    config: ml_collections.ConfigDict,
+    workdir: str,
+    step: int | None = None,
+    split: str | None = None,
+) -> dict:
+    """--mode=eval: the metrics of checkpoint `step` (default the latest) on `split` (default
+    config.data.eval_split), also written to <workdir>/<prefix>_<step>.json (prefix 'eval', or
+    'test' for config.data.test_split)."""
     run = Run(config, workdir, mode='eval')
     run.workdir_info()
     params, restored = run.restore_params(step)
-    metrics = {'step': restored, **run.evaluate(params)}
-    with open(os.path.join(workdir, f'eval_{restored}.json'), 'w') as f:
+    split = split or config.data.eval_split
+    prefix = run.prefix(split)
+    metrics = {
+        'step': restored,
+        'split': split,
+        **run.evaluate(params, run.split_batches(split), prefix),
+    }
+    with open(os.path.join(workdir, f'{prefix}_{restored}.json'), 'w') as f:
         json.dump(metrics, f, indent=2)
     return metrics
 
 
-def predict(config: ml_collections.ConfigDict, workdir: str, step: int | None = None) -> str:
+def predict(
+    config: ml_collections.ConfigDict,
+    workdir: str,
+    step: int | None = None,
+    split: str | None = None,
+) -> str:
+    """--mode=predict: <workdir>/predictions_<split>_<step>.npz, one row per example of `split`
+    (default config.data.eval_split) in source-id order: `id` (the id its builder stores, e.g.
+    Fashion-MNIST's index in the official IDX files; else its position in the split), `label`
+    and the task's outputs (classification: `prediction`, `probability`)."""
     run = Run(config, workdir, mode='predict')
     run.workdir_info()
     params, restored = run.restore_params(step)
-    path = os.path.join(workdir, f'predictions_{restored}.npz')
-    run.predict(params, path)
+    split = split or config.data.eval_split
+    path = os.path.join(workdir, f'predictions_{split}_{restored}.npz')
+    run.predict(params, path, run.split_batches(split))
     return path
 
 

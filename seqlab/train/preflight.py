@@ -218,6 +218,7 @@ def prepare(config: ml_collections.ConfigDict, workdir: str, mode: str = 'train'
     task = tasks.get(config.task.name)(**config.task.kwargs)
     splits = open_data(config)
     check_batch_fits_split(config.data.batch_size, splits.info)
+    check_test_split(config.data)
     model_class = models.get(config.model.name)
     kwargs = {**config.model.kwargs, **task.model_kwargs(splits.info)}
     if hasattr(model_class, 'check'):
@@ -252,7 +253,31 @@ def prepare(config: ml_collections.ConfigDict, workdir: str, mode: str = 'train'
         log_every=cadences['log_every'],
         eval_every=cadences['eval_every'],
         checkpoint_every=cadences['checkpoint.every'],
-        notes=schedule_notes(config, list(cadences.items()), warmup, total_steps),
+        notes=schedule_notes(config, list(cadences.items()), warmup, total_steps)
+        + selection_notes(config.data),
+    )
+
+
+def check_test_split(data_config: ml_collections.ConfigDict) -> None:
+    """config.data.test_split names a split of the dataset, or is '' (no test evaluation)."""
+    split = data_config.get('test_split', '')
+    allowed = data.split_names(data_config)
+    if split and split not in allowed:
+        raise ConfigError(
+            f'config.data.test_split={split!r} is not a split of {data_config.name}; allowed: '
+            f"{', '.join(allowed)}, or '' (no test evaluation)"
+        )
+
+
+def selection_notes(data_config: ml_collections.ConfigDict) -> tuple[str, ...]:
+    """A note when checkpoints would be chosen on the test split (eval_split == test_split)."""
+    split = data_config.get('test_split', '')
+    if not split or data_config.eval_split != split:
+        return ()
+    return (
+        f'config.data.eval_split={split!r} is also config.data.test_split: the best checkpoint '
+        'and every choice made on eval/ metrics are made on the test split, so its number is '
+        "not held out; allowed for a look, not for a result (the default is 'validation')",
     )
 
 

@@ -1,5 +1,7 @@
 """Series splits: windows standardised with train statistics only, step numbering, clear errors."""
 
+import types
+
 import ml_collections
 import numpy as np
 import pytest
@@ -37,6 +39,7 @@ class FakeBuilder:
             }
             for name, (start, stop) in bounds.items()
         }
+        self.info = types.SimpleNamespace(splits=dict.fromkeys(self.records))
 
     def as_data_source(self, split: str) -> list[dict]:
         return [self.records[split]]
@@ -48,7 +51,7 @@ def make(builder: FakeBuilder, **overrides) -> data.Splits:
     )
 
 
-BOUNDS = {'train': (0, 60), 'test': (60, 100)}
+BOUNDS = {'train': (0, 60), 'validation': (60, 80), 'test': (60, 100)}  # as the builders ship
 
 
 def test_scaling_uses_the_train_split_only():

@@ -44,9 +44,10 @@ def test_long_texts_keep_their_first_tokens(classification):
     tokenizer = load_tokenizer(classification.info.assets[text_splits.TOKENIZER_ASSET])
     source = data.builders.offline('wordnet_supersense/tiny', data.data_dir(text_config()))
     records = source.as_data_source(split='validation')
+    by_id = {int(record['id']): record for record in records}  # batches carry source ids
     batch = classification.eval[0]
-    for row, index in enumerate(batch['id']):
-        ids = tokenizer.encode(records[int(index)]['text'].decode())
+    for row, source_id in enumerate(batch['id']):
+        ids = tokenizer.encode(by_id[int(source_id)]['text'].decode())
         assert list(batch['tokens'][row][batch['token_mask'][row]]) == ids[:12]
 
 

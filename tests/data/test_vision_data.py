@@ -258,8 +258,11 @@ def test_bad_config_values_give_one_line_errors(overrides, message):
 
 
 def test_unknown_split_names_the_allowed_splits():
-    with pytest.raises(ValueError, match="config.data.eval_split='validation': .*'train', 'test'"):
-        data.get(config(eval_split='validation'), seed=0)
+    """digits ships train and test; validation is carved from train (seqlab/data/holdout.py)."""
+    with pytest.raises(
+        ConfigError, match="config.data.eval_split='dev': .*; allowed: test, train, validation$"
+    ):
+        data.get(config(eval_split='dev'), seed=0)
 
 
 def test_a_dataset_of_another_modality_is_not_implemented_yet(monkeypatch):

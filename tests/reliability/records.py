@@ -38,6 +38,20 @@ def split_file(prepared: str, split: str) -> str:
     return path
 
 
+def position(path: str, source_id: int) -> int:
+    """The position, in the array_record file `path`, of the record whose stored `id` is
+    `source_id` (batches carry source ids; TFDS stores records in its own order)."""
+    reader = ArrayRecordReader(path)
+    stored = reader.read_all()
+    reader.close()
+    for index, record in enumerate(stored):
+        if tf_example_pb2.Example.FromString(record).features.feature['id'].int64_list.value[
+            0
+        ] == int(source_id):
+            return index
+    raise KeyError(f'no record with id {source_id} in {path}')
+
+
 def rewrite(path: str, index: int, change: Callable[[Features], None]) -> None:
     """Rewrites record `index` (its position in the split) of the array_record file `path`:
     `change(features)` edits its tf.train.Example features in place."""

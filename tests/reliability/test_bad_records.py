@@ -134,8 +134,9 @@ def test_a_record_changed_behind_the_memo_is_refused_when_its_batch_is_read(tmp_
     prepared = records.prepared_copy(CLIPS, tmp_path / 'data')
     config = runs.config_of(CLIPS, {})
     config.data.data_dir = str(tmp_path / 'data')
-    first = int(next(iter(data.get(config.data, seed=config.seed).train))['id'][0])  # scans
+    first_id = int(next(iter(data.get(config.data, seed=config.seed).train))['id'][0])  # scans
     path = records.split_file(prepared, 'train')
+    first = records.position(path, first_id)  # the record's position in the stored split
     stat = os.stat(path)
     records.rewrite(path, first, records.set_float('audio', 3, float('nan')))
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))

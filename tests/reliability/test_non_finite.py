@@ -70,14 +70,14 @@ def example_at(step: int) -> int:
     return int(batch['id'][0])
 
 
-def poisoned_data_dir(tmp_path, index: int, value: float) -> str:
-    """A data directory holding a copy of the prepared MNIST-1D dataset whose training record
-    `index` (an example's id) has one sample set to `value`."""
+def poisoned_data_dir(tmp_path, source_id: int, value: float) -> tuple[str, int]:
+    """(a data directory holding a copy of the prepared MNIST-1D dataset whose training record
+    with id `source_id` has one sample set to `value`, that record's position in its split)."""
     prepared = records.prepared_copy(POISON_SPEC, tmp_path / 'data')
-    records.rewrite(
-        records.split_file(prepared, 'train'), index, records.set_float('audio', 7, value)
-    )
-    return str(tmp_path / 'data')
+    path = records.split_file(prepared, 'train')
+    position = records.position(path, source_id)
+    records.rewrite(path, position, records.set_float('audio', 7, value))
+    return str(tmp_path / 'data'), position
 
 
 @pytest.mark.parametrize(
@@ -101,13 +101,12 @@ def poisoned_data_dir(tmp_path, index: int, value: float) -> str:
     ids=['huge', 'nan'],
 )
 def test_one_bad_training_record_stops_the_run_at_its_step(tmp_path, value, error, checkpoints):
-    example = example_at(POISONED_STEP)
-    data = poisoned_data_dir(tmp_path, example, value)
+    data, position = poisoned_data_dir(tmp_path, example_at(POISONED_STEP), value)
     workdir = tmp_path / 'run'
     run = runs.Launch(POISON_SPEC, POISON, workdir, env={'SEQLAB_DATA_DIR': data})
     assert run.wait() == (1 if np.isfinite(value) else 2), run.stderr[-3000:]
     last = run.stderr.strip().splitlines()[-1]
-    assert re.fullmatch(error.replace('{id}', str(example)), last), run.stderr[-3000:]
+    assert re.fullmatch(error.replace('{id}', str(position)), last), run.stderr[-3000:]
     if not checkpoints:
         assert not workdir.exists()
         return

@@ -22,7 +22,7 @@ def test_batch_larger_than_the_train_split(tmp_path):
     error = refused(SPEC, {'data.batch_size': 100_000_000}, tmp_path)
     assert error == (
         'error: config.data.batch_size=100000000 is larger than the train split of digits '
-        '(1445 examples); allowed: at most 1445'
+        '(1306 examples); allowed: at most 1306'
     )
 
 

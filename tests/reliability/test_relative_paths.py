@@ -53,7 +53,7 @@ def test_train_eval_predict_figures_and_init_from_with_relative_paths(tmp_path):
     assert json.loads(evaluated.stdout)['step'] == 4
     assert (workdir / 'eval_4.json').is_file()
     launch_from(cwd, f'--config={vit}', '--workdir=runs/vit', '--mode=predict')
-    assert (workdir / 'predictions_4.npz').is_file()
+    assert (workdir / 'predictions_validation_4.npz').is_file()
     drawn = launch_from(cwd, f'--config={vit}', '--workdir=runs/vit', '--mode=figures')
     assert drawn.stdout.split() and all(
         path.startswith(str(workdir / 'figures')) for path in drawn.stdout.split()

@@ -26,7 +26,7 @@ SKIP = {**POISON, 'optim.skip_non_finite': 2, 'checkpoint.every': 1, 'checkpoint
 
 
 def test_one_overflowing_record_is_skipped_and_the_run_finishes(tmp_path):
-    data = poisoned_data_dir(tmp_path, example_at(POISONED_STEP), 3e38)
+    data, _ = poisoned_data_dir(tmp_path, example_at(POISONED_STEP), 3e38)
     workdir = tmp_path / 'run'
     run = runs.Launch(POISON_SPEC, SKIP, workdir, env={'SEQLAB_DATA_DIR': data})
     assert run.wait() == 0, run.stderr[-3000:]

@@ -77,7 +77,7 @@ def test_read_only_modes_leave_a_training_workdir_alone(tmp_path):
     assert partial in before
     with open(tmp_path / f'eval_{committed}.json') as f:
         assert json.load(f)['step'] == committed
-    assert (tmp_path / f'predictions_{committed}.npz').is_file()
+    assert (tmp_path / f'predictions_validation_{committed}.npz').is_file()
     training.finished()
     assert runs.checkpoint_steps(tmp_path)[-1] == LONG['steps']
 

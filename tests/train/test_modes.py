@@ -1,11 +1,13 @@
 """--mode=eval reproduces the training run's final evaluation; --mode=predict writes one prediction
 for every eval example."""
 
+import gzip
 import os
 
 import numpy as np
 
 from seqlab import launcher
+from seqlab.train import logging as metric_log
 from seqlab.train import loop
 from tests.conftest import REPO
 
@@ -29,3 +31,40 @@ def test_eval_and_predict_after_training(tmp_path):
     assert len(ids) == len(set(ids.tolist())) == loop.Run(config, workdir).plan.splits.info.num_eval
     accuracy = np.mean(predictions['prediction'] == predictions['label'])
     np.testing.assert_allclose(accuracy, trained['eval/accuracy'], rtol=1e-6)
+
+
+DEBIAN_T10K_LABELS = '/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz'
+
+
+def debian_test_labels() -> np.ndarray:
+    """Fashion-MNIST's test labels read straight from Debian's IDX file, without seqlab."""
+    with gzip.open(DEBIAN_T10K_LABELS) as f:
+        return np.frombuffer(f.read(), dtype=np.uint8, offset=8)
+
+
+def test_test_split_once_at_the_end_and_predictions_join_the_source_files(tmp_path):
+    """Trained on train minus the carved validation, selected on validation (eval/), tested once
+    at the end (test/); `--mode=predict --split=test` rows are the official t10k files' examples
+    in their order, so an outside scorer reading only Debian's labels gets the logged accuracy."""
+    overrides = {'data.name': 'fashion_mnist', 'steps': '3', 'data.eval_batch_size': '500'}
+    config = launcher.load_config(os.path.join(REPO, 'configs/vit.py:smoke'), overrides)
+    workdir = str(tmp_path / 'run')
+    trained = loop.train_and_evaluate(config, workdir)
+    logged = [r for r in metric_log.read(workdir) if any(k.startswith('test/') for k in r)]
+    assert [r['step'] for r in logged] == [3] and logged[0]['test/accuracy'] == trained[
+        'test/accuracy'
+    ]
+
+    tested = loop.evaluate(config, workdir, split='test')
+    assert tested['test/accuracy'] == trained['test/accuracy'] and tested['split'] == 'test'
+    assert os.path.exists(os.path.join(workdir, 'test_3.json'))
+
+    rows = np.load(loop.predict(config, workdir, split='test'))
+    np.testing.assert_array_equal(rows['id'], np.arange(10_000))
+    labels = debian_test_labels()
+    np.testing.assert_array_equal(rows['label'], labels)
+    accuracy = np.mean(rows['prediction'] == labels)
+    np.testing.assert_allclose(accuracy, trained['test/accuracy'], rtol=1e-6)
+
+    validation = np.load(loop.predict(config, workdir))  # config.data.eval_split: validation
+    assert np.all(np.diff(validation['id']) > 0) and 5_000 < len(validation['id']) < 7_000

@@ -1,0 +1,87 @@
+"""The Fashion-MNIST ViT and MLP-Mixer recipes, chosen on the validation split.
+
+Each candidate is a config with overrides, trained once (seed 0) within the 20-minute budget on
+2 CPU cores. The candidate with the best final validation accuracy (`eval/accuracy` at the last
+step; the validation split is carved from train, seqlab/data/holdout.py) becomes the config's
+default. No test number is read here: the test split is for experiments/vision_vs_peer.py, once
+the recipe is fixed.
+
+  python experiments/vision_recipes.py --train      # train missing runs (resumes unfinished)
+  -> results/vision_recipes.md
+"""
+
+import trained_runs
+
+from seqlab import launcher
+from seqlab.train import logging as metric_log
+
+CANDIDATES = {  # name -> (config, overrides)
+    'vit_13ep': ('configs/vit.py', {'steps': '13ep', 'optim.lr': '1e-3'}),
+    'vit_16ep': ('configs/vit.py', {'steps': '16ep', 'optim.lr': '1e-3'}),
+    'mixer_8ep': ('configs/mixer.py', {'steps': '8ep', 'optim.lr': '3e-3'}),
+    'mixer_9ep': ('configs/mixer.py', {'steps': '9ep', 'optim.lr': '3e-3'}),
+}
+TIME_LIMIT_MINUTES = 20
+
+
+def config_of(name: str):
+    spec, overrides = CANDIDATES[name]
+    return launcher.load_config(spec, overrides)
+
+
+def row(name: str, root: str) -> dict:
+    workdir = trained_runs.workdir(root, name)
+    evals = [r for r in metric_log.read(workdir) if 'eval/accuracy' in r]
+    return {
+        'name': name,
+        'spec': CANDIDATES[name][0],
+        'overrides': CANDIDATES[name][1],
+        'steps': evals[-1]['step'],
+        'validation': 100 * evals[-1]['eval/accuracy'],
+        'timing': trained_runs.timing(workdir),
+    }
+
+
+def report(rows: list[dict]) -> str:
+    lines = [
+        '# Fashion-MNIST recipes chosen on validation (seed 0)',
+        '',
+        'Command: `python experiments/vision_recipes.py --train`. Validation: 5,809 images carved',
+        'from train (seqlab/data/holdout.py); the models train on the other 54,191. One seed: a',
+        'difference below the seed spread of results/vision_vs_peer.md decides nothing.',
+        f'CPU: {trained_runs.cpu_model()}.',
+        '',
+        '| candidate | config | overrides | steps | validation accuracy % | train time |',
+        '|---|---|---|---|---|---|',
+    ]
+    for r in rows:
+        overrides = ', '.join(f'{k}={v}' for k, v in r['overrides'].items())
+        lines.append(
+            f'| {r["name"]} | `{r["spec"]}` | {overrides} | {r["steps"]:,} | '
+            f'{r["validation"]:.2f} | {trained_runs.train_time(r["timing"])} |'
+        )
+    for model in sorted({r['spec'] for r in rows}):
+        timed = [r for r in rows if r['spec'] == model and _in_time(r)]
+        if timed:
+            best = max(timed, key=lambda r: r['validation'])
+            lines.append(
+                f'\nChosen for `{model}` (within {TIME_LIMIT_MINUTES} min): {best["name"]}.'
+            )
+    return '\n'.join(lines + [''])
+
+
+def _in_time(r: dict) -> bool:
+    seconds = r['timing'].get('seconds')
+    return seconds is not None and seconds <= 60 * TIME_LIMIT_MINUTES
+
+
+def main() -> None:
+    args = trained_runs.parse_args(
+        __doc__, CANDIDATES, 'runs/vision_recipes', 'results/vision_recipes.md'
+    )
+    trained_runs.train_missing(args, config_of)
+    trained_runs.publish(report([row(name, args.root) for name in args.names]), args.out)
+
+
+if __name__ == '__main__':
+    main()
