@@ -1,7 +1,10 @@
 """Non-finite training: metrics that stop the run, and updates dropped by `skip_non_finite`.
 
-By default the first non-finite training loss stops the run, naming the step and the metric
-(the checkpointer separately refuses to write a non-finite state). With
+By default the first non-finite training loss stops the run, naming the step and the metric. The
+step records it on the device (`window.py`) and the loop reads it at the next log, eval or
+checkpoint step, before anything is logged, evaluated or saved: the run stops there, naming the
+step where the loss first went non-finite, and no checkpoint of that step or a later one is
+written (the checkpointer separately refuses to write a non-finite state). With
 `config.optim.skip_non_finite` = N > 0 the optimizer drops such an update (`optim.make` wraps it
 in `optax.apply_if_finite`) and `SkippedUpdates` reports it, stopping at N + 1 in a row.
 """
@@ -11,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from seqlab.train import optim
+from seqlab.train import optim, window
 
 log = logging.getLogger('seqlab')
 
@@ -21,6 +24,12 @@ def check_metrics(step: int, record: dict[str, float]) -> None:
     bad = {k: v for k, v in record.items() if not np.isfinite(v)}
     if bad:
         raise FloatingPointError(f'non-finite training metrics at step {step}: {bad}')
+
+
+def check_window(seen: window.Seen) -> None:
+    """Raises FloatingPointError naming the first step of `seen` whose loss was not finite."""
+    if seen.non_finite_step:
+        check_metrics(seen.non_finite_step, {'train/loss': seen.non_finite_loss})
 
 
 class SkippedUpdates:

@@ -40,6 +40,7 @@ from seqlab.train import (
 )
 from seqlab.train import logging as metric_log
 from seqlab.train import state as state_lib
+from seqlab.train import window as window_lib
 from seqlab.train.cadence import itstime
 
 log = logging.getLogger('seqlab')
@@ -95,6 +96,19 @@ def make_train_step(plan: preflight.Plan, accum_steps: int) -> Callable:
         return state.apply_gradients(grads=grads), metrics
 
     return train_step
+
+
+def make_loop_step(train_step: Callable, skip_non_finite: bool) -> Callable:
+    """`loop_step(state, window, batch) -> (state, window, metrics)`: `train_step` with its
+    metrics added to the device-side `window` (`window.py`); an update dropped by
+    `skip_non_finite` adds nothing to it."""
+
+    def loop_step(state, metric_window, batch):
+        state, metrics = train_step(state, batch)
+        dropped = optim.skipped_in_a_row(state.opt_state) > 0 if skip_non_finite else False
+        return state, window_lib.add(metric_window, metrics, state.step, dropped), metrics
+
+    return loop_step
 
 
 def _metric_shapes(grad_fn, state, micro, rng):
@@ -188,26 +202,31 @@ class Run:
         return dataclasses.replace(info, assets=assets.sync(info.assets, self.workdir))
 
     # --- compiled steps ----------------------------------------------------------------------
-    def compiled_train_step(self, start_step: int = 0) -> Callable:
-        """The train step compiled for this run's state and batch shapes (those of the batch of
-        step `start_step` + 1), before any state exists; a ConfigError with the numbers if it
-        needs more memory than a device has."""
+    def compiled_train_step(self, start_step: int = 0) -> tuple[Callable, Callable]:
+        """(the loop step (`make_loop_step`) compiled for this run's state and batch shapes
+        (those of the batch of step `start_step` + 1), a function returning an empty window on
+        the devices), before any state exists; a ConfigError with the numbers if the step needs
+        more memory than a device has. State and window are donated."""
+        train_step = make_train_step(self.plan, self.config.optim.accum_steps)
+        replicated = sharding.replicated(self.mesh)
         step = jax.jit(
-            make_train_step(self.plan, self.config.optim.accum_steps),
-            donate_argnums=0,
-            in_shardings=(self.state_sharding, sharding.batch_sharding(self.mesh)),
-            out_shardings=(self.state_sharding, sharding.replicated(self.mesh)),
+            make_loop_step(train_step, bool(self.config.optim.skip_non_finite)),
+            donate_argnums=(0, 1),
+            in_shardings=(self.state_sharding, replicated, sharding.batch_sharding(self.mesh)),
+            out_shardings=(self.state_sharding, replicated, replicated),
         )
         first = read_batch(lambda: self.plan.splits.train[start_step], start_step + 1)
         batch = sharding.global_batch(first, self.mesh)
-        compiled = step.lower(self.abstract_state, batch).compile()
+        metric_shapes = jax.eval_shape(train_step, self.abstract_state, batch)[1]
+        empty_window = jax.jit(lambda: window_lib.empty(metric_shapes), out_shardings=replicated)
+        compiled = step.lower(self.abstract_state, empty_window.eval_shape(), batch).compile()
         memory.check(
             compiled,
             f'the train step (config.data.batch_size={self.config.data.batch_size})',
             'a smaller config.data.batch_size, micro-batches (config.optim.accum_steps > 1) or '
             'rematerialisation (config.model.kwargs.remat, where the model has it)',
         )
-        return compiled
+        return compiled, empty_window
 
     def compiled_eval_step(self, params: Any, batches: Any = None) -> Callable:
         """The eval step compiled (once per batch shapes) for parameters shaped and sharded like
@@ -299,10 +318,10 @@ class Run:
         and checked to fit in memory."""
         workdir_lock.check_free(self.workdir, jax.process_index())
         start_step = self.check_checkpoint_fits()
-        train_step = self.compiled_train_step(start_step)
+        train_step, empty_window = self.compiled_train_step(start_step)
         self.compiled_eval_step(self.abstract_state.params)
         with workdir_lock.hold(self.workdir, jax.process_index()):
-            return self._train(train_step)
+            return self._train(train_step, empty_window)
 
     def check_checkpoint_fits(self) -> int:
         """The step training resumes from (the latest committed checkpoint; 0 without one); a
@@ -325,7 +344,7 @@ class Run:
         finally:
             reader.close()
 
-    def _train(self, train_step: Callable) -> dict[str, float]:
+    def _train(self, train_step: Callable, empty_window: Callable) -> dict[str, float]:
         plan, config = self.plan, self.config
         self.workdir_info()
         code = source.digest()
@@ -378,22 +397,26 @@ class Run:
         progress = metric_log.Progress(step, plan.total_steps)
         stop = _StopRequest()
         skips = finite.SkippedUpdates(config.optim.skip_non_finite)
-        window: dict[str, Any] = {}
+        window = empty_window()
         eval_metrics: dict[str, float] = {}
         trained = step < plan.total_steps
         try:
             while step < plan.total_steps:
                 host_batch = read_batch(lambda: next(iterator), step + 1)
                 batch = sharding.global_batch(host_batch, self.mesh)
-                state, metrics = train_step(state, batch)
+                state, window, metrics = train_step(state, window, batch)
                 step += 1
                 if example_ids:
                     example_ids.write(step, host_batch['id'])
-                if not skips.dropped(step, state.opt_state, metrics):  # dropped: not logged
-                    finite.check_metrics(step, {'train/loss': float(metrics['loss'][0])})
-                    window = jax.tree.map(jnp.add, window, metrics) if window else metrics
-                if itstime(step, plan.log_every, plan.total_steps):
-                    record = summarize(jax.device_get(window), 'train') if window else {}
+                skips.dropped(step, state.opt_state, metrics)  # reads only with skipping on
+                logged = itstime(step, plan.log_every, plan.total_steps)
+                evaluated = itstime(step, plan.eval_every, plan.total_steps)
+                due = itstime(step, plan.checkpoint_every, plan.total_steps)
+                if logged or evaluated or due:  # the host waits for the device only here
+                    seen = window_lib.read(window)
+                    finite.check_window(seen)
+                if logged:
+                    record = summarize(seen.metrics, 'train') if seen.steps else {}
                     record['train/lr'] = float(  # the rate of the last applied update
                         learning_rate(max(optim.schedule_count(state.opt_state) - 1, 0))
                     )
@@ -401,13 +424,14 @@ class Run:
                     finite.check_metrics(step, record)
                     writer.write(step, record)
                     progress.update(step, record.get('train/loss', float('nan')))
-                    window = {}
-                evaluated = itstime(step, plan.eval_every, plan.total_steps)
+                    window = empty_window()
                 if evaluated:
                     eval_metrics = self.evaluate(state.params)
                     writer.write(step, eval_metrics)
                     log.info('step %d eval %s', step, _format(eval_metrics))
-                if stop.requested or itstime(step, plan.checkpoint_every, plan.total_steps):
+                if stop.requested or due:
+                    if not (logged or evaluated or due):  # a signal between cadence steps
+                        finite.check_window(window_lib.read(window))
                     ckpt.save(
                         step,
                         state,
