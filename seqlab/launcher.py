@@ -23,7 +23,7 @@ import ml_collections
 import tensorflow_datasets as tfds
 from absl import flags
 
-from seqlab import paths
+from seqlab import models, paths
 from seqlab.config import ConfigError, apply_overrides
 from seqlab.sweep import runner as sweep_runner
 from seqlab.train import checkpoint, init_from, loop, preflight, sharding
@@ -74,6 +74,11 @@ def load_config(spec: str, overrides: dict[str, str]) -> ml_collections.ConfigDi
             f'{path}: get_config returned a {type(config).__name__}; expected an '
             'ml_collections.ConfigDict'
         )
+    model = config.get('model')
+    if isinstance(model, ml_collections.ConfigDict) and 'kwargs' in model:
+        for key, value in models.shared_defaults(model.get('name', '')).items():
+            if key not in model.kwargs:  # so --config.model.kwargs.dtype=... works on every model
+                model.kwargs[key] = value
     apply_overrides(config, overrides)
     paths.config_paths(config)
     init_from.configure(config, overrides)

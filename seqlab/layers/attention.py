@@ -7,13 +7,14 @@ scores are set to the most negative float32 (not -inf), so a fully masked row gi
 weights instead of NaN.
 """
 
-from typing import Any, Literal
+from typing import Any
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
 from jax import lax
 
+from seqlab.layers import attention_backend
 from seqlab.layers.chunked_attention import chunked_dot_product_attention
 from seqlab.layers.dense import Linear
 from seqlab.layers.masks import causal_mask, combine_masks, padding_mask
@@ -55,13 +56,14 @@ def attention_weights(
     *,
     causal: bool = False,
 ) -> jax.Array:
-    """alpha = softmax(q k^T / sqrt(d) + bias) over keys, in float32.
+    """alpha = softmax(q k^T / sqrt(d) + bias) over keys, in float32 (the products q k^T are
+    accumulated in float32 whatever the compute dtype).
 
     queries: [B, Tq, H, D], keys: [B, Tk, H, D] -> [B, H, Tq, Tk].
     """
     depth = queries.shape[-1]
-    scores = jnp.einsum('bqhd,bkhd->bhqk', queries / jnp.sqrt(depth).astype(queries.dtype), keys)
-    scores = scores.astype(jnp.float32)
+    scaled = queries / jnp.sqrt(depth).astype(queries.dtype)
+    scores = jnp.einsum('bqhd,bkhd->bhqk', scaled, keys, preferred_element_type=jnp.float32)
     if bias is not None:
         scores = scores + bias.astype(jnp.float32)
     if causal:
@@ -95,10 +97,10 @@ def dot_product_attention(
             raise ValueError(f'dropout_rate={dropout_rate} needs a dropout_rng')
         keep = jax.random.bernoulli(dropout_rng, 1.0 - dropout_rate, weights.shape)
         weights = jnp.where(keep, weights / (1.0 - dropout_rate), 0.0)
-    return jnp.einsum('bhqk,bkhd->bqhd', weights.astype(values.dtype), values)
-
-
-ATTENTION_FUNCTIONS = {'naive': dot_product_attention, 'chunked': chunked_dot_product_attention}
+    out = jnp.einsum(
+        'bhqk,bkhd->bqhd', weights.astype(values.dtype), values, preferred_element_type=jnp.float32
+    )
+    return out.astype(values.dtype)
 
 
 class MultiHeadAttention(nn.Module):
@@ -106,7 +108,8 @@ class MultiHeadAttention(nn.Module):
 
     Self-attention when `inputs_kv` is None, cross-attention otherwise. Projections are 2-D
     matmuls; `fused_qkv` computes Q, K, V with one [d, 3 * qkv_features] matmul (self-attention
-    only). `attention` picks the naive or chunked (memory-efficient) kernel. `causal` masks keys
+    only). `attention` names the backend (`attention_backend.py`: auto, naive, xla, cudnn,
+    pallas, chunked); auto is cuDNN's fused kernel where it runs, else naive. `causal` masks keys
     after each query. With `decode=True`, keys and values are kept in the 'cache' collection
     (`cached_key`, `cached_value` [B, max_length, H, D] and `cache_index`): initialise with a
     full-length input, then call with one (or a few) new positions at a time. When the
@@ -121,7 +124,7 @@ class MultiHeadAttention(nn.Module):
     dropout: float = 0.0
     use_bias: bool = True
     fused_qkv: bool = False
-    attention: Literal['naive', 'chunked'] = 'naive'
+    attention: str = 'auto'
     decode: bool = False
     causal: bool = False
     query_chunk: int = 1024
@@ -138,8 +141,6 @@ class MultiHeadAttention(nn.Module):
         *,
         train: bool = False,
     ) -> jax.Array:
-        if self.attention not in ATTENTION_FUNCTIONS:
-            raise ValueError(f"attention={self.attention!r}; allowed: 'naive', 'chunked'")
         features = self.qkv_features or inputs_q.shape[-1]
         if features % self.num_heads:
             raise ValueError(
@@ -153,15 +154,30 @@ class MultiHeadAttention(nn.Module):
                 mask, causal = combine_masks(mask, decode_mask), False
 
         dropout_rate = self.dropout if train else 0.0
-        options = dict(causal=causal, dropout_rate=dropout_rate)
-        if dropout_rate > 0.0:
-            options['dropout_rng'] = self.make_rng('dropout')
-        if self.attention == 'chunked':
-            options.update(query_chunk=self.query_chunk, key_chunk=self.key_chunk)
+        backend = attention_backend.choose(
+            self.attention,
+            dtype=queries.dtype,
+            head_dim=queries.shape[-1],
+            dropout=dropout_rate > 0.0,
+            has_bias=mask is not None or bias is not None,
+        )
         if self.is_mutable_collection('intermediates'):  # asked for (figures): [B, H, Tq, Tk]
             weights = attention_weights(queries, keys, mask, bias, causal=causal)
             self.sow('intermediates', 'attention_weights', weights)
-        attended = ATTENTION_FUNCTIONS[self.attention](queries, keys, values, mask, bias, **options)
+        if backend in attention_backend.FUSED:
+            attended = attention_backend.fused(
+                backend, queries, keys, values, mask, bias, causal=causal
+            )
+        else:
+            options = dict(causal=causal, dropout_rate=dropout_rate)
+            if dropout_rate > 0.0:
+                options['dropout_rng'] = self.make_rng('dropout')
+            if backend == 'chunked':
+                attended = chunked_dot_product_attention(
+                    queries, keys, values, mask, bias, self.query_chunk, self.key_chunk, **options
+                )
+            else:
+                attended = dot_product_attention(queries, keys, values, mask, bias, **options)
         attended = attended.reshape(*attended.shape[:2], features)
         out = Linear(self.out_features or inputs_q.shape[-1], self.use_bias, self.dtype, name='out')
         return out(attended)

@@ -90,7 +90,7 @@ def chunked_dot_product_attention(
         k_start = k_index * k_size
         k_block = lax.dynamic_slice_in_dim(keys, k_start, k_size, axis=1)
         v_block = lax.dynamic_slice_in_dim(values, k_start, k_size, axis=1)
-        scores = jnp.einsum('bqhd,bkhd->bhqk', q_block, k_block).astype(jnp.float32)
+        scores = jnp.einsum('bqhd,bkhd->bhqk', q_block, k_block, preferred_element_type=jnp.float32)
         bias_block = _block(bias, q_start, k_start, q_size, k_size)
         if bias_block is not None:
             scores = scores + bias_block.astype(jnp.float32)
@@ -110,8 +110,13 @@ def chunked_dot_product_attention(
             block_rng = jax.random.fold_in(jax.random.fold_in(dropout_rng, q_start), k_index)
             keep = jax.random.bernoulli(block_rng, 1.0 - dropout_rate, weights.shape)
             weights = jnp.where(keep, weights / (1.0 - dropout_rate), 0.0)
-        update = jnp.einsum('bhqk,bkhd->bhqd', weights.astype(v_block.dtype), v_block)
-        accumulator = accumulator * correction[..., None] + update.astype(jnp.float32)
+        update = jnp.einsum(
+            'bhqk,bkhd->bhqd',
+            weights.astype(v_block.dtype),
+            v_block,
+            preferred_element_type=jnp.float32,
+        )
+        accumulator = accumulator * correction[..., None] + update
         return (new_max, normaliser, accumulator), None
 
     @jax.checkpoint

@@ -55,7 +55,7 @@ class BlockOptions(nn.Module):
     gelu_approximate: bool = True
     layer_norm_epsilon: float = 1e-6
     dtype: Any = jnp.float32
-    attention: Literal['naive', 'chunked'] = 'naive'
+    attention: str = 'auto'  # attention_backend.BACKENDS
 
 
 def residual_sublayers(

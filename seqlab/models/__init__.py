@@ -46,3 +46,15 @@ def get(name: str) -> type:
 def fields(model_class: type) -> list[str]:
     """Constructor arguments a user may set through config.model.kwargs."""
     return [f.name for f in dataclasses.fields(model_class) if f.name not in ('parent', 'name')]
+
+
+SHARED_OPTIONS = ('dtype', 'attention')  # every model that has one takes it from the config
+
+
+def shared_defaults(name: str) -> dict:
+    """{'dtype': 'float32', 'attention': 'auto'}: the shared options model `name` has, with
+    its defaults (empty for an unknown name), so that a config can override them."""
+    if name not in _MODELS:
+        return {}
+    options = {f.name: f.default for f in dataclasses.fields(get(name))}
+    return {key: options[key] for key in SHARED_OPTIONS if key in options}

@@ -30,6 +30,7 @@ class AudioTransformer(nn.Module):
     heads: int = 4
     mlp_dim: int = 128
     dropout: float = 0.0
+    attention: str = 'auto'  # seqlab/layers/attention_backend.py
     scan: bool = True
     remat: str = 'none'
     dtype: str = 'float32'
@@ -74,6 +75,7 @@ class AudioTransformer(nn.Module):
             num_heads=self.heads,
             mlp_dim=self.mlp_dim,
             dropout=self.dropout,
+            attention=self.attention,
             scan=self.scan,
             remat=self.remat,
             dtype=jnp.dtype(self.dtype),

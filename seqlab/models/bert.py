@@ -92,6 +92,7 @@ class BERT(nn.Module):
     layer_norm_epsilon: float = 1e-12
     dropout: float = 0.1
     attention_dropout: float = 0.1
+    attention: str = 'auto'  # seqlab/layers/attention_backend.py
     tie_embedding: bool = True
     scan: bool = True
     remat: str = 'none'
@@ -141,6 +142,7 @@ class BERT(nn.Module):
             mlp_dim=self.mlp_dim,
             dropout=self.dropout,
             attention_dropout=self.attention_dropout,
+            attention=self.attention,
             norm=self.norm,
             gelu_approximate=self.gelu_approximate,
             layer_norm_epsilon=self.layer_norm_epsilon,

@@ -34,6 +34,7 @@ class GPT(nn.Module):
     position: str = 'learned'
     dropout: float = 0.0
     attention_dropout: float = 0.0
+    attention: str = 'auto'  # seqlab/layers/attention_backend.py
     gelu_approximate: bool = True
     layer_norm_epsilon: float = 1e-6
     tie_embedding: bool = True
@@ -80,6 +81,7 @@ class GPT(nn.Module):
             mlp_dim=self.mlp_dim,
             dropout=self.dropout,
             attention_dropout=self.attention_dropout,
+            attention=self.attention,
             gelu_approximate=self.gelu_approximate,
             layer_norm_epsilon=self.layer_norm_epsilon,
             decode=self.decode,

@@ -90,6 +90,7 @@ class Graphormer(nn.Module):
     edge_encoding: str = 'path'
     dropout: float = 0.0
     attention_dropout: float = 0.0
+    attention: str = 'auto'  # seqlab/layers/attention_backend.py
     scan: bool = True
     remat: str = 'none'
     dtype: str = 'float32'
@@ -160,6 +161,7 @@ class Graphormer(nn.Module):
             mlp_dim=self.mlp_dim,
             dropout=self.dropout,
             attention_dropout=self.attention_dropout,
+            attention=self.attention,
             dtype=dtype,
             scan=self.scan,
             remat=self.remat,

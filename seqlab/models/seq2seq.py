@@ -38,6 +38,7 @@ class Seq2Seq(nn.Module):
     position: str = 'learned'
     dropout: float = 0.0
     attention_dropout: float = 0.0
+    attention: str = 'auto'  # seqlab/layers/attention_backend.py
     scan: bool = True
     decode: bool = False
 
@@ -68,6 +69,7 @@ class Seq2Seq(nn.Module):
             mlp_dim=self.mlp_dim,
             dropout=self.dropout,
             attention_dropout=self.attention_dropout,
+            attention=self.attention,
             scan=self.scan,
         )
         self.encoder = Encoder(num_layers=self.encoder_depth, **layers)

@@ -42,6 +42,7 @@ class TextTransformer(nn.Module):
     position_dim: int = 16
     dropout: float = 0.0
     attention_dropout: float = 0.0
+    attention: str = 'auto'  # seqlab/layers/attention_backend.py
     scan: bool = True
     remat: str = 'none'
     dtype: str = 'float32'
@@ -88,6 +89,7 @@ class TextTransformer(nn.Module):
             mlp_dim=self.mlp_dim,
             dropout=self.dropout,
             attention_dropout=self.attention_dropout,
+            attention=self.attention,
             scan=self.scan,
             remat=self.remat,
             dtype=jnp.dtype(self.dtype),

@@ -33,6 +33,7 @@ class ViT(nn.Module):
     pool: str = 'cls'
     dropout: float = 0.0
     attention_dropout: float = 0.0
+    attention: str = 'auto'  # seqlab/layers/attention_backend.py
     norm: str = 'pre_ln'
     gelu_approximate: bool = True
     layer_norm_epsilon: float = 1e-6
@@ -80,6 +81,7 @@ class ViT(nn.Module):
             mlp_dim=self.mlp_dim,
             dropout=self.dropout,
             attention_dropout=self.attention_dropout,
+            attention=self.attention,
             norm=self.norm,
             gelu_approximate=self.gelu_approximate,
             layer_norm_epsilon=self.layer_norm_epsilon,

@@ -32,6 +32,7 @@ import ml_collections
 
 from seqlab import data, models, tasks
 from seqlab.config import ConfigError, one_of
+from seqlab.layers import attention_backend
 from seqlab.layers.transformer import REMATS
 from seqlab.train import cadence, checkpoint, optim, sharding
 
@@ -97,11 +98,37 @@ def check_names(config: ml_collections.ConfigDict) -> None:
     if 'remat' in allowed:
         remat = config.model.kwargs.get('remat', 'none')
         one_of('config.model.kwargs.remat', remat, REMATS)
+    if 'attention' in allowed:
+        check_attention(config.model.kwargs)
     tasks.get(config.task.name)
     data.check(config.data)
     optim.check(config.optim)
     check_retention(config.checkpoint)
     check_mesh(config)
+
+
+def check_attention(kwargs: ml_collections.ConfigDict) -> None:
+    """config.model.kwargs.attention: a backend this platform runs, with what it needs (the
+    head dimension is checked when the model is traced)."""
+    name = kwargs.get('attention', 'auto')
+    where = 'config.model.kwargs.attention'
+    try:
+        attention_backend.check(name, where)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    dropout = kwargs.get('attention_dropout', 0.0)
+    if name in attention_backend.FUSED and dropout > 0:
+        raise ConfigError(
+            f'{where}={name!r} has no attention-weight dropout, and '
+            f"config.model.kwargs.attention_dropout={dropout}; allowed: 0, or attention 'auto', "
+            "'naive' or 'chunked'"
+        )
+    dtype = kwargs.get('dtype', 'float32')
+    if name == 'cudnn' and dtype not in ('bfloat16', 'float16'):
+        raise ConfigError(
+            f"{where}='cudnn' needs config.model.kwargs.dtype=bfloat16 (got {dtype!r}); "
+            "'auto' falls back where cuDNN cannot run"
+        )
 
 
 def check_retention(checkpointing: ml_collections.ConfigDict) -> None:

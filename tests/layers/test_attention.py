@@ -99,7 +99,10 @@ def test_chunked_cross_attention_with_key_padding_mask():
 @pytest.mark.parametrize('kind', ['naive', 'chunked'])
 def test_weight_dropout_is_unbiased(kind):
     queries, keys, values = _qkv(5, batch=1, q_len=3, k_len=4)
-    function = attention.ATTENTION_FUNCTIONS[kind]
+    function = {
+        'naive': attention.dot_product_attention,
+        'chunked': attention.chunked_dot_product_attention,
+    }[kind]
     options = dict(query_chunk=2, key_chunk=2) if kind == 'chunked' else {}
 
     def dropped(rng):
@@ -225,7 +228,8 @@ def test_kv_cache_decoding_equals_full_causal_pass(kind):
 
 def test_mha_rejects_bad_config():
     x = jnp.zeros((1, 3, 6))
-    with pytest.raises(ValueError, match="attention='flash'"):
+    allowed = 'allowed: auto, naive, xla, cudnn, pallas, chunked'
+    with pytest.raises(ValueError, match=f"^attention='flash' is not a backend; {allowed}\n"):
         attention.MultiHeadAttention(num_heads=2, attention='flash').init(jax.random.PRNGKey(0), x)
     with pytest.raises(ValueError, match='num_heads=4'):
         attention.MultiHeadAttention(num_heads=4).init(jax.random.PRNGKey(0), x)
