@@ -25,7 +25,7 @@ def load(split: str) -> tuple[np.ndarray, np.ndarray]:
     images, labels = [], []
     for batch in splits.eval:
         real = batch['mask'] > 0
-        images.append(batch['image'][real].reshape(real.sum(), -1))
+        images.append(batch['image'][real].reshape(real.sum(), -1) / np.float32(255))
         labels.append(batch['label'][real])
     return np.concatenate(images), np.concatenate(labels)
 

@@ -50,7 +50,7 @@ def make_splits(
         train_source,
         prepare=prepare,
         augment=vision.augmenter(data_config.augment),
-        finalize=vision.to_float,
+        finalize=dict,  # images stay uint8: the jitted steps scale them on the device
         seed=seed,
         global_batch=data_config.batch_size,
         **common,
@@ -58,7 +58,7 @@ def make_splits(
     eval_ = pipeline.eval_batches(
         eval_source,
         prepare=prepare,
-        finalize=vision.to_float,
+        finalize=dict,  # images stay uint8: the jitted steps scale them on the device
         global_batch=data_config.eval_batch_size,
         **common,
     )

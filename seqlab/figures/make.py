@@ -20,7 +20,7 @@ from seqlab import models
 from seqlab.config import ConfigError
 from seqlab.figures import attention, curves, filters, position, receptive_field, spectrogram
 from seqlab.train import logging as metric_log
-from seqlab.train import loop
+from seqlab.train import loop, prefetch
 
 log = logging.getLogger('seqlab')
 
@@ -74,7 +74,7 @@ class Source:
 
     @functools.cached_property
     def inputs(self) -> tuple:
-        return self.run.plan.task.inputs(self.example)
+        return self.run.plan.task.inputs(prefetch.decode(self.example))
 
     def path(self, name: str) -> str:
         return os.path.join(self.directory, f'{name}.png')

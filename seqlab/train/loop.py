@@ -32,6 +32,7 @@ from seqlab.train import (
     init_from,
     memory,
     optim,
+    prefetch,
     preflight,
     sharding,
     source,
@@ -61,6 +62,7 @@ def make_train_step(plan: preflight.Plan, accum_steps: int) -> Callable:
     task = plan.task
 
     def loss_fn(params, batch, rng):
+        batch = prefetch.decode(batch)
         outputs = plan.model.apply(
             {'params': params}, *task.inputs(batch), train=True, rngs={'dropout': rng}
         )
@@ -98,17 +100,17 @@ def make_train_step(plan: preflight.Plan, accum_steps: int) -> Callable:
     return train_step
 
 
-def make_loop_step(train_step: Callable, skip_non_finite: bool) -> Callable:
-    """`loop_step(state, window, batch) -> (state, window, metrics)`: `train_step` with its
-    metrics added to the device-side `window` (`window.py`); an update dropped by
-    `skip_non_finite` adds nothing to it."""
+def make_loop_step(update: Callable, skip_non_finite: bool) -> Callable:
+    """`train_step(state, window, batch) -> (state, window, metrics)`: `update` (a
+    `make_train_step` step) with its metrics added to the device-side `window` (`window.py`);
+    an update dropped by `skip_non_finite` adds nothing to it."""
 
-    def loop_step(state, metric_window, batch):
-        state, metrics = train_step(state, batch)
+    def train_step(state, metric_window, batch):
+        state, metrics = update(state, batch)
         dropped = optim.skipped_in_a_row(state.opt_state) > 0 if skip_non_finite else False
         return state, window_lib.add(metric_window, metrics, state.step, dropped), metrics
 
-    return loop_step
+    return train_step
 
 
 def _metric_shapes(grad_fn, state, micro, rng):
@@ -122,6 +124,7 @@ def make_eval_step(plan: preflight.Plan) -> Callable:
     task = plan.task
 
     def eval_step(params, batch):
+        batch = prefetch.decode(batch)
         if hasattr(task, 'eval_outputs'):
             outputs = task.eval_outputs(plan.model, params, batch)
         else:
@@ -148,7 +151,7 @@ class Run:
         self.mesh = sharding.make_mesh(config.mesh)
         self.tx = optim.make(config.optim, self.plan.warmup_steps, self.plan.total_steps)
         sample = jax.tree.map(lambda x: x[:1], self.plan.splits.eval[0])
-        self.sample_inputs = self.plan.task.inputs(sample)
+        self.sample_inputs = self.plan.task.inputs(prefetch.decode(sample))
         self.abstract_state, self.state_sharding = self._abstract_state(self.tx)
         self._eval_steps: dict[Any, Callable] = {}  # compiled per batch shapes, when first used
         if mode == 'train' and config.checkpoint.best_metric:
@@ -216,7 +219,7 @@ class Run:
             out_shardings=(self.state_sharding, replicated, replicated),
         )
         first = read_batch(lambda: self.plan.splits.train[start_step], start_step + 1)
-        batch = sharding.global_batch(first, self.mesh)
+        batch = sharding.global_batch(prefetch.device_fields(first), self.mesh)
         metric_shapes = jax.eval_shape(train_step, self.abstract_state, batch)[1]
         empty_window = jax.jit(lambda: window_lib.empty(metric_shapes), out_shardings=replicated)
         compiled = step.lower(self.abstract_state, empty_window.eval_shape(), batch).compile()
@@ -233,7 +236,7 @@ class Run:
         `params` and the batches of `batches` (default: the eval split's); a ConfigError with
         the numbers if it needs more memory than a device has."""
         batches = self.plan.splits.eval if batches is None else batches
-        batch = sharding.global_batch(batches[0], self.mesh)
+        batch = sharding.global_batch(prefetch.device_fields(batches[0]), self.mesh)
         key = tuple((name, value.shape, value.dtype) for name, value in sorted(batch.items()))
         if key not in self._eval_steps:
             abstract = jax.tree.map(
@@ -253,7 +256,8 @@ class Run:
         """The names `evaluate` returns ('eval/accuracy', ...), from the eval step's output
         structure traced with jax.eval_shape: nothing is compiled or run."""
         batch = jax.tree.map(
-            lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype), self.plan.splits.eval[0]
+            lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype),
+            prefetch.device_fields(self.plan.splits.eval[0]),
         )
         metrics = jax.eval_shape(make_eval_step(self.plan), self.abstract_state.params, batch)
         return sorted(summarize(dict.fromkeys(metrics, (0.0, 1.0)), 'eval'))
@@ -279,7 +283,8 @@ class Run:
         eval_step = self.compiled_eval_step(params, batches)
         totals: dict[str, list[float]] = {}
         for batch in batches:
-            metrics = jax.device_get(eval_step(params, sharding.global_batch(batch, self.mesh)))
+            on_device = sharding.global_batch(prefetch.device_fields(batch), self.mesh)
+            metrics = jax.device_get(eval_step(params, on_device))
             for name, (total, count) in metrics.items():
                 acc = totals.setdefault(name, [0.0, 0.0])
                 acc[0] += float(total)
@@ -296,12 +301,15 @@ class Run:
         `batches` (default: the eval split's), to the .npz file `path`."""
         predict = jax.jit(
             lambda p, b: self.plan.task.predict(
-                self.plan.model.apply({'params': p}, *self.plan.task.inputs(b), train=False)
+                self.plan.model.apply(
+                    {'params': p}, *self.plan.task.inputs(prefetch.decode(b)), train=False
+                )
             )
         )
         rows: dict[str, list[np.ndarray]] = {}
         for batch in self.plan.splits.eval if batches is None else batches:
-            outputs = jax.device_get(predict(params, sharding.global_batch(batch, self.mesh)))
+            on_device = sharding.global_batch(prefetch.device_fields(batch), self.mesh)
+            outputs = jax.device_get(predict(params, on_device))
             real = batch['mask'] > 0
             for key, value in {'id': batch['id'], 'label': batch.get('label'), **outputs}.items():
                 if value is not None:
@@ -400,14 +408,21 @@ class Run:
         window = empty_window()
         eval_metrics: dict[str, float] = {}
         trained = step < plan.total_steps
+        batches = prefetch.Prefetcher(
+            lambda batch_step: read_batch(lambda: next(iterator), batch_step),
+            iterator.get_state,
+            self.mesh,
+            first_step=step + 1,
+            last_step=plan.total_steps,
+        )
         try:
             while step < plan.total_steps:
-                host_batch = read_batch(lambda: next(iterator), step + 1)
-                batch = sharding.global_batch(host_batch, self.mesh)
-                state, window, metrics = train_step(state, window, batch)
-                step += 1
+                fed = next(batches)
+                state, window, metrics = train_step(state, window, fed.device)
+                batches.fill()  # the next batches' copies overlap this step
+                step = fed.step
                 if example_ids:
-                    example_ids.write(step, host_batch['id'])
+                    example_ids.write(step, fed.host['id'])
                 skips.dropped(step, state.opt_state, metrics)  # reads only with skipping on
                 logged = itstime(step, plan.log_every, plan.total_steps)
                 evaluated = itstime(step, plan.eval_every, plan.total_steps)
@@ -435,7 +450,7 @@ class Run:
                     ckpt.save(
                         step,
                         state,
-                        iterator.get_state(),
+                        fed.data_state,
                         metrics=eval_metrics if evaluated else None,
                         source=code,
                     )

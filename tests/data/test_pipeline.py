@@ -62,10 +62,10 @@ def test_info_describes_digits(splits):
 
 def test_train_batches_have_fixed_shapes_dtypes_and_ranges(splits):
     for batch in take(splits.train, 3):
-        assert batch['image'].shape == (BATCH, 8, 8, 1) and batch['image'].dtype == np.float32
+        assert batch['image'].shape == (BATCH, 8, 8, 1) and batch['image'].dtype == np.uint8
         assert batch['label'].shape == (BATCH,) and batch['label'].dtype == np.int32
         assert batch['id'].dtype == np.int64 and batch['mask'].dtype == np.float32
-        assert 0 <= batch['image'].min() and batch['image'].max() <= 1
+        assert batch['image'].max() > 1  # raw pixels: the jitted step scales them to [0, 1]
         assert set(batch['label']) <= set(range(10))
         np.testing.assert_array_equal(batch['mask'], 1)
 
