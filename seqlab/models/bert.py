@@ -12,6 +12,8 @@ The parameter tree is embeddings/{token, position, token_type, norm}, encoder/..
 mlm_head/{transform, transform_norm, bias (, output)} or classifier.
 """
 
+from typing import Any
+
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
@@ -36,22 +38,23 @@ class Embeddings(nn.Module):
     type_vocab_size: int
     layer_norm_epsilon: float
     dropout: float
+    dtype: Any = jnp.float32
 
     def setup(self):
         self.token = TokenEmbedding(self.vocab_size, self.width)
         self.position = LearnedPosition(self.max_length)
         if self.type_vocab_size:
             self.token_type = TokenEmbedding(self.type_vocab_size, self.width)
-        self.norm = nn.LayerNorm(self.layer_norm_epsilon)
+        self.norm = nn.LayerNorm(self.layer_norm_epsilon, dtype=self.dtype)
         self.drop = nn.Dropout(self.dropout)
 
     def __call__(
         self, tokens: jax.Array, token_types: jax.Array | None, *, train: bool
     ) -> jax.Array:
-        x = self.position(self.token(tokens))
+        x = self.position(self.token(tokens)).astype(self.dtype)
         if self.type_vocab_size:
             types = jnp.zeros_like(tokens) if token_types is None else token_types
-            x = x + self.token_type(types)
+            x = x + self.token_type(types).astype(self.dtype)
         return self.drop(self.norm(x), deterministic=not train)
 
     def attend(self, x: jax.Array) -> jax.Array:
@@ -68,13 +71,13 @@ class MaskedLMHead(nn.Module):
 
     @nn.compact
     def __call__(self, x: jax.Array, embeddings: Embeddings) -> jax.Array:
-        h = Linear(x.shape[-1], name='transform')(x)
+        h = Linear(x.shape[-1], dtype=x.dtype, name='transform')(x)
         h = nn.gelu(h, approximate=self.gelu_approximate)
-        h = nn.LayerNorm(self.layer_norm_epsilon, name='transform_norm')(h)
+        h = nn.LayerNorm(self.layer_norm_epsilon, dtype=x.dtype, name='transform_norm')(h)
         if self.tie_embedding:
             logits = embeddings.attend(h)
         else:
-            logits = Linear(self.vocab_size, use_bias=False, name='output')(h)
+            logits = Linear(self.vocab_size, use_bias=False, dtype=x.dtype, name='output')(h)
         return logits + self.param('bias', nn.initializers.zeros, (self.vocab_size,))
 
 
@@ -97,6 +100,7 @@ class BERT(nn.Module):
     scan: bool = True
     remat: str = 'none'
     pad_id: int = 0
+    dtype: str = 'float32'  # compute dtype; parameters, normalisation statistics and logits float32
 
     @staticmethod
     def check(kwargs: dict, input_shape: tuple) -> None:
@@ -133,6 +137,7 @@ class BERT(nn.Module):
             self.type_vocab_size,
             self.layer_norm_epsilon,
             self.dropout,
+            jnp.dtype(self.dtype),
             name='embeddings',
         )
         x = embeddings(tokens, token_types, train=train)
@@ -148,6 +153,7 @@ class BERT(nn.Module):
             layer_norm_epsilon=self.layer_norm_epsilon,
             scan=self.scan,
             remat=self.remat,
+            dtype=jnp.dtype(self.dtype),
             name='encoder',
         )(x, mask[:, None, None, :], train=train)
         if self.num_classes:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import flax.linen as nn
 import jax
+import jax.numpy as jnp
 
 from seqlab.config import ConfigError
 from seqlab.layers.conv import CausalConv1D, receptive_field
@@ -22,6 +23,7 @@ class CausalCNN(nn.Module):
     channels: int = 32
     kernel_size: int = 3
     dilations: Sequence[int] = (1, 2, 4, 8, 16)
+    dtype: str = 'float32'  # compute dtype; parameters, normalisation statistics and logits float32
 
     @staticmethod
     def check(kwargs: dict, input_shape: tuple) -> None:
@@ -47,7 +49,8 @@ class CausalCNN(nn.Module):
             CausalConv1D(self.channels, self.kernel_size, d, name=f'conv{i}')
             for i, d in enumerate(self.dilations)
         ]
-        h = nn.relu(convs[0](waveform[..., None]))
+        dtype = jnp.dtype(self.dtype)
+        h = nn.relu(convs[0](waveform[..., None].astype(dtype)))
         for index, conv in enumerate(convs[1:], start=1):
-            h = h + nn.relu(nn.LayerNorm(name=f'norm{index}')(conv(h)))
-        return nn.Dense(self.num_classes, name='head')(h[:, -1])
+            h = h + nn.relu(nn.LayerNorm(dtype=dtype, name=f'norm{index}')(conv(h)))
+        return nn.Dense(self.num_classes, name='head')(h[:, -1].astype(jnp.float32))

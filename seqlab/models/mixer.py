@@ -4,6 +4,8 @@ per block:  U = X + W2 σ(W1 LN(X)ᵀ)ᵀ   (token mixing),   Y = U + W4 σ(W3 L
 images: [batch, height, width, channels]  ->  logits [batch, num_classes].
 """
 
+from typing import Any
+
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
@@ -19,11 +21,16 @@ class _ScannedBlock(nn.Module):
     channels_mlp_dim: int
     dropout: float
     train: bool
+    dtype: Any
 
     @nn.compact
     def __call__(self, x: jax.Array, _) -> tuple[jax.Array, None]:
         block = MixerBlock(
-            self.tokens_mlp_dim, self.channels_mlp_dim, dropout=self.dropout, name='block'
+            self.tokens_mlp_dim,
+            self.channels_mlp_dim,
+            dropout=self.dropout,
+            dtype=self.dtype,
+            name='block',
         )
         return block(x, train=self.train), None
 
@@ -36,6 +43,7 @@ class Mixer(nn.Module):
     tokens_mlp_dim: int = 64
     channels_mlp_dim: int = 512
     dropout: float = 0.0
+    dtype: str = 'float32'  # compute dtype; parameters, normalisation statistics and logits float32
 
     check = staticmethod(
         lambda kwargs, input_shape: ViT.check(
@@ -50,6 +58,7 @@ class Mixer(nn.Module):
             (self.patch, self.patch),
             strides=(self.patch, self.patch),
             padding='VALID',
+            dtype=jnp.dtype(self.dtype),
             name='patch_embedding',
         )(images)
         x = x.reshape(x.shape[0], -1, self.width)
@@ -60,9 +69,14 @@ class Mixer(nn.Module):
             length=self.depth,
         )
         x, _ = blocks(
-            self.tokens_mlp_dim, self.channels_mlp_dim, self.dropout, train, name='blocks'
+            self.tokens_mlp_dim,
+            self.channels_mlp_dim,
+            self.dropout,
+            train,
+            jnp.dtype(self.dtype),
+            name='blocks',
         )(x, None)
-        x = nn.LayerNorm(name='final_norm')(x)
+        x = nn.LayerNorm(dtype=x.dtype, name='final_norm')(x)
         return nn.Dense(self.num_classes, kernel_init=nn.initializers.zeros, name='head')(
-            jnp.mean(x, axis=1)
+            jnp.mean(x.astype(jnp.float32), axis=1)
         )

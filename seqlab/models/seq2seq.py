@@ -41,6 +41,7 @@ class Seq2Seq(nn.Module):
     attention: str = 'auto'  # seqlab/layers/attention_backend.py
     scan: bool = True
     decode: bool = False
+    dtype: str = 'float32'  # compute dtype; parameters, normalisation statistics and logits float32
 
     @staticmethod
     def check(kwargs: dict, input_shape: tuple) -> None:
@@ -71,6 +72,7 @@ class Seq2Seq(nn.Module):
             attention_dropout=self.attention_dropout,
             attention=self.attention,
             scan=self.scan,
+            dtype=jnp.dtype(self.dtype),
         )
         self.encoder = Encoder(num_layers=self.encoder_depth, **layers)
         self.decoder = Decoder(num_layers=self.decoder_depth, decode=self.decode, **layers)

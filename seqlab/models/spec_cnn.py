@@ -29,6 +29,7 @@ class SpecCNN(nn.Module):
     channels: tuple[int, ...] = (32, 64, 128)
     kernel_size: int = 3
     dropout: float = 0.0
+    dtype: str = 'float32'  # compute dtype; parameters, normalisation statistics and logits float32
 
     @staticmethod
     def check(kwargs: dict, input_shape: tuple) -> None:
@@ -67,14 +68,14 @@ class SpecCNN(nn.Module):
 
     @nn.compact
     def __call__(self, spectrogram: jax.Array, *, train: bool = False) -> jax.Array:
-        x = spectrogram[..., None]  # [B, F, T, 1]
+        x = spectrogram[..., None].astype(jnp.dtype(self.dtype))  # [B, F, T, 1]
         for block, width in enumerate(self.channels):
             dilation, pool = self.block_geometry(block)
             for conv in range(CONVS_PER_BLOCK):
                 x = Conv(
                     width, (self.kernel_size,) * 2, dilation=dilation, name=f'conv_{block}_{conv}'
                 )(x)
-                x = nn.LayerNorm(name=f'norm_{block}_{conv}')(x)
+                x = nn.LayerNorm(dtype=x.dtype, name=f'norm_{block}_{conv}')(x)
                 x = nn.relu(x)
             if pool != (1, 1):
                 x = max_pool(x, pool, padding='SAME')

@@ -32,12 +32,14 @@ class TextCNN(nn.Module):
     depth: int = 1
     dropout: float = 0.0
     pad_id: int = 0
+    dtype: str = 'float32'  # compute dtype; parameters, normalisation statistics and logits float32
 
     @nn.compact
     def __call__(self, tokens: jax.Array, *, train: bool = False) -> jax.Array:
         mask = tokens != self.pad_id
-        keep = mask[..., None].astype(jnp.float32)
-        embedded = TokenEmbedding(self.vocab_size, self.width, name='embedding')(tokens) * keep
+        keep = mask[..., None].astype(jnp.dtype(self.dtype))
+        embedded = TokenEmbedding(self.vocab_size, self.width, name='embedding')(tokens)
+        embedded = embedded.astype(keep.dtype) * keep
         branches = []
         for k in self.kernel_sizes:
             h = embedded
@@ -45,4 +47,4 @@ class TextCNN(nn.Module):
                 h = nn.relu(Conv(self.features, (k,), name=f'conv{k}_{layer}')(h)) * keep
             branches.append(masked_max(h, mask))
         z = nn.Dropout(self.dropout)(jnp.concatenate(branches, -1), deterministic=not train)
-        return nn.Dense(self.num_classes, name='head')(z)
+        return nn.Dense(self.num_classes, name='head')(z.astype(jnp.float32))

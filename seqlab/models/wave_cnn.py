@@ -8,6 +8,7 @@ waveform [B, samples] -> logits [B, num_classes]. Receptive field in samples (co
 r = 1 + Σ_l (k_l - 1) d_l Π_{i<l} s_i over the front conv, the convs and the pools.
 """
 
+import functools
 from collections.abc import Sequence
 
 import flax.linen as nn
@@ -29,6 +30,7 @@ class WaveCNN(nn.Module):
     stages: int = 2
     kernel_size: int = 3
     dropout: float = 0.0
+    dtype: str = 'float32'  # compute dtype; parameters, normalisation statistics and logits float32
 
     @staticmethod
     def check(kwargs: dict, input_shape: tuple) -> None:
@@ -58,18 +60,19 @@ class WaveCNN(nn.Module):
 
     def setup(self):
         self.front = Conv(self.channels, (self.front_kernel,), self.front_stride)
-        self.front_norm = nn.LayerNorm()
+        self.front_norm = nn.LayerNorm(dtype=jnp.dtype(self.dtype))
         self.convs = [
             [Conv(self.channels, (self.kernel_size,), dilation=d) for d in self.dilations]
             for _ in range(self.stages)
         ]
-        self.norms = [[nn.LayerNorm() for _ in self.dilations] for _ in range(self.stages)]
+        norm = functools.partial(nn.LayerNorm, dtype=jnp.dtype(self.dtype))
+        self.norms = [[norm() for _ in self.dilations] for _ in range(self.stages)]
         self.dropout_layer = nn.Dropout(self.dropout)
         self.head = nn.Dense(self.num_classes)
 
     def features(self, waveform: jax.Array) -> jax.Array:
         """The last stage's output: [B, samples] -> [B, positions, channels]."""
-        x = self.front(waveform[..., None])
+        x = self.front(waveform[..., None].astype(jnp.dtype(self.dtype)))
         x = max_pool(nn.relu(self.front_norm(x)), self.pool, padding='SAME')
         for convs, norms in zip(self.convs, self.norms, strict=True):
             for conv, norm in zip(convs, norms, strict=True):

@@ -33,6 +33,7 @@ class WaveNet(nn.Module):
     kernel_size: int = 2
     max_dilation: int = 512
     stacks: int = 2
+    dtype: str = 'float32'  # compute dtype; parameters, normalisation statistics and logits float32
 
     @staticmethod
     def check(kwargs: dict, input_shape: tuple) -> None:
@@ -67,10 +68,11 @@ class WaveNet(nn.Module):
         self.biases = [
             self.param(f'bias_{l}', nn.initializers.zeros, (2 * width,)) for l in range(layers)
         ]
-        self.residual = [Linear(width) for _ in range(layers)]
-        self.skip = [Linear(self.skip_channels) for _ in range(layers)]
-        self.hidden = Linear(self.skip_channels)
-        self.output = Linear(self.levels)
+        dtype = jnp.dtype(self.dtype)
+        self.residual = [Linear(width, dtype=dtype) for _ in range(layers)]
+        self.skip = [Linear(self.skip_channels, dtype=dtype) for _ in range(layers)]
+        self.hidden = Linear(self.skip_channels, dtype=dtype)
+        self.output = Linear(self.levels, dtype=dtype)
 
     def conditions(self, labels: jax.Array) -> jax.Array | None:
         """V_l c for every layer: [B] -> [B, layers, 2C] (None when unconditional)."""
@@ -85,11 +87,11 @@ class WaveNet(nn.Module):
         return self.residual[layer](z), self.skip[layer](z)
 
     def head(self, skip: jax.Array) -> jax.Array:
-        return self.output(nn.relu(self.hidden(nn.relu(skip))))
+        return self.output(nn.relu(self.hidden(nn.relu(skip)))).astype(jnp.float32)
 
     def __call__(self, tokens: jax.Array, labels: jax.Array, *, train: bool = False) -> jax.Array:
         """tokens [B, T] int, labels [B] int -> logits [B, T, levels] (logits[:, t] predicts t+1)."""
-        return self.network(self.embed(tokens), labels)
+        return self.network(self.embed(tokens).astype(jnp.dtype(self.dtype)), labels)
 
     def network(self, h: jax.Array, labels: jax.Array) -> jax.Array:
         """The layers after the embedding: h^0 [B, T, C] -> logits [B, T, levels]."""
@@ -111,7 +113,7 @@ class WaveNet(nn.Module):
         """Time 0 and empty (zero) queues: the zero padding before the first sample."""
         length = self.kernel_size - 1
         return jnp.zeros((), jnp.int32), [
-            jnp.zeros((batch, length * d, self.channels)) for d in self.dilations
+            jnp.zeros((batch, length * d, self.channels), self.dtype) for d in self.dilations
         ]
 
     def step(self, token: jax.Array, labels: jax.Array, cache: Cache) -> tuple[jax.Array, Cache]:
@@ -120,7 +122,7 @@ class WaveNet(nn.Module):
         Queue l is a ring buffer: h^l_s sits in slot s mod (K - 1) d_l until time s + (K - 1) d_l.
         """
         t, queues = cache
-        h, skip = self.embed(token), 0.0
+        h, skip = self.embed(token).astype(jnp.dtype(self.dtype)), 0.0
         conditions = self.conditions(labels)
         updated = []
         for layer, dilation in enumerate(self.dilations):

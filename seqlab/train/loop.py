@@ -32,6 +32,7 @@ from seqlab.train import (
     init_from,
     memory,
     optim,
+    precision,
     prefetch,
     preflight,
     sharding,
@@ -578,6 +579,7 @@ class _StopRequest:
             signal.signal(signum, previous)
 
 
+@precision.applied
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[str, float]:
     """Train (or resume) and evaluate; returns the final eval metrics."""
     start = time.perf_counter()
@@ -586,6 +588,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
     return metrics
 
 
+@precision.applied
 def evaluate(
     config: ml_collections.ConfigDict,
     workdir: str,
@@ -610,6 +613,7 @@ def evaluate(
     return metrics
 
 
+@precision.applied
 def predict(
     config: ml_collections.ConfigDict,
     workdir: str,
@@ -629,6 +633,7 @@ def predict(
     return path
 
 
+@precision.applied
 def generate(config: ml_collections.ConfigDict, workdir: str, step: int | None = None) -> str:
     """--mode=generate: the task samples from a checkpoint into <workdir>/generated_<step>/."""
     if not hasattr(tasks.get(config.task.name), 'generate'):

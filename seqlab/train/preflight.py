@@ -34,7 +34,7 @@ from seqlab import data, models, tasks
 from seqlab.config import ConfigError, one_of
 from seqlab.layers import attention_backend
 from seqlab.layers.transformer import REMATS
-from seqlab.train import cadence, checkpoint, optim, sharding
+from seqlab.train import cadence, checkpoint, optim, precision, sharding
 
 MODES = ('train', 'eval', 'predict')
 DTYPES = ('float32', 'bfloat16')  # compute dtypes; parameters and losses stay float32
@@ -103,6 +103,7 @@ def check_names(config: ml_collections.ConfigDict) -> None:
     tasks.get(config.task.name)
     data.check(config.data)
     optim.check(config.optim)
+    precision.check(config)
     check_retention(config.checkpoint)
     check_mesh(config)
 
