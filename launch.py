@@ -15,18 +15,12 @@ Bad input is one line on stderr and exit code 2, before anything is compiled or 
 import os
 import sys
 
-# XLA allocates and frees ~0.5 GB of temporaries every train step; glibc's default malloc returns
-# that memory to the OS and faults it back in each step (measured: ~150k page faults and a 1.3x
-# slower step on CPU). Keep freed memory in the process instead. glibc
-# reads these only at start-up, so set them and re-execute once.
-MALLOC_SETTINGS = {
-    'MALLOC_ARENA_MAX': '1',
-    'MALLOC_MMAP_MAX_': '0',
-    'MALLOC_TRIM_THRESHOLD_': str(1 << 40),
-    'MALLOC_TOP_PAD_': str(1 << 30),
-}
-if __name__ == '__main__' and any(k not in os.environ for k in MALLOC_SETTINGS):
-    os.execve(sys.executable, [sys.executable, *sys.argv], {**MALLOC_SETTINGS, **os.environ})
+from seqlab import runtime
+
+# On CPU, glibc malloc settings that keep XLA's per-step temporaries in the process
+# (seqlab/runtime.py); glibc reads them only at start-up, so set them and re-execute once.
+if __name__ == '__main__' and (settings := runtime.allocator(os.environ)):
+    os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, **settings})
 
 from absl import app, flags  # noqa: E402
 

@@ -88,6 +88,7 @@ def start_workers(sides: list[str], threads: int, out: str) -> dict[str, subproc
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
+            env={**os.environ, **benchlib.runtime.share_device(len(sides))},  # workers share a GPU
         )
         for side in sides
     }
@@ -158,7 +159,7 @@ def main() -> None:
         '',
         f'Command: `{command}`',
         f'Machine: {benchlib.machine()}; {args.threads} threads for every side; allocator: '
-        f'{" ".join(f"{k}={v}" for k, v in benchlib.MALLOC_SETTINGS.items())} (launch.py).',
+        f'{" ".join(f"{k}={v}" for k, v in benchlib.runtime.CPU_ALLOCATOR.items())} (seqlab/runtime.py).',
         f'Model: ViT, {shape.depth} pre-LN layers, width {shape.width}, {shape.heads} heads, MLP '
         f'{shape.mlp_dim}, {shape.tokens} tokens, batch {shape.batch}, Adam; '
         f'{flops / 1e9:.1f} GFLOP per step (XLA cost analysis). Matmul peak (float32 '

@@ -22,7 +22,7 @@ import report
 
 # `python experiments/<script>.py` puts experiments/ on the path; seqlab and launch.py live above.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from launch import MALLOC_SETTINGS  # noqa: E402  (the allocator settings every seqlab run uses)
+from seqlab import runtime  # noqa: E402
 from seqlab.models.vit import ViT  # noqa: E402
 from seqlab.tasks.classification import Classification  # noqa: E402
 from seqlab.train import loop  # noqa: E402
@@ -57,8 +57,8 @@ class _Plan:
 
 def use_seqlab_allocator() -> None:
     """Re-execute this script under launch.py's allocator settings, as every seqlab run is."""
-    if any(key not in os.environ for key in MALLOC_SETTINGS):
-        os.execve(sys.executable, [sys.executable, *sys.argv], {**MALLOC_SETTINGS, **os.environ})
+    if settings := runtime.allocator(os.environ):  # CPU only
+        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, **settings})
 
 
 def vit(shape: VitShape, *, scan: bool = True, **kwargs: Any) -> ViT:

@@ -23,7 +23,7 @@ import ml_collections
 import tensorflow_datasets as tfds
 from absl import flags
 
-from seqlab import models, paths
+from seqlab import models, paths, runtime
 from seqlab.config import ConfigError, apply_overrides
 from seqlab.sweep import runner as sweep_runner
 from seqlab.train import checkpoint, init_from, loop, preflight, sharding
@@ -191,6 +191,8 @@ def run(
                 )
             get_sweep = config_function(spec, 'get_sweep')
             sys.exit(sweep_runner.run(spec, overrides, config, get_sweep, workdir, sweep))
+        if config.get('deterministic', True):  # before JAX starts: exact resume on GPUs
+            os.environ.update(runtime.deterministic(os.environ))
         sharding.initialize_distributed()  # multi-host launches only (seqlab/train/sharding.py)
         if mode == 'train':
             loop.train_and_evaluate(config, workdir)

@@ -6,11 +6,15 @@ import sys
 
 import pytest
 
+from seqlab import runtime
+
 os.environ.setdefault('JAX_PLATFORMS', 'cpu')
 # Test programs are tiny, so compiling dominates: skip XLA's backend optimisation passes
 # (measured: tests/layers 193 s -> 130 s of CPU). Comparisons in tests are within one setting.
 os.environ.setdefault('XLA_FLAGS', '--xla_backend_optimization_level=0')
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# pytest-xdist workers share the devices: each takes its share of a GPU's memory (runtime.py).
+os.environ.update(runtime.share_device(int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '1'))))
 
 
 @pytest.fixture(scope='session', autouse=True)

@@ -103,7 +103,7 @@ def run(
         metric=metric,
         mode=config.checkpoint.best_mode,
         heartbeat=options.heartbeat,
-        processes=processes or trial_lib.Processes(),
+        processes=processes or trial_lib.Processes(sharing=options.parallel),
         stop=threading.Event(),
         on_change=write_results,
     )

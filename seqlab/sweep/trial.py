@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 
+from seqlab import runtime
 from seqlab.train import logging as metric_log
 
 LAUNCH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), 'launch.py')
@@ -26,9 +27,11 @@ def command(spec: str, workdir: str, overrides: dict[str, str]) -> list[str]:
 
 
 class Processes:
-    """Runs trial processes and stops them all on request (SIGTERM: they save and exit)."""
+    """Runs trial processes and stops them all on request (SIGTERM: they save and exit).
+    `sharing`: how many run at a time; each gets that share of a GPU's memory."""
 
-    def __init__(self):
+    def __init__(self, sharing: int = 1):
+        self._environ = {**os.environ, **runtime.share_device(sharing)}
         self._running: set[subprocess.Popen] = set()
         self._lock = threading.Lock()
         self._stopping = False
@@ -43,6 +46,7 @@ class Processes:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
+                env=self._environ,
                 start_new_session=True,  # a Ctrl-C reaches the worker only; it forwards SIGTERM
             )
             with self._lock:

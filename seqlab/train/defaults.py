@@ -10,6 +10,7 @@ def base() -> ml_collections.ConfigDict:
     config = ml_collections.ConfigDict()
     config.seed = 0
     config.matmul_precision = 'default'  # default | high | highest: train/precision.py
+    config.deterministic = True  # GPU: deterministic XLA ops, so resume is exact (runtime.py)
     config.init_from = ''  # '', 'hf:<dir>' or '<workdir>[@<step>|@best]': train/init_from.py
     config.steps = '10ep'  # total optimizer updates: steps ('5000') or epochs ('10ep')
     config.log_every = '50'  # cadences: steps, epochs ('1ep') or percent of the run ('10%')
