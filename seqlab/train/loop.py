@@ -279,18 +279,16 @@ class Run:
         return 'test' if split == self.config.data.get('test_split') else split
 
     def evaluate(self, params: Any, batches: Any = None, prefix: str = 'eval') -> dict[str, float]:
-        """`prefix/name` -> mean over `batches` (default: the eval split's)."""
+        """`prefix/name` -> mean over `batches` (default: the eval split's). The sums stay on
+        the device until the last batch: the host waits once."""
         batches = self.plan.splits.eval if batches is None else batches
         eval_step = self.compiled_eval_step(params, batches)
-        totals: dict[str, list[float]] = {}
+        totals = None
         for batch in batches:
             on_device = sharding.global_batch(prefetch.device_fields(batch), self.mesh)
-            metrics = jax.device_get(eval_step(params, on_device))
-            for name, (total, count) in metrics.items():
-                acc = totals.setdefault(name, [0.0, 0.0])
-                acc[0] += float(total)
-                acc[1] += float(count)
-        return summarize(totals, prefix)
+            metrics = eval_step(params, on_device)
+            totals = metrics if totals is None else jax.tree.map(jnp.add, totals, metrics)
+        return summarize(jax.device_get(totals), prefix)
 
     def test(self, params: Any) -> dict[str, float]:
         """The test split's metrics (`test/...`), or {} without config.data.test_split."""
