@@ -16,10 +16,10 @@ from seqlab import launcher
 from seqlab.train import logging as metric_log
 
 CANDIDATES = {  # name -> (config, overrides)
-    'vit_13ep': ('configs/vit.py', {'steps': '13ep', 'optim.lr': '1e-3'}),
-    'vit_16ep': ('configs/vit.py', {'steps': '16ep', 'optim.lr': '1e-3'}),
-    'mixer_8ep': ('configs/mixer.py', {'steps': '8ep', 'optim.lr': '3e-3'}),
-    'mixer_9ep': ('configs/mixer.py', {'steps': '9ep', 'optim.lr': '3e-3'}),
+    'vit_lr1e-3': ('configs/vit.py', {'steps': '13ep', 'optim.lr': '1e-3'}),
+    'mixer_lr3e-3': ('configs/mixer.py', {'steps': '8ep', 'optim.lr': '3e-3'}),
+    'vit_lr3e-4': ('configs/vit.py', {'steps': '13ep', 'optim.lr': '3e-4'}),
+    'mixer_lr1e-3': ('configs/mixer.py', {'steps': '8ep', 'optim.lr': '1e-3'}),
 }
 TIME_LIMIT_MINUTES = 20
 
