@@ -21,6 +21,7 @@ import time
 
 import benchlib
 import jax
+import report
 
 SIDES = {
     'seqlab (nn.scan)': ('jax', {'scan': True}),
@@ -152,7 +153,7 @@ def main() -> None:
                 f'{flops / seconds / peak:.0%}',
             ]
         )
-    command = ' '.join(['python', *sys.argv])
+    command = report.command()
     lines = [
         '# ViT train step: seqlab vs PyTorch',
         '',
