@@ -7,7 +7,7 @@ model objects each time, so nothing is cached; the variants alternate; one untim
 compilation of each kind first absorbs the process's one-off start-up costs). Step time: the
 scanned and unrolled steps alternate, `--steps-per-round` steps each turn, median over all rounds.
 
-  flock /tmp/acc.lock python experiments/bench_compile_time.py   # -> results/bench_compile_time.md
+  python experiments/bench_compile_time.py   # -> results/bench_compile_time.md
 """
 
 import argparse

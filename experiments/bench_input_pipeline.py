@@ -7,7 +7,7 @@ the device side reuses one batch placed on the device beforehand. The sides alte
 of `--steps-per-round` steps (longer than grain's read-ahead buffer), and each side's rate is the
 median over its blocks. The pipeline alone (batches/s with no training) is shown for scale.
 
-  flock /tmp/acc.lock python experiments/bench_input_pipeline.py  # -> results/bench_input_pipeline.md
+  python experiments/bench_input_pipeline.py  # -> results/bench_input_pipeline.md
 """
 
 import argparse

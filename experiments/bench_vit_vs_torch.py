@@ -8,7 +8,7 @@ model FLOPs per step (XLA's cost analysis of the unscanned train step) / step ti
 FLOP/s of a large float32 matmul measured in the same run. On a GPU the JAX sides run there
 unchanged (the PyTorch sides use CUDA when their build has it).
 
-  flock /tmp/acc.lock python experiments/bench_vit_vs_torch.py   # -> results/bench_vit_vs_torch.md
+  python experiments/bench_vit_vs_torch.py   # -> results/bench_vit_vs_torch.md
 """
 
 import argparse
