@@ -8,7 +8,7 @@ prepended at position 0 that attends to the sequence) or the mean of the final t
   text   configs/text_transformer.py (WordNet gloss -> supersense, 45 classes; 2 blocks of width 64,
          first 24 words), 400 steps
 
-  python experiments/pooling.py --train      # train missing runs -> results/pooling.md, .png
+  python experiments/pooling.py --train      # train missing runs -> results/pooling.md
 """
 
 import statistics

@@ -42,7 +42,7 @@ Item = TypeVar('Item')
 def _serialize_deterministically(self, example) -> bytes:
     """TFDS serialises each example's feature map in a per-process hash order, so two builds in
     different processes differ in bytes while decoding to the same examples. Deterministic
-    protobuf serialisation makes every build byte-identical (DESIGN.md: same bytes every build)."""
+    protobuf serialisation makes every build byte-identical (docs/data.md: same bytes every build)."""
     return self.get_tf_example(example).SerializeToString(deterministic=True)
 
 
