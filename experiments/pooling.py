@@ -1,4 +1,4 @@
-"""Class token vs mean pooling (issue 9, experiment 2), for a ViT and a text transformer.
+"""Class token vs mean pooling, for a ViT and a text transformer.
 
 The same model reads out either the class token's final vector (pool=cls: a learned token
 prepended at position 0 that attends to the sequence) or the mean of the final token vectors
