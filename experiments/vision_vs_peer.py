@@ -10,8 +10,13 @@ average before and after (a busy machine makes it longer; it never makes it shor
 
   python experiments/vision_vs_peer.py --train      # train missing runs (resumes unfinished)
   -> results/vision_vs_peer.md
+
+A seed-0 run whose config equals a finished candidate of experiments/vision_recipes.py (every key)
+is copied from runs/vision_recipes rather than trained again: the same config and seed give the
+same run bit for bit.
 """
 
+import os
 import re
 import statistics
 
@@ -28,6 +33,7 @@ SEEDS = (0, 1, 2)
 RUNS = {f'{model}_seed{seed}': (model, seed) for model in MODELS for seed in SEEDS}
 TIME_LIMIT_MINUTES = 20
 PEER_FILE = 'results/peer_fashion_mnist.md'
+RECIPE_ROOT = 'runs/vision_recipes'  # experiments/vision_recipes.py's candidates
 
 
 def config_of(name: str):
@@ -111,6 +117,13 @@ def report(rows: list[dict]) -> str:
 
 def main() -> None:
     args = trained_runs.parse_args(__doc__, RUNS, 'runs/vision', 'results/vision_vs_peer.md')
+    if args.train:  # seed 0 of the chosen recipe may be trained already, as a candidate
+        found = sorted(os.listdir(RECIPE_ROOT)) if os.path.isdir(RECIPE_ROOT) else []
+        candidates = [os.path.join(RECIPE_ROOT, name) for name in found]
+        for name in args.names:
+            trained_runs.reuse_finished(
+                config_of(name), trained_runs.workdir(args.root, name), candidates
+            )
     trained_runs.train_missing(args, config_of)
     trained_runs.publish(report([row(name, args.root) for name in args.names]), args.out)
 
