@@ -101,13 +101,14 @@ def check(data_config: ml_collections.ConfigDict) -> None:
 
 
 def modality_of(data_config: ml_collections.ConfigDict) -> str:
-    """The modality `config.data.name` is read as: 'vision' for catalogue datasets, a file
-    source's (seqlab/data/files), else the builder module's MODALITY."""
+    """The modality `config.data.name` is read as: a user builder's or a file source's, the
+    config's for catalogue datasets (seqlab/data/modality.py), else the builder module's
+    MODALITY."""
     name = data_config.name
     if data_config.get('builder'):
         return user_builder.read_as(data_config)
     if name.startswith(TFDS_PREFIX):
-        return 'vision'
+        return modality.of_config(data_config)
     if files.kind_of(name):
         return files.read_as(data_config)
     return builders.module(builders.split_name(name)[0]).MODALITY

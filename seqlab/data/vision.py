@@ -40,7 +40,10 @@ def image_feature(
                     'config.data.image_size=<int> or (height, width) to resize the images'
                 )
             return key
-    raise ConfigError(f'no image feature among {sorted(features)}')
+    raise ConfigError(
+        f'no image feature among {sorted(features)}; allowed: a dataset with images for a vision '
+        "config, or config.data.modality='text', 'audio', ... with a config of that modality"
+    )
 
 
 def image_size(value: Any) -> tuple[int, int] | None:
