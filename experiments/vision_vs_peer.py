@@ -103,6 +103,10 @@ def report(rows: list[dict]) -> str:
         'Command: `python experiments/vision_vs_peer.py --train`. Validation: the 5,809 images',
         'carved from train; test: the 10,000 official test images, evaluated once at the end of',
         f'each run. CPU: {trained_runs.cpu_model()}. Mean ± sample standard deviation over seeds.',
+        'Seed 0 of each model is its chosen candidate in results/vision_recipes.md (the same',
+        'config and seed). Train time is the training process wall time; load is the 1-minute load',
+        'average before and after it, which counts every runnable process, also those running at a',
+        'lower priority than the training. The runs are deterministic: load changes the time only.',
         '',
         '| model | config | seeds | validation accuracy % | test accuracy % | accuracy target | '
         'time target |',
