@@ -39,7 +39,10 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
         )
     )
     config.task = ml_collections.ConfigDict(
-        dict(name='audio_classification', kwargs=dict(features='waveform', sample_rate=16_000))
+        dict(
+            name='audio_classification',
+            kwargs=dict(features='waveform', sample_rate=config.data.get_ref('sample_rate')),
+        )
     )
     config.steps = '4ep'
     config.optim.lr = 1e-3

@@ -6,8 +6,8 @@ python launch.py --config=configs/gpt.py:tokenizer=bpe,vocab=8192,length=256
 python launch.py --config=configs/gpt.py --mode=generate      # continue config.generate.prompts
 python launch.py --config=configs/gpt.py:smoke                # tiny byte-level run for the tests
 
-Trained on Genesis-Acts, selected on Romans-Philemon (validation). The BPE default is the issue's
-30-minute run (experiments/text_vs_peer.py); its step count comes from experiments/step_cost.py.
+Trained on Genesis-Acts, selected on Romans-Philemon (validation). The BPE default is sized for
+30 minutes of training (experiments/text_vs_peer.py).
 """
 
 import ml_collections
@@ -18,7 +18,7 @@ from seqlab.train import defaults
 
 # tokenizer -> vocabulary, context, model, optimiser, run length, eval cadence. 'bpe': 1,400 steps
 # (6.1 epochs) at an estimated 0.95-1.0 s a step on 2 idle cores (experiments/step_cost.py;
-# unrolled layers are the cheaper ones on CPU) is ~23 min of training, below the issue's 30 min.
+# unrolled layers are the cheaper ones on CPU) is ~23 min of training, below 30 min.
 SETTINGS = {
     'bpe': dict(
         vocab=4096, length=128, width=256, depth=4, heads=4, dropout=0.0, scan=False, lr=2e-3,

@@ -18,6 +18,7 @@ Model selection on the validation split (best eval/mae kept); test with
 import ml_collections
 
 from seqlab.config import one_of, parse_arg
+from seqlab.data import keys
 from seqlab.train import defaults
 
 TARGETS = ('logp', 'tpsa')
@@ -47,6 +48,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
             node_budget=64,
             max_path_length=5,
             target=arg.target,
+            keys=keys.default_config(),
+            modality='',  # '': the dataset's own (a table: the config's); or force one
+            builder='',  # 'package.module:BuilderClass': a TFDS builder of your own
         )
     )
     config.model = ml_collections.ConfigDict(

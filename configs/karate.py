@@ -13,6 +13,7 @@ python launch.py --config=configs/karate.py:smoke
 import ml_collections
 
 from seqlab.config import parse_arg
+from seqlab.data import keys
 from seqlab.train import defaults
 
 
@@ -31,6 +32,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
             node_budget=34,
             max_path_length=5,
             target='node_labels',
+            keys=keys.default_config(),
+            modality='',  # '': the dataset's own (a table: the config's); or force one
+            builder='',  # 'package.module:BuilderClass': a TFDS builder of your own
         )
     )
     config.model = ml_collections.ConfigDict(

@@ -17,7 +17,7 @@ from seqlab.config import one_of, parse_arg
 from seqlab.data import audio_splits
 from seqlab.train import defaults
 
-FEATURES = dict(sample_rate=16_000, n_fft=512, hop_length=160, n_mels=40)  # 32 ms, 10 ms, 40 mels
+FEATURES = dict(n_fft=512, hop_length=160, n_mels=40)  # 32 ms, 10 ms, 40 mels at 16 kHz
 # head: (task, metric that picks the best checkpoint, channels, steps). The frame and pixel heads
 # keep more resolution, so they get fewer channels (and the frame head fewer epochs) on CPU.
 HEADS = {
@@ -44,7 +44,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
             kwargs=dict(head=arg.head, channels=channels, kernel_size=3, dropout=0.1),
         )
     )
-    config.task = ml_collections.ConfigDict(dict(name=task, kwargs=dict(FEATURES)))
+    config.task = ml_collections.ConfigDict(
+        dict(name=task, kwargs=dict(FEATURES, sample_rate=config.data.get_ref('sample_rate')))
+    )
     config.steps = steps
     config.optim.lr = 3e-3
     config.optim.weight_decay = 1e-4

@@ -7,17 +7,17 @@ model objects each time, so nothing is cached; the variants alternate; one untim
 compilation of each kind first absorbs the process's one-off start-up costs). Step time: the
 scanned and unrolled steps alternate, `--steps-per-round` steps each turn, median over all rounds.
 
-  flock /tmp/acc.lock python experiments/bench_compile_time.py   # -> results/bench_compile_time.md
+  python experiments/bench_compile_time.py   # -> results/bench_compile_time.md
 """
 
 import argparse
 import dataclasses
 import statistics
-import sys
 import time
 
 import benchlib
 import jax
+import report
 
 DEPTHS = (2, 6, 12, 24)
 
@@ -96,7 +96,7 @@ def main() -> None:
     lines = [
         '# Compile time vs depth, nn.scan vs unrolled (seqlab ViT train step)',
         '',
-        f'Command: `{" ".join(["python", *sys.argv])}`',
+        f'Command: `{report.command()}`',
         f'Machine: {benchlib.machine()}.',
         f'Model: the benchmark ViT (width {shape.width}, {shape.heads} heads, MLP '
         f'{shape.mlp_dim}, {shape.tokens} tokens, batch {shape.batch}, Adam) at each depth. '

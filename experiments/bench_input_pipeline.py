@@ -7,17 +7,17 @@ the device side reuses one batch placed on the device beforehand. The sides alte
 of `--steps-per-round` steps (longer than grain's read-ahead buffer), and each side's rate is the
 median over its blocks. The pipeline alone (batches/s with no training) is shown for scale.
 
-  flock /tmp/acc.lock python experiments/bench_input_pipeline.py  # -> results/bench_input_pipeline.md
+  python experiments/bench_input_pipeline.py  # -> results/bench_input_pipeline.md
 """
 
 import argparse
 import statistics
-import sys
 import time
 from collections.abc import Callable
 
 import benchlib
 import jax
+import report
 
 from seqlab import launcher
 from seqlab.data import pipeline
@@ -89,7 +89,7 @@ def main() -> None:
     lines = [
         '# Input pipeline: grain-fed train steps vs a batch already on device',
         '',
-        f'Command: `{" ".join(["python", *sys.argv])}`',
+        f'Command: `{report.command()}`',
         f'Machine: {benchlib.machine()}.',
         f'Config: {args.config} (model {config.model.name}, width {kwargs.width}, depth '
         f'{kwargs.depth}, patch {kwargs.patch}; data {config.data.name}, batch {batch_size}, '

@@ -16,13 +16,13 @@ import functools
 import math
 import os
 import statistics
-import sys
 import time
 
 import benchlib
 import jax
 import jax.numpy as jnp
 import numpy as np
+import report
 
 from seqlab import launcher
 from seqlab.data.tokenizers import ByteTokenizer
@@ -109,7 +109,7 @@ def main() -> None:
     lines = [
         '# GPT decoding: KV cache vs recomputing the prefix',
         '',
-        f'Command: `python {" ".join(sys.argv)}`',
+        f'Command: `{report.command()}`',
         '',
         f'Model: configs/gpt.py:tokenizer=byte (width {model.width}, depth {model.depth}, {model.heads} heads, '
         f'MLP {model.mlp_dim}, vocabulary {model.vocab_size}), max_length {model.max_length}, '

@@ -6,7 +6,7 @@ For each config's default dataset (prepared beforehand), `data.get` runs twice: 
 column is the time spent in the record checks alone (`record_scan.scan`, and
 `graph_splits.check_graphs` for graphs, which check records read anyway and keep no memo).
 
-  flock /tmp/acc.lock python experiments/bench_record_scan.py  # -> results/bench_record_scan.md
+  python experiments/bench_record_scan.py  # -> results/bench_record_scan.md
 """
 
 import argparse

@@ -8,7 +8,7 @@ model FLOPs per step (XLA's cost analysis of the unscanned train step) / step ti
 FLOP/s of a large float32 matmul measured in the same run. On a GPU the JAX sides run there
 unchanged (the PyTorch sides use CUDA when their build has it).
 
-  flock /tmp/acc.lock python experiments/bench_vit_vs_torch.py   # -> results/bench_vit_vs_torch.md
+  python experiments/bench_vit_vs_torch.py   # -> results/bench_vit_vs_torch.md
 """
 
 import argparse
@@ -21,6 +21,7 @@ import time
 
 import benchlib
 import jax
+import report
 
 SIDES = {
     'seqlab (nn.scan)': ('jax', {'scan': True}),
@@ -153,7 +154,7 @@ def main() -> None:
                 f'{flops / seconds / peak:.0%}',
             ]
         )
-    command = ' '.join(['python', *sys.argv])
+    command = report.command()
     lines = [
         '# ViT train step: seqlab vs PyTorch',
         '',

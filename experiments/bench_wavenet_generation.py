@@ -42,7 +42,7 @@ def model_and_params(workdir: str | None):
         return config, run.plan, run.initial_state().params, 'random initialisation'
     run = loop.Run(config, os.path.abspath(workdir), mode='eval')  # orbax wants absolute paths
     params, step = run.restore_params()
-    return config, run.plan, params, f'{workdir} at step {step}'
+    return config, run.plan, params, f'{report.shown(workdir)} at step {step}'
 
 
 def real_clip(batches, label: int) -> np.ndarray:
@@ -98,7 +98,8 @@ def main() -> None:
             '# WaveNet generation: cached queues vs naive recomputation',
             '',
             f'Command: `python experiments/bench_wavenet_generation.py'
-            f'{" --workdir " + args.workdir if args.workdir else ""}`. Parameters: {source}.',
+            f'{" --workdir " + report.shown(args.workdir) if args.workdir else ""}`. '
+            f'Parameters: {source}.',
             f'Model: configs/wavenet.py ({len(model.dilations)} layers, dilations 1..'
             f'{model.max_dilation} x {model.stacks}, {model.channels} channels), receptive field '
             f'{model.receptive_field:,} samples; one clip, conditioned on "{words[0]}"; '
@@ -117,8 +118,8 @@ def main() -> None:
             f'of both samplers are {"identical" if identical else "NOT identical"}** (same key '
             'fold_in(seed, t) for sample t).',
             '',
-            f'Generated clips ({", ".join(words)}): `{args.out}/<word>.wav`; log-mel '
-            f'spectrograms: `{figure}`.',
+            f'Generated clips ({", ".join(words)}): `{report.shown(args.out)}/<word>.wav`; '
+            f'log-mel spectrograms: `{report.shown(figure)}`.',
             '',
         ]
     )

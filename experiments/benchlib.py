@@ -1,6 +1,6 @@
 """Shared by the bench_*.py scripts: the benchmark ViT, timing, FLOP counting, machine facts.
 
-The benchmark model is the seqlab ViT of issue 7: 6 pre-LN blocks, width 192, 3 heads, MLP 768,
+The benchmark model is a seqlab ViT: 6 pre-LN blocks, width 192, 3 heads, MLP 768,
 32x32x1 images cut into 4x4 patches (64 tokens, mean pooling), batch 64, 10 classes, Adam,
 trained through seqlab's own `make_train_step` (the loop's loss, gradient and update).
 """

@@ -6,10 +6,10 @@ same tokenizer and steps, from a random init); next to TF-IDF + logistic regress
 (results/peer_text.md). Each run's best checkpoint on the validation split is evaluated once on
 the test split; wall time and machine load are recorded per run.
 
-  flock /tmp/acc.lock python experiments/bert_finetune.py --train --runs pretrain --root /tmp/acc
-  flock /tmp/acc.lock python experiments/bert_finetune.py --train --runs finetune --root /tmp/acc
-  flock /tmp/acc.lock python experiments/bert_finetune.py --train --runs scratch --root /tmp/acc
-  python experiments/bert_finetune.py --root /tmp/acc          -> results/bert_finetune.md
+  python experiments/bert_finetune.py --train --runs pretrain   # workdirs: runs/bert_finetune/<run>
+  python experiments/bert_finetune.py --train --runs finetune
+  python experiments/bert_finetune.py --train --runs scratch
+  python experiments/bert_finetune.py                          -> results/bert_finetune.md
 """
 
 import os
@@ -17,11 +17,13 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import report  # noqa: E402
 from trained_runs import best_step, parse_args, publish, timing, train, train_time, workdir  # noqa: E402
 
 from seqlab import launcher  # noqa: E402
 from seqlab.train import loop  # noqa: E402
 
+ROOT = 'runs/bert_finetune'  # workdirs are <root>/<run>
 RUNS = {  # name -> (config argument, what it is)
     'pretrain': ('', 'masked LM on kjv (pre-training)'),
     'finetune': ('finetune', 'BERT fine-tuned from the pre-training checkpoint'),
@@ -58,7 +60,7 @@ def test_metrics(name: str, root: str) -> tuple[int, dict]:
 
 
 def main() -> None:
-    args = parse_args(__doc__, RUNS, '/tmp/acc', 'results/bert_finetune.md')
+    args = parse_args(__doc__, RUNS, ROOT, 'results/bert_finetune.md')
     if args.train:
         for name in args.names:
             train(config(name, args.root), workdir(args.root, name))
@@ -83,11 +85,12 @@ def main() -> None:
         )
     rows.append(f'| {name} (peer, results/peer_text.md) | `python experiments/peer_text.py` | '
                 f'— | **{accuracy:.1f}%** accuracy | — |')  # fmt: skip
+    root = '' if args.root == ROOT else f' --root {report.shown(args.root)}'
     header = [
         '# BERT: KJV masked-LM pre-training, fine-tuned on wordnet_supersense',
         '',
-        f'Command: `python experiments/bert_finetune.py --root {args.root}` (after the three '
-        '`--train` runs under `flock /tmp/acc.lock`). Test splits: kjv Hebrews-Revelation, '
+        f'Command: `python experiments/bert_finetune.py{root}` (after the three `--train` runs). '
+        'Test splits: kjv Hebrews-Revelation, '
         'wordnet_supersense md5 split; the best checkpoint on validation is tested once. '
         'Train time: wall clock of the training process on the 2-core machine, with the '
         '1-minute load average before and after.',

@@ -34,8 +34,8 @@ RUNS = {  # name -> config
 }
 # Runs trained by code that has changed since: their rows come only from <workdir>/test_row.json.
 RETIRED = {
-    'graphormer_logp_sum': 'trained before commit e3e13e4, when readout=sum added the head bias '
-    'once per atom and had no sum_scale',
+    'graphormer_logp_sum': 'trained by an earlier readout=sum that added the head bias once per '
+    'atom and had no sum_scale',
 }
 PEER_FILE = 'results/peer_molecules.md'
 ROW_FILE = 'test_row.json'

@@ -1,4 +1,4 @@
-"""Post-LN vs pre-LN transformer stability across learning rates (issue 9, experiment 6).
+"""Post-LN vs pre-LN transformer stability across learning rates.
 
 A 6-block ViT (width 32, 2x2 patches: 16 tokens + class token) on sklearn digits, 300 AdamW steps
 without warmup (gradients clipped at norm 1, the project default), for each learning rate and

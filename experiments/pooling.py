@@ -1,4 +1,4 @@
-"""Class token vs mean pooling (issue 9, experiment 2), for a ViT and a text transformer.
+"""Class token vs mean pooling, for a ViT and a text transformer.
 
 The same model reads out either the class token's final vector (pool=cls: a learned token
 prepended at position 0 that attends to the sequence) or the mean of the final token vectors
@@ -8,7 +8,7 @@ prepended at position 0 that attends to the sequence) or the mean of the final t
   text   configs/text_transformer.py (WordNet gloss -> supersense, 45 classes; 2 blocks of width 64,
          first 24 words), 400 steps
 
-  python experiments/pooling.py --train      # train missing runs -> results/pooling.md, .png
+  python experiments/pooling.py --train      # train missing runs -> results/pooling.md
 """
 
 import statistics

@@ -1,5 +1,4 @@
-"""Positional encodings on a task where order matters, and on sequences longer than in training
-(issue 9, experiment 1).
+"""Positional encodings on a task where order matters, and on sequences longer than in training.
 
 Task: WordNet gloss -> supersense (45 classes) read character by character (the first 32
 characters), so that without positions the transformer sees only a bag of characters. One

@@ -14,13 +14,13 @@ steps that fit a budget, and into epochs and (for language models) tokens per se
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 
 import benchlib
 import jax
 import numpy as np
+import report
 
 from seqlab import launcher
 from seqlab.train import loop, sharding
@@ -106,12 +106,12 @@ def main() -> None:
     parser.add_argument('--minutes', type=float, default=28.0, help='the wall-clock budget')
     parser.add_argument('--out', default='results/step_cost.md')
     args = parser.parse_args()
-    lines = [header(args.cores, args.minutes, f'python {" ".join(sys.argv)}')]
+    lines = [header(args.cores, args.minutes, report.command())]
     print(lines[0], flush=True)
     for text in args.configs:  # each row as soon as it is measured
         lines.append(line(measure(text, args.steps), args.cores, args.minutes))
         print(lines[-1], flush=True)
-    with open(args.out, 'w') as handle:
+    with open(args.out, 'w') as handle:  # rows were printed as measured
         handle.write('\n'.join(lines) + '\n')
 
 

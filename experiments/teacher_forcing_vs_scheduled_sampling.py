@@ -14,11 +14,11 @@ every test origin (experiments/forecast_vs_peer.py, whose seed-0 runs in runs/fo
 """
 
 import os
-import sys
 
 import forecast_vs_peer
 import numpy as np
 import trained_runs
+from report import command
 
 from seqlab import launcher
 from seqlab.figures.common import figure, save
@@ -90,7 +90,7 @@ def report(results: dict[str, dict], root: str, figure_path: str) -> str:
     lines = [
         '# Teacher forcing vs scheduled sampling: multi-step forecast error (co2 test, MAE ppm)',
         '',
-        f'Command: `python {" ".join(sys.argv)}`; '
+        f'Command: `{command()}`; '
         f'{os.cpu_count()} CPU cores. Causal dilated conv forecaster (`configs/forecast.py`), '
         f'600 steps, seeds {", ".join(map(str, seeds))}; 52-week autoregressive forecasts from '
         'every test origin, MAE over observed weeks. Mean ± standard deviation over seeds; '

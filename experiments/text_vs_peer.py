@@ -7,8 +7,8 @@
     (Kneser-Ney).
 
 Each run picks its best checkpoint on the validation split (config.checkpoint.best_metric) and is
-evaluated once on the test split, next to its training wall time and machine load. Targets
-(issue 4): both classifiers above the peer; the GPT below every compressor and the n-gram after
+evaluated once on the test split, next to its training wall time and machine load. Targets:
+both classifiers above the peer; the GPT below every compressor and the n-gram after
 at most 30 minutes of training.
 
   python experiments/text_vs_peer.py --train     # train missing runs (resume unfinished), then test
@@ -117,7 +117,7 @@ def report(rows: dict[str, dict], peer: dict[str, tuple[str, float]], command: s
             f'after {trained_runs.train_time(r["timing"])} (below every peer within '
             f'{GPT_MINUTES:.0f} min: {met}).'
         )
-    lines += ['', '**Targets (issue 4):**', '', *verdicts, '']
+    lines += ['', '**Targets:**', '', *verdicts, '']
     lines.append(
         "GPT bits per byte: the test verses' tokens joined by eos (the line break, one byte) cut "
         'into windows of config.data.max_length + 1 tokens that share one token; every token after '

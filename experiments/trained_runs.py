@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import time
 from collections.abc import Callable
 from typing import Any
@@ -36,6 +37,27 @@ def latest_step(workdir: str) -> int:
     if not os.path.isdir(directory):
         return 0
     return max((int(d) for d in os.listdir(directory) if d.isdigit()), default=0)
+
+
+def same_config(config: ml_collections.ConfigDict, workdir: str) -> bool:
+    """Whether `workdir` was trained with exactly `config` (its config.json, every key)."""
+    path = os.path.join(workdir, 'config.json')
+    if not os.path.exists(path):
+        return False
+    with open(path) as handle:
+        return json.load(handle) == json.loads(config.to_json(sort_keys=True))
+
+
+def reuse_finished(config: ml_collections.ConfigDict, workdir: str, candidates: list[str]) -> None:
+    """Copies the first finished run of `candidates` trained with exactly `config` to a missing
+    `workdir` (the same config and seed train the same run bit for bit), with its timing."""
+    if os.path.exists(workdir):
+        return
+    for source in candidates:
+        if same_config(config, source) and finished(config, source):
+            logging.info('%s: the same config and seed as the finished %s; copied', workdir, source)
+            shutil.copytree(source, workdir, ignore=shutil.ignore_patterns('train.lock'))
+            return
 
 
 def train(config: ml_collections.ConfigDict, workdir: str) -> None:

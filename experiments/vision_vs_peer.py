@@ -10,8 +10,13 @@ average before and after (a busy machine makes it longer; it never makes it shor
 
   python experiments/vision_vs_peer.py --train      # train missing runs (resumes unfinished)
   -> results/vision_vs_peer.md
+
+A seed-0 run whose config equals a finished candidate of experiments/vision_recipes.py (every key)
+is copied from runs/vision_recipes rather than trained again: the same config and seed give the
+same run bit for bit.
 """
 
+import os
 import re
 import statistics
 
@@ -28,6 +33,7 @@ SEEDS = (0, 1, 2)
 RUNS = {f'{model}_seed{seed}': (model, seed) for model in MODELS for seed in SEEDS}
 TIME_LIMIT_MINUTES = 20
 PEER_FILE = 'results/peer_fashion_mnist.md'
+RECIPE_ROOT = 'runs/vision_recipes'  # experiments/vision_recipes.py's candidates
 
 
 def config_of(name: str):
@@ -74,12 +80,20 @@ def summary(model: str, rows: list[dict]) -> str:
     spec, target = MODELS[model]
     mine = [r for r in rows if r['model'] == model]
     tests = [r['test'] for r in mine]
-    met = len(mine) == len(SEEDS) and statistics.mean(tests) >= target and all(map(in_time, mine))
-    verdict = 'reached' if met else 'NOT reached'
+    seeds = len(mine) == len(SEEDS)
+    accurate = seeds and statistics.mean(tests) >= target
+    slow = [f'seed {r["seed"]}' for r in mine if not in_time(r)]
+    timely = seeds and not slow
     return (
         f'| {model} | `{spec}` | {len(mine)} | {spread([r["validation"] for r in mine])} | '
-        f'{spread(tests)} | mean >= {target:.1f}%, each <= {TIME_LIMIT_MINUTES} min: {verdict} |'
+        f'{spread(tests)} | mean >= {target:.1f}%: {verdict(accurate)} | '
+        f'each <= {TIME_LIMIT_MINUTES} min: {verdict(timely)}'
+        f'{" (over: " + ", ".join(slow) + ")" if slow else ""} |'
     )
+
+
+def verdict(met: bool) -> str:
+    return 'reached' if met else 'NOT reached'
 
 
 def report(rows: list[dict]) -> str:
@@ -89,9 +103,14 @@ def report(rows: list[dict]) -> str:
         'Command: `python experiments/vision_vs_peer.py --train`. Validation: the 5,809 images',
         'carved from train; test: the 10,000 official test images, evaluated once at the end of',
         f'each run. CPU: {trained_runs.cpu_model()}. Mean ± sample standard deviation over seeds.',
+        'Seed 0 of each model is its chosen candidate in results/vision_recipes.md (the same',
+        'config and seed). Train time is the training process wall time; load is the 1-minute load',
+        'average before and after it, which counts every runnable process, also those running at a',
+        'lower priority than the training. The runs are deterministic: load changes the time only.',
         '',
-        '| model | config | seeds | validation accuracy % | test accuracy % | target |',
-        '|---|---|---|---|---|---|',
+        '| model | config | seeds | validation accuracy % | test accuracy % | accuracy target | '
+        'time target |',
+        '|---|---|---|---|---|---|---|',
         *(summary(model, rows) for model in MODELS if any(r['model'] == model for r in rows)),
         '',
         '| run | seed | steps | validation % | test % | train time |',
@@ -111,6 +130,13 @@ def report(rows: list[dict]) -> str:
 
 def main() -> None:
     args = trained_runs.parse_args(__doc__, RUNS, 'runs/vision', 'results/vision_vs_peer.md')
+    if args.train:  # seed 0 of the chosen recipe may be trained already, as a candidate
+        found = sorted(os.listdir(RECIPE_ROOT)) if os.path.isdir(RECIPE_ROOT) else []
+        candidates = [os.path.join(RECIPE_ROOT, name) for name in found]
+        for name in args.names:
+            trained_runs.reuse_finished(
+                config_of(name), trained_runs.workdir(args.root, name), candidates
+            )
     trained_runs.train_missing(args, config_of)
     trained_runs.publish(report([row(name, args.root) for name in args.names]), args.out)
 

@@ -1,7 +1,10 @@
 """Datasets by name: `get(config.data, seed=...)` returns `Splits(train, eval, info)`.
 
 A name is an offline builder in `seqlab/data/builders` (see `names()`), optionally with a builder
-config (`spoken_keywords/tiny`), or `tfds:<catalogue name>`. Batches are dicts of numpy arrays with fixed shapes; for vision:
+config (`spoken_keywords/tiny`), `tfds:<catalogue name>`, or the user's own files
+(`imagefolder:<dir>`, `audiofolder:<dir>`, `csv:<file>`, `jsonl:<file>`: seqlab/data/files);
+`config.data.builder='package.module:BuilderClass'` (a user's own TFDS builder) replaces the name.
+Batches are dicts of numpy arrays with fixed shapes; for vision:
 `image` float32 [batch, height, width, channels] in [0, 1], `label` int32 [batch],
 `mask` float32 [batch] (0 for padding), `id` int64 [batch] (the example's position in its TFDS
 split, -1 for padding).
@@ -11,6 +14,7 @@ program or file, a data directory that cannot hold the dataset); a record that a
 refuses raises `BadRecordError`. Any other exception is a bug and keeps its traceback.
 """
 
+import dataclasses
 import importlib
 import os
 from types import ModuleType
@@ -19,7 +23,7 @@ import ml_collections
 import tensorflow_datasets as tfds
 
 from seqlab.config import ConfigError
-from seqlab.data import builders, checks, holdout
+from seqlab.data import builders, checks, files, holdout, modality, user_builder
 from seqlab.data.types import BadRecordError, DatasetInfo, Splits
 
 __all__ = ['BadRecordError', 'DatasetInfo', 'Splits', 'check', 'data_dir', 'get', 'names']
@@ -35,16 +39,20 @@ def names() -> list[str]:
 
 
 def _allowed_names() -> str:
-    return f'{", ".join(names())}, or {TFDS_PREFIX}<catalogue name>'
+    return f'{", ".join(names())}, {files.FORMS}, or {TFDS_PREFIX}<catalogue name>'
 
 
 def _check_name(name: object) -> None:
     if not isinstance(name, str) or not (
-        builders.split_name(name)[0] in names() or name.startswith(TFDS_PREFIX)
+        builders.split_name(name)[0] in names()
+        or name.startswith(TFDS_PREFIX)
+        or files.kind_of(name)
     ):
         raise ConfigError(
             f'config.data.name={name!r} is not a dataset; allowed: {_allowed_names()}'
         )
+    if files.kind_of(name):
+        return
     if not name.startswith(TFDS_PREFIX):
         builders.check_config_name(name)
     if name.startswith(TFDS_PREFIX):
@@ -57,7 +65,15 @@ def _check_name(name: object) -> None:
 
 def check(data_config: ml_collections.ConfigDict) -> None:
     """Validates `config.data` without reading data; raises a one-line ConfigError."""
-    _check_name(data_config.name)
+    if not isinstance(data_config.get('builder', ''), str):
+        raise ConfigError(
+            f'config.data.builder={data_config.builder!r} is not allowed; allowed: '
+            f"{user_builder.FORM} or '' (config.data.name names the dataset)"
+        )
+    if data_config.get('builder'):
+        user_builder.builder_class(data_config.builder)
+    else:
+        _check_name(data_config.name)
     for key in ('batch_size', 'eval_batch_size'):
         checks.int_at_least(data_config, key)
     for key in ('train_split', 'eval_split'):
@@ -78,13 +94,23 @@ def check(data_config: ml_collections.ConfigDict) -> None:
             f'config.data.data_dir={data_config.data_dir!r} is not allowed; allowed: a path '
             "string ('' for the default)"
         )
-    modality_module(modality_of(data_config.name)).check(data_config)
+    modality.forced(data_config)
+    if files.kind_of(data_config.name):
+        files.check(data_config)
+    modality_module(modality_of(data_config)).check(data_config)
 
 
-def modality_of(name: str) -> str:
-    """'vision' for catalogue datasets, else the builder module's MODALITY."""
+def modality_of(data_config: ml_collections.ConfigDict) -> str:
+    """The modality `config.data.name` is read as: a user builder's or a file source's, the
+    config's for catalogue datasets (seqlab/data/modality.py), else the builder module's
+    MODALITY."""
+    name = data_config.name
+    if data_config.get('builder'):
+        return user_builder.read_as(data_config)
     if name.startswith(TFDS_PREFIX):
-        return 'vision'
+        return modality.of_config(data_config)
+    if files.kind_of(name):
+        return files.read_as(data_config)
     return builders.module(builders.split_name(name)[0]).MODALITY
 
 
@@ -107,8 +133,12 @@ def data_dir(data_config: ml_collections.ConfigDict) -> str:
 def _builder(data_config: ml_collections.ConfigDict) -> tfds.core.DatasetBuilder:
     """The prepared builder of `config.data.name` (prepared now if it is not yet)."""
     name, root = data_config.name, data_dir(data_config)
+    if data_config.get('builder'):
+        return user_builder.prepared(data_config.builder, root)
     if name.startswith(TFDS_PREFIX):
         return builders.catalogue(name.removeprefix(TFDS_PREFIX), root)
+    if files.kind_of(name):
+        return files.prepared(data_config, root)
     return builders.offline(name, root)
 
 
@@ -127,21 +157,32 @@ def get(
 ) -> Splits:
     """Prepares (once, under a file lock) and opens the dataset `config.data.name`.
 
+    A file source's `sources.tsv` (id, split, source) is a dataset asset, so every run keeps a
+    copy in <workdir>/assets/ that joins its predictions' ids back to the files.
+
     Batch sizes in `data_config` are global; each process gets `batch_size // process_count`
     examples a step, and the processes' batches concatenated in process order are the
     single-process batch.
     """
     check(data_config)
+    if data_config.get('builder'):  # the dataset is named by its builder
+        data_config = data_config.copy_and_resolve_references()
+        data_config.name = f'builder:{data_config.builder}'
     for key in ('batch_size', 'eval_batch_size'):
         if data_config[key] % process_count:
             raise ConfigError(
                 f'config.data.{key}={data_config[key]} is not divisible by '
                 f'process_count={process_count}'
             )
-    return modality_module(modality_of(data_config.name)).make_splits(
-        _builder(data_config),
+    builder = _builder(data_config)
+    splits = modality_module(modality_of(data_config)).make_splits(
+        builder,
         data_config,
         seed=seed,
         process_index=process_index,
         process_count=process_count,
     )
+    if not files.kind_of(data_config.name):
+        return splits
+    assets = {**splits.info.assets, files.SOURCES_ASSET: files.sources_file(builder)}
+    return dataclasses.replace(splits, info=dataclasses.replace(splits.info, assets=assets))

@@ -31,7 +31,16 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from seqlab.config import ConfigError
-from seqlab.data import audio_io, audio_length, audio_noise, checks, pipeline, record_scan, records
+from seqlab.data import (
+    audio_io,
+    audio_length,
+    audio_noise,
+    checks,
+    keys,
+    pipeline,
+    record_scan,
+    records,
+)
 from seqlab.data.types import DatasetInfo, Splits
 from seqlab.data.vision_splits import source
 
@@ -58,6 +67,9 @@ def default_config(
             noise=(),
             snr_db=(0.0, 20.0),
             noise_eval=False,
+            keys=keys.default_config(),
+            modality='',  # '': the dataset's own (a table: the config's); or force one
+            builder='',  # 'package.module:BuilderClass': a TFDS builder of your own
         )
     )
 
@@ -124,8 +136,10 @@ def audio_feature(features: Mapping[str, tfds.features.FeatureConnector]) -> str
 
 
 def sample_rate_of(builder: tfds.core.DatasetBuilder, audio_key: str) -> int:
-    """The clips' rate: the tfds Audio feature's sample_rate, else the builder module's SAMPLE_RATE."""
+    """The clips' rate: the tfds Audio feature's sample_rate, else the builder's SAMPLE_RATE (a file
+    source's), else the builder module's."""
     rate = getattr(builder.info.features[audio_key], 'sample_rate', None)
+    rate = rate or getattr(builder, 'SAMPLE_RATE', None)
     rate = rate or getattr(inspect.getmodule(type(builder)), 'SAMPLE_RATE', None)
     if rate is None:
         raise ValueError(f'dataset {builder.name!r} declares no sample rate')

@@ -4,7 +4,8 @@ config.data keys (besides the common ones):
   node_budget      N, nodes per padded graph (an error names the largest graph of the dataset if
                    it is too small)
   max_path_length  L, edges kept along each shortest path (Graphormer's edge encoding)
-  target           a graph-level number stored by the builder (e.g. 'logp'), or 'node_labels'
+  target           a graph-level number stored by the builder (e.g. 'logp'), or 'node_labels';
+                   a table of molecules (`csv:`, `jsonl:`) regresses its `keys.target` column
 
 Batch, besides `id` and `mask`: the arrays of `seqlab.data.graph.pad_graph` with a leading
 [batch] axis (node_features, node_mask, adjacency, edge_type_matrix, degree, shortest_path,
@@ -26,7 +27,7 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from seqlab.config import ConfigError
-from seqlab.data import checks, graph, pipeline, record_scan, records
+from seqlab.data import checks, files, graph, keys, pipeline, record_scan, records
 from seqlab.data.series import Scaler
 from seqlab.data.types import DatasetInfo, Splits
 from seqlab.data.vision_splits import source
@@ -138,7 +139,9 @@ def make_splits(
     process_count: int,
 ) -> Splits:
     features = builder.info.features
-    target = data_config.target
+    target = (
+        keys.get(data_config)['target'] if files.kind_of(data_config.name) else data_config.target
+    )
     check_target(target, features)
     train_source = source(builder, data_config, 'train_split')
     eval_source = source(builder, data_config, 'eval_split')

@@ -12,6 +12,10 @@ depends on the ids only, not on TFDS's storage order or on a seed, so every run,
 version of seqlab sees the same validation set; 'train' then names the rest of the train split,
 so no training run ever sees a validation example. Other split names ('test', TFDS slices such
 as 'train[:1000]') are TFDS's own.
+
+A dataset made from the user's files (seqlab/data/files) carves both held-out splits the same way
+when it is prepared, keyed by the file's relative path or the row's number: `carved_split(key)`
+puts the first HOLDOUT_PERCENT buckets in validation and the next HOLDOUT_PERCENT in test.
 """
 
 import hashlib
@@ -24,7 +28,7 @@ from seqlab.config import ConfigError
 from seqlab.data import records
 
 HOLDOUT_PERCENT = 10
-TRAIN, VALIDATION = 'train', 'validation'
+TRAIN, VALIDATION, TEST = 'train', 'validation', 'test'
 READ_CHUNK = 4096
 
 
@@ -54,10 +58,22 @@ class Subset(Sequence):
         ]
 
 
+def bucket(key: Any) -> int:
+    """int(md5(str(key))[:8], 16) % 100: the hash bucket, in 0..99, of a source id or path."""
+    return int(hashlib.md5(str(key).encode()).hexdigest()[:8], 16) % 100
+
+
 def held_out(source_id: Any) -> bool:
     """Whether the example with this source id belongs to the carved validation split."""
-    digest = hashlib.md5(str(source_id).encode()).hexdigest()
-    return int(digest[:8], 16) % 100 < HOLDOUT_PERCENT
+    return bucket(source_id) < HOLDOUT_PERCENT
+
+
+def carved_split(key: Any, splits: tuple[str, ...] = (VALIDATION, TEST)) -> str:
+    """The split of the example `key` when `splits` (some of validation and test) are carved from
+    train: validation for buckets below HOLDOUT_PERCENT, test for the next HOLDOUT_PERCENT."""
+    share = bucket(key) // HOLDOUT_PERCENT
+    carved = {0: VALIDATION, 1: TEST}.get(share)
+    return carved if carved in splits else TRAIN
 
 
 def source_ids(source: Sequence) -> list[Any]:

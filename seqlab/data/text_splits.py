@@ -55,6 +55,7 @@ from seqlab.config import ConfigError
 from seqlab.data import (
     builders,
     data_dir,
+    keys,
     masking,
     pipeline,
     record_scan,
@@ -102,6 +103,9 @@ def default_config(
             tokenizer=tokenizer,
             vocab_size=vocab_size,
             max_length=max_length,
+            keys=keys.default_config(),
+            modality='',  # '': the dataset's own (a table: the config's); or force one
+            builder='',  # 'package.module:BuilderClass': a TFDS builder of your own
         )
     )
     if target_length is not None:

@@ -1,4 +1,4 @@
-"""Vision transforms in numpy: pick the image feature, random flip / pad-and-crop of whole
+"""Vision transforms in numpy: pick the image feature, resize, random flip / pad-and-crop of whole
 batches, scale to [0, 1].
 
 Examples are dicts `{'image': uint8 [height, width, channels], 'label': int32, 'id': int64,
@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import PIL.Image
 import tensorflow_datasets as tfds
 
 from seqlab.config import ConfigError
@@ -20,9 +21,12 @@ AUGMENTATIONS = ('none', 'flip', 'flip_crop')
 CROP_PADDING = 2
 
 
-def image_feature(features: Mapping[str, tfds.features.FeatureConnector]) -> str:
+def image_feature(
+    features: Mapping[str, tfds.features.FeatureConnector], *, resized: bool = False
+) -> str:
     """The key of the first image-like feature: an `Image` or a uint8 `Tensor` of rank 2 or 3
-    (ConfigError for a dataset without one, such as a `tfds:` text dataset)."""
+    (ConfigError for a dataset without one, such as a `tfds:` text dataset). Its height and width
+    may vary only when the images are `resized` (config.data.image_size)."""
     for key, feature in features.items():
         is_image = isinstance(feature, tfds.features.Image) or (
             isinstance(feature, tfds.features.Tensor)
@@ -30,28 +34,76 @@ def image_feature(features: Mapping[str, tfds.features.FeatureConnector]) -> str
             and len(feature.shape) in (2, 3)
         )
         if is_image:
-            if None in feature.shape:
+            if None in feature.shape[2:] or (None in feature.shape and not resized):
                 raise ConfigError(
-                    f'feature {key!r} has variable shape {feature.shape}; only fixed-size images '
-                    'are supported'
+                    f'feature {key!r} has variable shape {feature.shape}; allowed: '
+                    'config.data.image_size=<int> or (height, width) to resize the images'
                 )
             return key
-    raise ConfigError(f'no image feature among {sorted(features)}')
+    raise ConfigError(
+        f'no image feature among {sorted(features)}; allowed: a dataset with images for a vision '
+        "config, or config.data.modality='text', 'audio', ... with a config of that modality"
+    )
 
 
-def image_shape(feature: tfds.features.FeatureConnector) -> tuple[int, int, int]:
-    """The [height, width, channels] of one image (grey images get one channel)."""
+def image_size(value: Any) -> tuple[int, int] | None:
+    """`config.data.image_size` as (height, width): an int n is (n, n); None (or 0) keeps the
+    images' own size. A one-line ConfigError for anything else."""
+    if value is None or value == 0:
+        return None
+    sizes = (value, value) if isinstance(value, int) else value
+    is_size = (
+        isinstance(sizes, (tuple, list))
+        and len(sizes) == 2
+        and all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes)
+    )
+    if not is_size:
+        raise ConfigError(
+            f'config.data.image_size={value!r} is not allowed; allowed: an int > 0 (a square), '
+            "(height, width), or None (the images' own size)"
+        )
+    return tuple(sizes)
+
+
+def resize(image: PIL.Image.Image | np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """`image` (PIL, or uint8 [height, width(, channels)]) stretched to size = (height, width)
+    with PIL's antialiased bilinear filter: uint8 [height, width, channels] (grey: 1 channel)."""
+    if isinstance(image, np.ndarray):
+        image = PIL.Image.fromarray(
+            image[..., 0] if image.ndim == 3 and image.shape[2] == 1 else image
+        )
+    if image.size != (size[1], size[0]):
+        image = image.resize((size[1], size[0]), PIL.Image.Resampling.BILINEAR)
+    pixels = np.asarray(image, dtype=np.uint8)
+    return pixels if pixels.ndim == 3 else pixels[..., None]
+
+
+def image_shape(
+    feature: tfds.features.FeatureConnector, size: tuple[int, int] | None = None
+) -> tuple[int, int, int]:
+    """The [height, width, channels] of one image (grey images get one channel), resized to
+    `size` = (height, width) when given."""
     shape = tuple(feature.shape)
-    return shape if len(shape) == 3 else (*shape, 1)
+    shape = shape if len(shape) == 3 else (*shape, 1)
+    return (*size, shape[2]) if size else shape
 
 
-def example(index: int, record: Mapping[str, Any], image_key: str) -> dict:
+def example(
+    index: int,
+    record: Mapping[str, Any],
+    image_key: str,
+    label_key: str = 'label',
+    size: tuple[int, int] | None = None,
+) -> dict:
     """Maps the TFDS record at `index` in its split to the common layout (`id`: its source id,
-    `records.source_id`)."""
+    `records.source_id`), the image resized to `size` = (height, width) when given."""
     image = np.asarray(record[image_key], dtype=np.uint8)
+    image = image if image.ndim == 3 else image[..., None]
+    if size and image.shape[:2] != size:
+        image = resize(image, size)
     return {
-        'image': image if image.ndim == 3 else image[..., None],
-        'label': np.int32(record.get('label', 0)),
+        'image': image,
+        'label': np.int32(record.get(label_key, 0)),
         'id': records.source_id(index, record),
         'mask': np.float32(1.0),
     }

@@ -1,5 +1,12 @@
 """Vision datasets as `Splits`: images scaled to [0, 1], optional flip / pad-crop augmentation;
-`config.data.cache` (default 'auto') holds splits that fit in memory (seqlab/data/cache.py)."""
+`config.data.cache` (default 'auto') holds splits that fit in memory (seqlab/data/cache.py).
+
+config.data keys (besides the common ones; `defaults.vision_data` has them all):
+  augment     'none', 'flip' or 'flip_crop'
+  image_size  None (the images' own size), an int (a square) or (height, width): images are
+              stretched to it (a file source when it is prepared, other datasets as they are read)
+  keys        `keys.label` names the label feature (seqlab/data/keys.py)
+"""
 
 import functools
 
@@ -7,7 +14,7 @@ import ml_collections
 import tensorflow_datasets as tfds
 
 from seqlab.config import ConfigError
-from seqlab.data import cache, holdout, pipeline, vision
+from seqlab.data import cache, holdout, keys, pipeline, vision
 from seqlab.data.types import DatasetInfo, Splits
 
 
@@ -18,6 +25,7 @@ def check(data_config: ml_collections.ConfigDict) -> None:
             f'{", ".join(vision.AUGMENTATIONS)}'
         )
     cache.check(data_config.get('cache', 'auto'))
+    vision.image_size(data_config.get('image_size'))
 
 
 def source(builder: tfds.core.DatasetBuilder, data_config: ml_collections.ConfigDict, key: str):
@@ -35,12 +43,14 @@ def make_splits(
     process_count: int,
 ) -> Splits:
     features = builder.info.features
-    image_key = vision.image_feature(features)
-    label = features['label'] if 'label' in features else None
+    size = vision.image_size(data_config.get('image_size'))
+    image_key = vision.image_feature(features, resized=size is not None)
+    label_key = keys.get(data_config)['label']
+    label = features[label_key] if label_key in features else None
     is_classification = isinstance(label, tfds.features.ClassLabel)
     train_source = source(builder, data_config, 'train_split')
     eval_source = source(builder, data_config, 'eval_split')
-    prepare = functools.partial(vision.example, image_key=image_key)
+    prepare = functools.partial(vision.example, image_key=image_key, label_key=label_key, size=size)
     common = {
         'process_index': process_index,
         'process_count': process_count,
@@ -68,7 +78,7 @@ def make_splits(
         num_train=len(train_source),
         num_eval=len(eval_source),
         num_classes=label.num_classes if is_classification else 0,
-        input_shape=vision.image_shape(features[image_key]),
+        input_shape=vision.image_shape(features[image_key], size),
         extras={'class_names': tuple(label.names)} if is_classification else {},
     )
     return Splits(train=train, eval=eval_, info=info)

@@ -2,7 +2,7 @@
 
     python -m seqlab.interop.export runs/vit            # latest -> runs/vit/transformers_<step>
     python -m seqlab.interop.export runs/vit --best     # best by config.checkpoint.best_metric
-    python -m seqlab.interop.export runs/vit --step 400 --out /tmp/vit_hf
+    python -m seqlab.interop.export runs/vit --step 400 --out exported/vit
 
 The run's resolved config (<workdir>/config.json) rebuilds the model; bad input is one line on
 stderr and exit code 2.

@@ -1,7 +1,7 @@
 """Dense layers written as 2-D matmuls, and the two-layer MLP g(x) = W2 GELU(W1 x + b1) + b2.
 
 `x.reshape(-1, d) @ W + b` is measured faster on CPU than `DenseGeneral` with multi-axis outputs
-(fewer transposes in the backward pass; see PERF_NOTES.md). Parameters are float32; `dtype` is the
+(fewer transposes in the backward pass). Parameters are float32; `dtype` is the
 compute dtype.
 """
 

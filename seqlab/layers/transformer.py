@@ -26,7 +26,7 @@ REMATS = ('none', *REMAT_POLICIES)
 # Under nn.scan, autodiff stores every residual of the block (LayerNorm and GELU intermediates
 # too) in [layers, ...] buffers that are zero-filled, written and copied each step; unrolled, XLA
 # fuses that elementwise work into its consumers instead. So a scanned 'none' keeps only matmul
-# outputs: the ViT benchmark step went from 1.20x to 1.02x the unrolled one (CPU time, PERF_NOTES).
+# outputs: the ViT benchmark step went from 1.20x to 1.02x the unrolled one (CPU time).
 SCANNED_NONE = 'dots_saveable'
 
 

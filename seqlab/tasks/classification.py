@@ -11,6 +11,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from seqlab.config import ConfigError
+
 
 @dataclasses.dataclass(frozen=True)
 class Classification:
@@ -18,6 +20,13 @@ class Classification:
     input_key: str = 'image'
 
     def model_kwargs(self, info: Any) -> dict:
+        """The model's `num_classes`; a ConfigError for a dataset without labels (a table
+        without the column `config.data.keys.label` names)."""
+        if info.num_classes < 1:
+            raise ConfigError(
+                f'task classification needs labels, and dataset {info.name!r} has none; allowed: '
+                'a labelled dataset (for a table, config.data.keys.label=<its label column>)'
+            )
         return {'num_classes': info.num_classes}
 
     def inputs(self, batch: dict) -> tuple:

@@ -2,6 +2,7 @@
 
 import ml_collections
 
+from seqlab.data import keys
 from seqlab.train import optim, partition
 
 
@@ -35,6 +36,10 @@ def vision_data(name: str = 'fashion_mnist', batch_size: int = 128) -> ml_collec
             eval_batch_size=512,  # splits over 1, 2, 4, 8, ... data × fsdp devices
             data_dir='',
             augment='none',
+            image_size=None,  # None: the images' own size; an int or (height, width) resizes
+            keys=keys.default_config(),  # seqlab's names -> the dataset's columns / features
+            modality='',  # '': the dataset's own (a table: the config's); or force one
+            builder='',  # 'package.module:BuilderClass': a TFDS builder of your own
             cache='auto',  # splits in memory: 'auto' (up to 1 GiB), 'memory', 'none'
             train_split='train',
             eval_split='validation',  # carved from train where the dataset has none

@@ -5,6 +5,7 @@ from typing import Any
 
 import ml_collections
 
+from seqlab.data import keys
 from seqlab.train import defaults
 
 
@@ -34,6 +35,9 @@ def forecasting(
             test_split='test',
             context=128,
             horizon=52,
+            keys=keys.default_config(),
+            modality='',  # '': the dataset's own (a table: the config's); or force one
+            builder='',  # 'package.module:BuilderClass': a TFDS builder of your own
         )
     )
     config.model = ml_collections.ConfigDict(

@@ -215,6 +215,8 @@ def mock_catalogue(monkeypatch):
     monkeypatch.setattr(
         mocking, '_getitems', lambda keys, generator, serialized=False: [generator[k] for k in keys]
     )
+    # Mock data stands in for preparation, which needs TensorFlow and the network.
+    monkeypatch.setattr(builders, 'catalogue_preparable', lambda name, data_dir: None)
     with tfds.testing.mock_data(num_examples=20, policy=tfds.testing.MockPolicy.USE_CODE):
         yield
 

@@ -90,11 +90,13 @@ def test_wrongly_shaped_tensor_names_both_shapes(checkpoint):
     )
 
 
-def test_causal_mask_buffers_of_old_checkpoints_are_ignored(checkpoint):
+def test_causal_mask_buffers_of_old_checkpoints_are_ignored(checkpoint, written):
     edit_tensors(
         checkpoint, lambda t: t.update({'transformer.h.0.attn.bias': np.ones((1, 1, 8, 8))})
     )
-    interop.from_transformers(str(checkpoint))
+    model, variables = interop.from_transformers(str(checkpoint))
+    assert model == GPT_MODEL
+    jax.tree.map(np.testing.assert_array_equal, variables, written[1])
 
 
 def test_base_model_names_and_old_layer_norm_names_load(checkpoint, written):

@@ -4,6 +4,10 @@ step consumed — for one config of each modality. The kill step is drawn from a
 RELIABILITY_SEED (default 0; set another to try other steps) and the modality, and printed. SIGTERM between checkpoints saves exactly that
 step and exits 143; nothing is recomputed after it. After every crash and resume the JSONL and
 TensorBoard step sequences are strictly increasing, without gaps or duplicates.
+
+tests/conftest.py lowers XLA's backend optimisation level to keep the suite fast, and launch.py
+subprocesses inherit it; the vision test runs its launches at XLA's default level (what a user's
+run compiles with), so bit-exact resume is proven there too.
 """
 
 import contextlib
@@ -37,6 +41,7 @@ COMMON = {
     'checkpoint.every': EVERY,
     'log_example_ids': True,
 }
+DEFAULT_XLA = {'XLA_FLAGS': ''}  # XLA's default optimisation level, as in a user's run
 
 
 def epoch_positions(spec: str, overrides: dict) -> dict[int, int]:
@@ -67,13 +72,15 @@ def draw_kill_step(modality: str, spec: str, overrides: dict) -> int:
     return step
 
 
-def kill_after(step: int, spec: str, overrides: dict, workdir) -> tuple[int, int]:
+def kill_after(
+    step: int, spec: str, overrides: dict, workdir, env: dict | None = None
+) -> tuple[int, int]:
     """SIGKILL the run once it has logged `step` and committed its first checkpoint (if that comes
     later, so the rerun restores a data position, not a fresh start); it is SIGSTOPped at the write
     of a metrics line, seen with inotify. -> (last logged step, newest committed checkpoint)."""
     os.makedirs(workdir)
     with Watch(str(workdir), writes=True) as watch:
-        run = runs.Launch(spec, overrides, workdir)
+        run = runs.Launch(spec, overrides, workdir, env=env)
         deadline = time.monotonic() + runs.TIMEOUT
         while runs.last_logged_step(workdir) < step or not committed_any(workdir):
             if watch.next(1.0) is None and run.process.poll() is not None:
@@ -191,21 +198,21 @@ def test_sigkill_mid_epoch_resumes_bit_for_bit(tmp_path, modality):
 
 @pytest.mark.slow
 def test_sigkill_then_sigterm_resume_bit_for_bit_with_complete_logs(tmp_path):
-    """Vision: SIGKILL mid-epoch (the logs torn mid-line), rerun, SIGTERM between checkpoints,
-    rerun to the end."""
+    """Vision, every launch at XLA's default optimisation level: SIGKILL mid-epoch (the logs torn
+    mid-line), rerun, SIGTERM between checkpoints, rerun to the end."""
     spec, overrides = MODALITIES['vision']
     overrides = {**overrides, **COMMON}
     step = draw_kill_step('vision', spec, overrides)
-    reference = runs.Launch(spec, overrides, tmp_path / 'uninterrupted')
+    reference = runs.Launch(spec, overrides, tmp_path / 'uninterrupted', env=DEFAULT_XLA)
     workdir = tmp_path / 'interrupted'
     with killed_at(step):
-        logged, committed = kill_after(step, spec, overrides, workdir)
+        logged, committed = kill_after(step, spec, overrides, workdir, env=DEFAULT_XLA)
         assert logged >= step
         assert_at_most_the_save_in_flight_lost(logged, committed)
         tear_last_line(os.path.join(workdir, 'metrics.jsonl'))
         tear_last_line(os.path.join(workdir, 'example_ids.jsonl'))
 
-        terminated = runs.Launch(spec, overrides, workdir)
+        terminated = runs.Launch(spec, overrides, workdir, env=DEFAULT_XLA)
         code = terminated.signal_at(2 * EVERY + 1, signal.SIGTERM)
         assert code == 143, f'SIGTERM exit code {code}:\n{terminated.stderr[-3000:]}'
         assert resumed_step(terminated.stderr) == committed
@@ -214,7 +221,7 @@ def test_sigkill_then_sigterm_resume_bit_for_bit_with_complete_logs(tmp_path):
         assert runs.checkpoint_steps(workdir)[-1] == stopped  # committed: the save finished
         assert not [n for n in os.listdir(workdir / 'checkpoints') if 'tmp' in n]
 
-        finished = runs.Launch(spec, overrides, workdir)
+        finished = runs.Launch(spec, overrides, workdir, env=DEFAULT_XLA)
         finished.finished()
         assert resumed_step(finished.stderr) == stopped  # zero steps lost
         reference.finished()

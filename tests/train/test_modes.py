@@ -1,8 +1,8 @@
 """--mode=eval reproduces the training run's final evaluation; --mode=predict writes one prediction
 for every eval example."""
 
-import gzip
 import os
+import sys
 
 import numpy as np
 
@@ -33,13 +33,8 @@ def test_eval_and_predict_after_training(tmp_path):
     np.testing.assert_allclose(accuracy, trained['eval/accuracy'], rtol=1e-6)
 
 
-DEBIAN_T10K_LABELS = '/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz'
-
-
-def debian_test_labels() -> np.ndarray:
-    """Fashion-MNIST's test labels read straight from Debian's IDX file, without seqlab."""
-    with gzip.open(DEBIAN_T10K_LABELS) as f:
-        return np.frombuffer(f.read(), dtype=np.uint8, offset=8)
+sys.path.insert(0, os.path.join(REPO, 'experiments'))
+import score_fashion_mnist  # noqa: E402  (the outside scorer: numpy and Debian's label file only)
 
 
 def test_test_split_once_at_the_end_and_predictions_join_the_source_files(tmp_path):
@@ -59,11 +54,13 @@ def test_test_split_once_at_the_end_and_predictions_join_the_source_files(tmp_pa
     assert tested['test/accuracy'] == trained['test/accuracy'] and tested['split'] == 'test'
     assert os.path.exists(os.path.join(workdir, 'test_3.json'))
 
-    rows = np.load(loop.predict(config, workdir, split='test'))
+    predictions = loop.predict(config, workdir, split='test')
+    rows = np.load(predictions)
     np.testing.assert_array_equal(rows['id'], np.arange(10_000))
-    labels = debian_test_labels()
+    labels = score_fashion_mnist.official_labels(score_fashion_mnist.DEBIAN_LABELS)
     np.testing.assert_array_equal(rows['label'], labels)
-    accuracy = np.mean(rows['prediction'] == labels)
+    accuracy, count = score_fashion_mnist.score(predictions, score_fashion_mnist.DEBIAN_LABELS)
+    assert count == 10_000
     np.testing.assert_allclose(accuracy, trained['test/accuracy'], rtol=1e-6)
 
     validation = np.load(loop.predict(config, workdir))  # config.data.eval_split: validation

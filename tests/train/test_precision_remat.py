@@ -107,11 +107,26 @@ def primitives(fn, *args) -> set[str]:
     return set(re.findall(r'= (\w+)\[', str(jax.make_jaxpr(fn)(*args))))
 
 
+def forward_jaxpr(name: str, tmp_path, **overrides) -> str:
+    """The jaxpr of the smoke config's model applied to one batch of its data."""
+    config = launcher.load_config(os.path.join(REPO, f'configs/{name}.py:smoke'), overrides)
+    preflight.check_names(config)  # the model takes the options
+    plan = preflight.prepare(config, str(tmp_path / 'w'))
+    inputs = plan.task.inputs(jax.tree.map(lambda x: x[:2], plan.splits.eval[0]))
+    variables = jax.eval_shape(lambda: plan.model.init(jax.random.PRNGKey(0), *inputs))
+    return str(jax.make_jaxpr(lambda v: plan.model.apply(v, *inputs))(variables))
+
+
 @pytest.mark.parametrize(
     'name', ['vit', 'gpt', 'text_transformer', 'audio_transformer', 'graphormer', 'karate']
 )
-def test_transformer_configs_take_dtype_and_remat_overrides(name):
-    overrides = {'model.kwargs.dtype': 'bfloat16', 'model.kwargs.remat': 'dots_saveable'}
-    config = launcher.load_config(os.path.join(REPO, f'configs/{name}.py:smoke'), overrides)
-    preflight.check_names(config)  # the model takes both options
-    assert config.model.kwargs.dtype == 'bfloat16'
+def test_transformer_configs_compute_in_the_dtype_they_are_given(name, tmp_path):
+    """Through each config (not only the model classes above): with dtype='bfloat16' and remat the
+    forward pass multiplies bfloat16 matrices; the float32 default multiplies none."""
+    bf16 = forward_jaxpr(
+        name, tmp_path, **{'model.kwargs.dtype': 'bfloat16', 'model.kwargs.remat': 'dots_saveable'}
+    )
+    f32 = forward_jaxpr(name, tmp_path)
+    dots = lambda jaxpr: re.findall(r'bf16\[[\d,]*\] = dot_general', jaxpr)  # noqa: E731
+    assert dots(bf16), f'{name}: no bfloat16 matrix product'
+    assert not dots(f32), f'{name}: bfloat16 products by default'
