@@ -1,8 +1,9 @@
 """Vision transforms in numpy: pick the image feature, resize, random flip / pad-and-crop of whole
-batches, scale to [0, 1].
+batches.
 
 Examples are dicts `{'image': uint8 [height, width, channels], 'label': int32, 'id': int64,
-'mask': float32}` until `to_float` turns a batch's images into float32 in [0, 1].
+'mask': float32}`; images stay uint8 until the jitted step scales them to [0, 1] on the device
+(`seqlab/train/prefetch.py`).
 """
 
 import functools
@@ -149,8 +150,3 @@ def augmenter(name: str) -> BatchAugment | None:
     if name == 'none':
         return None
     return BatchAugment(functools.partial(draw, crop=name == 'flip_crop'), augment)
-
-
-def to_float(batch: dict) -> dict:
-    """Scales `image: [batch, height, width, channels]` uint8 to float32 in [0, 1]."""
-    return {**batch, 'image': batch['image'].astype(np.float32) / np.float32(255)}

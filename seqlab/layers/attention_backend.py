@@ -82,7 +82,8 @@ def choose(
         why = 'attention weight dropout' if dropout else cudnn_refusal(dtype, head_dim, on)
         if not why:
             return 'cudnn'
-        _log_fallback(why)
+        if on != 'cpu':  # on a CPU naive is expected; elsewhere the reason is worth a line
+            _log_fallback(why)
         return 'naive'
     if dropout and name in FUSED:
         raise ValueError(

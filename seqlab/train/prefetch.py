@@ -5,7 +5,7 @@ batches of steps k + 1 and k + 2 (`depth` = 2), sharded over data × fsdp: `jax.
 asynchronous, so a step never waits for its input. Only the fields a step reads are sent: `id`
 (the int64 source id) stays on the host, where the example-id log and predictions read it. uint8
 fields (images) travel as uint8, a quarter of float32's bytes; `decode`, traced at the start of
-every jitted step, scales them to float32 in [0, 1].
+every jitted step, maps them to float32 in [0, 1] with the same bits as the host would.
 
 Exact resume: the data iterator runs `depth` batches ahead of training, so each batch carries the
 iterator state right after it was read, and a checkpoint at step k stores the state of batch k.
@@ -17,6 +17,7 @@ import dataclasses
 from collections.abc import Callable, Iterator
 
 import jax.numpy as jnp
+import numpy as np
 from jax.sharding import Mesh
 
 from seqlab.train import sharding
@@ -30,12 +31,27 @@ def device_fields(batch: dict) -> dict:
     return {key: value for key, value in batch.items() if key not in HOST_ONLY}
 
 
+# uint8 value v -> float32 v / 255, rounded once on the host. A table lookup gives the same bits on
+# every device; XLA may compute x / 255 as x * (1 / 255), which differs in the last bit.
+UNIT_FLOATS = np.arange(256, dtype=np.float32) / np.float32(255)
+
+
 def decode(batch: dict) -> dict:
-    """uint8 fields (images [B, H, W, C]) to float32 in [0, 1]; the others as they are."""
+    """uint8 fields (images [B, H, W, C]) to float32 v / 255 in [0, 1]; the others as they are.
+
+    Inside a jitted step (jax arrays) and on the host (numpy arrays, which stay numpy, so nothing
+    compiles) the results are bitwise equal.
+    """
     return {
-        key: value.astype(jnp.float32) / jnp.float32(255) if value.dtype == jnp.uint8 else value
+        key: _unit_floats(value) if value.dtype == np.uint8 else value
         for key, value in batch.items()
     }
+
+
+def _unit_floats(pixels: np.ndarray | jnp.ndarray) -> np.ndarray | jnp.ndarray:
+    if isinstance(pixels, np.ndarray):
+        return UNIT_FLOATS[pixels]
+    return jnp.asarray(UNIT_FLOATS)[pixels]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -185,13 +185,6 @@ def test_draws_flip_about_half_the_images_and_shift_uniformly_within_the_padding
     assert vision.draw(np.random.default_rng(0), 1000, crop=False).keys() == {'flip'}
 
 
-def test_to_float_maps_uint8_onto_zero_one_exactly():
-    pixels = np.arange(256, dtype=np.uint8).reshape(1, 16, 16, 1)
-    scaled = vision.to_float({'image': pixels})['image']
-    assert scaled.dtype == np.float32 and scaled.min() == 0.0 and scaled.max() == 1.0
-    assert (np.diff(scaled.ravel()) > 0).all()
-
-
 def test_image_feature_picks_the_first_image_and_rejects_variable_shapes():
     features = {
         'label': tfds.features.ClassLabel(num_classes=3),
