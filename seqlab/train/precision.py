@@ -30,7 +30,9 @@ def check(config: ml_collections.ConfigDict) -> None:
 
 @contextlib.contextmanager
 def scope(config: ml_collections.ConfigDict) -> Iterator[None]:
-    """Run the body with config.matmul_precision as JAX's default matmul precision."""
+    """Run the body with config.matmul_precision as JAX's default matmul precision (checked
+    first, so a bad value is a one-line ConfigError rather than JAX's own ValueError)."""
+    check(config)
     with jax.default_matmul_precision(config.get('matmul_precision', 'default')):
         yield
 

@@ -2,7 +2,8 @@
 stderr and exit code 2, before anything is compiled or written, like every other bad input; a legal
 setting that may surprise is one warning line when training starts.
 
-Here: absl flag mistakes (absl's own parser prints usage and exits 1), a misspelt
+Here: absl flag mistakes (absl's own parser prints usage and exits 1), a matmul precision JAX
+itself would reject with a traceback, a misspelt
 checkpoint.best_metric (found before training, not at the first save after an evaluation), and one
 smoke run whose cadences act only at the last step, then read with a --checkpoint_step it did not
 save.
@@ -30,6 +31,10 @@ FLAG_MISTAKES = {
     'step that is not a number': (
         '--checkpoint_step=abc',
         "error: flag --checkpoint_step=abc: invalid literal for int() with base 10: 'abc'",
+    ),
+    'unknown matmul precision': (
+        '--config.matmul_precision=fast',
+        "error: config.matmul_precision='fast' is not allowed; allowed: default, high, highest",
     ),
 }
 
