@@ -325,10 +325,30 @@ class Run:
         and checked to fit in memory."""
         workdir_lock.check_free(self.workdir, jax.process_index())
         start_step = self.check_checkpoint_fits()
+        if start_step >= self.plan.total_steps:
+            return self.already_trained(start_step)
         train_step, empty_window = self.compiled_train_step(start_step)
         self.compiled_eval_step(self.abstract_state.params)
         with workdir_lock.hold(self.workdir, jax.process_index()):
             return self._train(train_step, empty_window)
+
+    def already_trained(self, step: int) -> dict[str, float]:
+        """A run whose latest checkpoint is at or past its last step: nothing is compiled or
+        written; the eval and test metrics logged at `step`, and one line saying what to do."""
+        log.info(
+            'nothing to train: checkpoint %d is at or past the last step (%d); evaluate it with '
+            '--mode=eval [--split=test], or raise config.steps to train on',
+            step,
+            self.plan.total_steps,
+        )
+        logged = os.path.exists(os.path.join(self.workdir, metric_log.METRICS_FILE))
+        return {
+            name: value
+            for record in (metric_log.read(self.workdir) if logged else [])
+            if record['step'] == step
+            for name, value in record.items()
+            if name.startswith(('eval/', 'test/'))
+        }
 
     def check_checkpoint_fits(self) -> int:
         """The step training resumes from (the latest committed checkpoint; 0 without one); a

@@ -12,6 +12,7 @@ save.
 import pytest
 
 from seqlab import launcher
+from seqlab.train import loop
 from tests.conftest import launch
 from tests.reliability import runs
 from tests.reliability.test_bad_inputs import refused
@@ -61,7 +62,7 @@ def test_misspelt_best_metric_is_refused_before_training(tmp_path):
 def test_end_only_cadences_are_warned_about_and_unsaved_checkpoint_steps_refused(tmp_path, capsys):
     """One smoke run (its training is the cost): its warnings, then --checkpoint_step=7 in every
     reading mode, through launch.py for eval and in process for the others (the same check runs
-    before any mode's dispatch)."""
+    before any mode's dispatch); then the training command again on the finished run."""
     workdir = tmp_path / 'run'
     run = runs.Launch('configs/vit.py:smoke', SURPRISING_CADENCES, workdir)
     run.finished()
@@ -89,4 +90,18 @@ def test_end_only_cadences_are_warned_about_and_unsaved_checkpoint_steps_refused
         with pytest.raises(SystemExit) as exit_info:
             launcher.run('configs/vit.py:smoke', overrides, str(workdir), mode, checkpoint_step=7)
         assert (exit_info.value.code, capsys.readouterr().err) == (2, unsaved + '\n'), mode
+    assert runs.snapshot(workdir) == before
+
+    # The training command once more, on the finished run: nothing trained, compiled or written;
+    # the metrics logged at the last step come back.
+    config = launcher.load_config('configs/vit.py:smoke', overrides)
+    again = loop.train_and_evaluate(config, str(workdir))
+    assert (
+        'nothing to train: checkpoint 24 is at or past the last step (24)'
+        in capsys.readouterr().err
+    )
+    logged = {k: v for r in runs.records(workdir) if r['step'] == 24 for k, v in r.items()}
+    assert again == {
+        k: logged[k] for k in ('eval/accuracy', 'eval/loss', 'test/accuracy', 'test/loss')
+    }
     assert runs.snapshot(workdir) == before
