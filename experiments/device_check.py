@@ -175,8 +175,8 @@ def steps_section(args: argparse.Namespace) -> list[str]:
         f'ViT: {vit_shape(args)}. GPT: {gpt_shape(args)}. Unscanned layers, Adam; '
         f'{device_steps.REPEATS} x {args.steps} steps after warm-up, median of the means. '
         f'{peak_words}. Measured matmul peaks ({size or benchlib.matmul_size()}^2, default '
-        f'precision): float32 {measured["float32"] / 1e12:.2f}, bfloat16 '
-        f'{measured["bfloat16"] / 1e12:.2f} TFLOP/s.',
+        f'precision): float32 {measured["float32"] / 1e12:.3g}, bfloat16 '
+        f'{measured["bfloat16"] / 1e12:.3g} TFLOP/s.',
         '',
         *benchlib.markdown_table(
             ['model', 'dtype', 'attention', 'ms / step', 'steps/s', 'items/s', 'GFLOP / step']
@@ -198,7 +198,7 @@ def step_row(result: device_steps.StepResult, nominal: dict, measured: dict) -> 
         f'{result.seconds * 1e3:.2f}',
         f'{1 / result.seconds:.2f}',
         f'{result.items / result.seconds:,.0f} {result.item_name}',
-        f'{result.flops / 1e9:,.1f}',
+        f'{result.flops / 1e9:,.2f}',
         devicelib.cell(peak and devicelib.mfu(result.flops, result.seconds, peak[1]), '.1%'),
         f'{devicelib.mfu(result.flops, result.seconds, measured[result.dtype]):.1%}',
     ]
@@ -227,7 +227,8 @@ def deterministic_section(args: argparse.Namespace) -> list[str]:
         seconds[name] = child_gpt_step(args, {**os.environ, 'XLA_FLAGS': value})
     shape = gpt_shape(args)
     rows = [
-        [f'`{settings[name]}`', f'{s * 1e3:.2f}', f'{shape.tokens / s:,.0f}']
+        [f'`{settings[name]}`' if settings[name] else '(none)', f'{s * 1e3:.2f}']
+        + [f'{shape.tokens / s:,.0f}']
         for name, s in seconds.items()
     ]
     ratio = seconds['with'] / seconds['without']

@@ -89,7 +89,7 @@ def test_mfu_and_the_gpt_goal_line():
     assert device_check.gpt_goal(result, None, 5e14).endswith('(measured matmul): 78.0%, reached.')
     assert device_check.gpt_goal(None, None, 5e14).endswith('not measured.')
     row = device_check.step_row(result, {'bfloat16': None}, {'bfloat16': 5e14})
-    assert row[3:] == ['10.00', '100.00', '1,638,400 tokens', '3,900.0', '-', '78.0%']
+    assert row[3:] == ['10.00', '100.00', '1,638,400 tokens', '3,900.00', '-', '78.0%']
 
 
 def test_gpt_step_flops_are_the_model_flops_with_full_attention():
