@@ -58,7 +58,7 @@ FULL = dict(
     loop_batch=256, loop_steps=200, smoke_steps=4, configs='',
 )  # fmt: skip
 QUICK = dict(
-    attention_batches='1,2', attention_lengths='64,256', attention_heads=2,
+    attention_batches='2', attention_lengths='64,256', attention_heads=2,
     attention_head_dim=64, rounds=3, gpt_batch=2, gpt_length=128, gpt_depth=2, gpt_width=64,
     gpt_heads=2, gpt_vocab=512, vit_batch=8, steps=3, matmul_size=512, loop_batch=32,
     loop_steps=20, smoke_steps=4, configs='vit,gpt',
@@ -70,7 +70,8 @@ LOOP_MODEL = {
     'model.kwargs.width': '192', 'model.kwargs.depth': '6', 'model.kwargs.heads': '3',
     'model.kwargs.mlp_dim': '768',
 }  # fmt: skip
-LOOP_SPEC = 'configs/vit.py:smoke'
+LOOP_SPEC = 'configs/vit.py:smoke'  # relative to ROOT
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -227,8 +228,7 @@ def deterministic_section(args: argparse.Namespace) -> list[str]:
         seconds[name] = child_gpt_step(args, {**os.environ, 'XLA_FLAGS': value})
     shape = gpt_shape(args)
     rows = [
-        [f'`{settings[name]}`' if settings[name] else '(none)', f'{s * 1e3:.2f}']
-        + [f'{shape.tokens / s:,.0f}']
+        [shown_flags(settings[name]), f'{s * 1e3:.2f}', f'{shape.tokens / s:,.0f}']
         for name, s in seconds.items()
     ]
     ratio = seconds['with'] / seconds['without']
@@ -262,7 +262,8 @@ def loop_section(args: argparse.Namespace) -> list[str]:
     overrides = {**({} if args.quick else LOOP_MODEL), 'data.batch_size': str(args.loop_batch)}
     log_every = max(args.loop_steps // 10, 1)
     progress(f'loop: {LOOP_SPEC} {overrides}, {10 * log_every + 1} steps')
-    result = device_loop.loop_overhead(LOOP_SPEC, overrides, log_every, 10, args.loop_steps)
+    spec = os.path.join(ROOT, LOOP_SPEC)
+    result = device_loop.loop_overhead(spec, overrides, log_every, 10, args.loop_steps)
     shown = ' '.join(f'--config.{key}={value}' for key, value in overrides.items())
     return [
         f'`--config={LOOP_SPEC} {shown}`: {10 * log_every + 1} steps, logging every {log_every}, '
@@ -289,8 +290,7 @@ def loop_section(args: argparse.Namespace) -> list[str]:
 
 
 def smoke_section(args: argparse.Namespace) -> list[str]:
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    every = sorted(glob.glob(os.path.join(root, 'configs', '*.py')))
+    every = sorted(glob.glob(os.path.join(ROOT, 'configs', '*.py')))
     wanted = set(args.configs.split(',')) if args.configs else None
     paths = [p for p in every if wanted is None or os.path.basename(p)[:-3] in wanted]
     overrides = {'model.kwargs.dtype': 'bfloat16', 'steps': str(args.smoke_steps)}
@@ -328,6 +328,10 @@ TITLES = {
 }
 
 
+def shown_flags(flags: str) -> str:
+    return f'`{flags}`' if flags else '(none)'
+
+
 def header(args: argparse.Namespace, argv: list[str] | None) -> list[str]:
     mode = (
         'Quick mode (`--quick`): shapes and counts shrunk so that the script runs on a CPU in a '
@@ -341,7 +345,7 @@ def header(args: argparse.Namespace, argv: list[str] | None) -> list[str]:
         '',
         f'Command: `{report.command(argv and ["experiments/device_check.py", *argv])}`',
         f'Machine: {benchlib.machine()}; default backend `{jax.default_backend()}`.',
-        f'XLA_FLAGS: `{os.environ.get("XLA_FLAGS", "")}`. {mode}',
+        f'XLA_FLAGS: {shown_flags(os.environ.get("XLA_FLAGS", ""))}. {mode}',
     ]
 
 
