@@ -293,12 +293,15 @@ def smoke_section(args: argparse.Namespace) -> list[str]:
     every = sorted(glob.glob(os.path.join(ROOT, 'configs', '*.py')))
     wanted = set(args.configs.split(',')) if args.configs else None
     paths = [p for p in every if wanted is None or os.path.basename(p)[:-3] in wanted]
-    overrides = {'model.kwargs.dtype': 'bfloat16', 'steps': str(args.smoke_steps)}
+    steps = str(args.smoke_steps)
+    overrides = {'model.kwargs.dtype': 'bfloat16', 'steps': steps, 'optim.warmup': '1'}
+    overrides |= {'eval_every': steps, 'checkpoint.every': steps}  # both at the end
     rows = []
     for path in paths:
         progress(f'smoke {report.shown(path)}')
         result = device_loop.train_smoke(path, overrides)
-        metric = next(iter(sorted(result.metrics.items())), None)
+        names = sorted(result.metrics, key=lambda name: name != 'eval/loss')  # the loss first
+        metric = (names[0], result.metrics[names[0]]) if names else None
         rows.append(
             [
                 f'`{report.shown(path)}:smoke`',
@@ -310,8 +313,8 @@ def smoke_section(args: argparse.Namespace) -> list[str]:
         )
     skipped = len(every) - len(paths)
     return [
-        f'`--config.model.kwargs.dtype=bfloat16 --config.steps={args.smoke_steps}`, trained in '
-        'this process into a temporary workdir'
+        f'`{" ".join(f"--config.{key}={value}" for key, value in overrides.items())}`, trained '
+        'in this process into a temporary workdir'
         + (f'; {skipped} of {len(every)} configs not run (--configs)' if skipped else '')
         + '.',
         '',
