@@ -86,14 +86,14 @@ def synthetic_batch(shape: VitShape, seed: int = 0) -> dict[str, np.ndarray]:
     }
 
 
-def train_step(model: ViT, batch: dict, lr: float = 1e-3) -> tuple[Callable, Any]:
-    """(jitted seqlab train step with donated state, initial state) for `model` on Adam."""
+def train_step(model: Any, batch: dict, lr: float = 1e-3, task: Any = None) -> tuple[Callable, Any]:
+    """(jitted seqlab train step with donated state, initial state) for `model` on Adam, with
+    `task`'s loss (default: classification, as the benchmark ViT trains)."""
+    task = Classification() if task is None else task
     tx = optax.adam(lr)
-    sample = (jnp.asarray(batch['image'][:1]),)
+    sample = tuple(jnp.asarray(x[:1]) for x in task.inputs(batch))
     state = jax.jit(lambda: state_lib.create(model, tx, sample, seed=0))()
-    step = jax.jit(
-        loop.make_train_step(_Plan(model, Classification()), accum_steps=1), donate_argnums=0
-    )
+    step = jax.jit(loop.make_train_step(_Plan(model, task), accum_steps=1), donate_argnums=0)
     return step, state
 
 
@@ -109,16 +109,33 @@ def step_flops(model: ViT, batch: dict) -> float:
     return float(cost['flops'])
 
 
+def lowered_step_flops(model: Any, batch: dict, task: Any = None) -> float:
+    """FLOPs of one train step of `model` with `task`'s loss (default: classification), from
+    XLA's cost analysis of the lowered, not compiled, step: nothing is compiled or allocated.
+
+    Give an unscanned model with `naive` attention: a fused attention kernel is a custom call
+    whose FLOPs XLA does not count.
+    """
+    task = Classification() if task is None else task
+    sample = tuple(jnp.asarray(x[:1]) for x in task.inputs(batch))
+    state = jax.eval_shape(lambda: state_lib.create(model, optax.adam(1e-3), sample, seed=0))
+    step = jax.jit(loop.make_train_step(_Plan(model, task), accum_steps=1))
+    cost = step.lower(state, batch).cost_analysis()
+    cost = cost[0] if isinstance(cost, list) else cost
+    return float(cost['flops'])
+
+
 def matmul_size() -> int:
     """Side of the square matmul that measures the peak: large enough to saturate the device."""
     return 2048 if jax.default_backend() == 'cpu' else 8192
 
 
-def matmul_peak(rounds: int = 10) -> float:
-    """FLOP/s of a jitted float32 [n, n] @ [n, n] matmul (n = matmul_size()), median of rounds."""
-    size = matmul_size()
-    a = jax.random.normal(jax.random.PRNGKey(0), (size, size), jnp.float32)
-    b = jax.random.normal(jax.random.PRNGKey(1), (size, size), jnp.float32)
+def matmul_peak(rounds: int = 10, dtype: Any = jnp.float32, size: int | None = None) -> float:
+    """FLOP/s of a jitted [n, n] @ [n, n] matmul in `dtype` (n = `size`, default
+    matmul_size()), median of rounds."""
+    size = size or matmul_size()
+    a = jax.random.normal(jax.random.PRNGKey(0), (size, size), dtype)
+    b = jax.random.normal(jax.random.PRNGKey(1), (size, size), dtype)
     matmul = jax.jit(jnp.matmul).lower(a, b).compile()
     seconds = median_seconds(lambda: matmul(a, b), rounds)
     return 2 * size**3 / seconds

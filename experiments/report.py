@@ -34,8 +34,14 @@ def command(argv: list[str] | None = None) -> str:
 def publish(text: str, path: str) -> None:
     """Prints `text` and writes it to `path` (its directory made if needed), with absolute paths
     under the current directory made relative."""
+    print(text.replace(os.getcwd() + os.sep, ''))
+    write(text, path)
+
+
+def write(text: str, path: str) -> None:
+    """Writes `text` to `path` (its directory made if needed), with absolute paths under the
+    current directory made relative; prints nothing."""
     text = text.replace(os.getcwd() + os.sep, '')
-    print(text)
     os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
     with open(path, 'w') as handle:
         handle.write(text)
