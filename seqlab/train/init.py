@@ -22,7 +22,9 @@ parameter's meaning (FREE). A transformers checkpoint sets config.model.kwargs (
 tokenizer) from its files. `apply(init, state, ...)` then gives a freshly initialised TrainState
 the transferred parameters, at step 0 with a fresh optimizer state; one log line names every
 parameter left fresh and why. Only a run that starts fresh applies it: a workdir holding
-checkpoints resumes from its own.
+checkpoints resumes from its own. The launcher resolves when it loads the config (bad values fail
+before anything runs); loop.Run resolves again when it builds a fresh state, so that the config it
+holds is the one applied.
 """
 
 import dataclasses
