@@ -3,7 +3,7 @@
 python launch.py --config=configs/bert.py --workdir=runs/bert                  # pre-train (MLM)
 python launch.py --config=configs/bert.py:finetune --workdir=runs/bert_finetune
         # 45-way supersense classifier whose embeddings and encoder start from runs/bert
-        # (--config.init_from=<workdir>[@best] for another run);
+        # (--config.init.source=<workdir>[@best] for another run);
         # --config.optim.freeze="('encoder/.*',)" trains the rest only
 python launch.py --config=configs/bert.py:finetune,scratch   # the same classifier from scratch
 python launch.py --config=configs/bert.py:smoke --workdir=runs/bert_smoke   # tiny runs (tests)
@@ -54,13 +54,8 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
         config.steps = '2ep'
         config.optim.lr = 3e-4
         if not arg.scratch:
-            config.init = ml_collections.ConfigDict(
-                dict(
-                    workdir='runs/bert_smoke' if arg.smoke else 'runs/bert',
-                    step=0,
-                    params=dict(embeddings='embeddings', encoder='encoder'),
-                )
-            )
+            config.init.source = 'runs/bert_smoke' if arg.smoke else 'runs/bert'
+            config.init.params = dict(embeddings='embeddings', encoder='encoder')
     else:
         config.data = text_splits.default_config('kjv', 64, arg.tokenizer, arg.vocab, 64)
         config.data.mask_rate = 0.15

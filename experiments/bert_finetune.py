@@ -42,7 +42,7 @@ def peer(path: str = 'results/peer_text.md') -> tuple[str, float]:
 
 def config(name: str, root: str):
     arg = RUNS[name][0]
-    overrides = {'init.workdir': workdir(root, 'pretrain')} if name == 'finetune' else {}
+    overrides = {'init.source': workdir(root, 'pretrain')} if name == 'finetune' else {}
     return launcher.load_config(f'configs/bert.py:{arg}' if arg else 'configs/bert.py', overrides)
 
 

@@ -26,7 +26,7 @@ from absl import flags
 from seqlab import models, paths, runtime
 from seqlab.config import ConfigError, apply_overrides
 from seqlab.sweep import runner as sweep_runner
-from seqlab.train import checkpoint, init_from, loop, preflight, sharding
+from seqlab.train import checkpoint, init, loop, preflight, sharding
 
 log = logging.getLogger('seqlab')
 USAGE_ERROR = 2
@@ -59,8 +59,12 @@ def parse_flags(argv: list[str]) -> list[str]:
         fail(' '.join(str(error).split()))
 
 
-def load_config(spec: str, overrides: dict[str, str]) -> ml_collections.ConfigDict:
-    """`configs/vit.py:variant=S` -> get_config('variant=S') with overrides applied."""
+def load_config(
+    spec: str, overrides: dict[str, str], fresh: bool = True
+) -> ml_collections.ConfigDict:
+    """`configs/vit.py:variant=S` -> get_config('variant=S') with overrides applied and config.init
+    checked (seqlab.train.init.resolve); `fresh` False for a run that will not start fresh (it
+    resumes, or reads its checkpoints): then a seqlab run named in config.init is not read."""
     path = spec.partition(':')[0]
     get_config = config_function(spec, 'get_config')
     if get_config is None:
@@ -81,7 +85,7 @@ def load_config(spec: str, overrides: dict[str, str]) -> ml_collections.ConfigDi
                 model.kwargs[key] = value
     apply_overrides(config, overrides)
     paths.config_paths(config)
-    init_from.configure(config, overrides)
+    init.resolve(config, overrides, fresh)
     return config
 
 
@@ -147,6 +151,12 @@ def _same_file(name: str | None, path: str) -> bool:
     return bool(name) and os.path.abspath(name) == os.path.abspath(path)
 
 
+def _has_checkpoint(workdir: str) -> bool:
+    """Whether training in `workdir` resumes (it holds a checkpoint); read only."""
+    directory = os.path.join(workdir, 'checkpoints')
+    return os.path.isdir(directory) and bool(checkpoint.saved_steps(directory))
+
+
 def default_workdir(spec: str) -> str:
     return os.path.join('runs', os.path.splitext(os.path.basename(spec.partition(':')[0]))[0])
 
@@ -178,7 +188,9 @@ def run(
     if sweep is not None:
         sweep = dataclasses.replace(sweep, storage=paths.storage_url(sweep.storage))
     try:
-        config = load_config(spec, overrides)
+        config = load_config(
+            spec, overrides, fresh=mode == 'train' and not _has_checkpoint(workdir)
+        )
         preflight.check_checkpoint_step(workdir, mode, checkpoint_step)
         if split is not None and mode not in ('eval', 'predict'):
             raise ConfigError(

@@ -3,7 +3,7 @@
 A relative path means "relative to the directory the command was typed in". Orbax refuses relative
 checkpoint paths, and sweep trials, TFDS and SQLite may resolve them elsewhere, so the launcher
 resolves `--config`, `--workdir`, `--sweep_storage`, SEQLAB_DATA_DIR and the config's own paths
-(config.data.data_dir, config.init_from, config.init.workdir, config.init.word_vectors) here,
+(config.data.data_dir, config.init.source, config.init.word_vectors) here,
 before anything reads them; `~` is expanded too. Nothing below the launcher joins a path to the
 working directory.
 """
@@ -42,7 +42,7 @@ def data_dir_env() -> None:
         os.environ[DATA_DIR_ENV] = absolute(os.environ[DATA_DIR_ENV])
 
 
-def init_from(spec: str) -> str:
+def init_source(spec: str) -> str:
     """'hf:<dir>', '<workdir>', '<workdir>@<step>' with the directory made absolute."""
     if not spec:
         return spec
@@ -56,9 +56,8 @@ def config_paths(config: ml_collections.ConfigDict) -> None:
     """The config's paths made absolute in place (see the module docstring)."""
     if config.get('data') and isinstance(config.data.get('data_dir'), str):
         config.data.data_dir = absolute(config.data.data_dir)
-    if isinstance(config.get('init_from'), str):
-        config.init_from = init_from(config.init_from)
     init = config.get('init')
-    for key in ('workdir', 'word_vectors'):
-        if init and isinstance(init.get(key), str):
-            init[key] = absolute(init[key])
+    if init and isinstance(init.get('source'), str):
+        init.source = init_source(init.source)
+    if init and isinstance(init.get('word_vectors'), str):
+        init.word_vectors = absolute(init.word_vectors)

@@ -190,7 +190,7 @@ def test_get_sweep_that_raises_is_one_line_naming_file_and_line(capsys, tmp_path
 
 
 def test_truncated_hf_checkpoint_is_one_line_naming_the_file(capsys, tmp_path):
-    """config.init_from='hf:<dir>' whose model.safetensors was cut short (a broken download)."""
+    """config.init.source='hf:<dir>' whose model.safetensors was cut short (a broken download)."""
     import numpy as np
 
     from seqlab.interop import checkpoint_dir
@@ -200,9 +200,11 @@ def test_truncated_hf_checkpoint_is_one_line_naming_the_file(capsys, tmp_path):
     checkpoint_dir.write(str(hf), config, {'vit.embeddings.cls_token': np.ones((1, 1, 16))})
     weights = hf / 'model.safetensors'
     weights.write_bytes(weights.read_bytes()[:-8])
-    code, stderr = run_in_process(capsys, tmp_path / 'run', f'--config.init_from=hf:{hf}')
+    code, stderr = run_in_process(capsys, tmp_path / 'run', f'--config.init.source=hf:{hf}')
     assert code == 2
-    assert stderr.startswith(f'error: config.init_from=hf:{hf}: {weights} cannot be read: '), stderr
+    assert stderr.startswith(f'error: config.init.source=hf:{hf}: {weights} cannot be read: '), (
+        stderr
+    )
     assert stderr.count('\n') == 1 and not (tmp_path / 'run').exists()
 
 
@@ -215,7 +217,7 @@ def test_checkpoint_step_in_train_mode(capsys, tmp_path):
     assert capsys.readouterr().err == (
         'error: --checkpoint_step=8 is not allowed with --mode=train (training resumes from the '
         'latest checkpoint); allowed: --mode=eval, predict, generate or figures; to start a new '
-        'run from step 8, --config.init_from=<workdir>@8\n'
+        'run from step 8, --config.init.source=<workdir>@8\n'
     )
     assert not (tmp_path / 'run').exists()
 

@@ -1,6 +1,6 @@
-"""Fine-tuning from a transformers checkpoint: `config.init_from = 'hf:<dir>'`.
+"""Fine-tuning from a transformers checkpoint: config.init.source='hf:<dir>' (seqlab.train.init).
 
-`configure` takes the model's architecture from the checkpoint's config.json (a command-line
+`set_model_fields` takes the model's architecture from the checkpoint's config.json (a command-line
 override that contradicts it is a ConfigError) and, for text, the tokenizer from its
 tokenizer.json if there is one (config.data.tokenizer 'pretrained', vocab_size the checkpoint's).
 `initial_params` starts training from its weights: each parameter whose shape matches is copied,
@@ -12,6 +12,7 @@ adaptation is logged.
 
 import logging
 import os
+from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
@@ -31,12 +32,6 @@ PREFIX = 'hf:'
 TOKENIZER = 'tokenizer.json'  # transformers' tokenizer file, read with HF `tokenizers`
 
 
-def checkpoint_path(init_from: str) -> str | None:
-    """The directory of config.init_from = 'hf:<dir>'; None for '' or a seqlab workdir
-    (seqlab.train.init_from)."""
-    return init_from[len(PREFIX) :] if init_from.startswith(PREFIX) else None
-
-
 def _open(path: str) -> tuple[dict, dict, ModuleType, dict]:
     """(config.json, tensors, architecture module, model arguments) of the checkpoint."""
     try:
@@ -44,26 +39,25 @@ def _open(path: str) -> tuple[dict, dict, ModuleType, dict]:
         arch = interop.architecture_of(config)
         return config, tensors, arch, interop.model_kwargs(arch, config)
     except interop.InteropError as error:
-        raise ConfigError(f'config.init_from={PREFIX}{path}: {error}') from None
+        raise ConfigError(f'config.init.source={PREFIX}{path}: {error}') from None
 
 
-def configure(config: ml_collections.ConfigDict, overrides: dict[str, str]) -> None:
-    """Set config.model.kwargs from the checkpoint of config.init_from (if 'hf:<dir>'), and a text
-    config's tokenizer from its tokenizer.json if it has one.
+def set_model_fields(
+    config: ml_collections.ConfigDict, overrides: Mapping[str, str], path: str
+) -> None:
+    """Set config.model.kwargs from the checkpoint in `path`, and a text config's tokenizer from
+    its tokenizer.json if it has one.
 
     `overrides` are the command line's `--config.key=value` pairs: one that sets a model argument
     to another value than the checkpoint's is a ConfigError. Arguments the data decides
     (vocab_size, num_classes) are left to the task.
     """
-    path = checkpoint_path(config.get('init_from', ''))
-    if path is None:
-        return
     _, _, arch, checkpoint_kwargs = _open(path)
     if os.path.isfile(os.path.join(path, TOKENIZER)) and 'tokenizer' in config.data:
         use_tokenizer(config, overrides, path, checkpoint_kwargs['vocab_size'])
     if config.model.name != arch.NAME:
         raise ConfigError(
-            f'config.init_from={PREFIX}{path} is a {arch.ARCHITECTURE} checkpoint for model '
+            f'config.init.source={PREFIX}{path} is a {arch.ARCHITECTURE} checkpoint for model '
             f'{arch.NAME!r}; config.model.name={config.model.name!r}'
         )
     kwargs = {k: v for k, v in checkpoint_kwargs.items() if k not in arch.DATA_KEYS}
@@ -81,7 +75,7 @@ def configure(config: ml_collections.ConfigDict, overrides: dict[str, str]) -> N
 
 
 def use_tokenizer(
-    config: ml_collections.ConfigDict, overrides: dict[str, str], path: str, vocab_size: int
+    config: ml_collections.ConfigDict, overrides: Mapping[str, str], path: str, vocab_size: int
 ) -> None:
     """The text is tokenized with <path>/tokenizer.json; config.data.vocab_size becomes the
     checkpoint's (its embedding table's rows), which the tokenizer's ids must not exceed."""
@@ -97,15 +91,16 @@ def use_tokenizer(
     try:
         tokenizer = load_tokenizer(file)
     except ConfigError as error:
-        raise ConfigError(f'config.init_from={PREFIX}{path}: {error}') from None
+        raise ConfigError(f'config.init.source={PREFIX}{path}: {error}') from None
     if tokenizer.vocab_size > vocab_size:
         raise ConfigError(
-            f'config.init_from={PREFIX}{path}: {TOKENIZER} has {tokenizer.vocab_size} ids and the '
+            f'config.init.source={PREFIX}{path}: {TOKENIZER} has {tokenizer.vocab_size} ids and the '
             f'embedding table {vocab_size} rows (config.json vocab_size); allowed: a tokenizer of '
             f'at most {vocab_size} ids'
         )
+    if any(config.data.get(key) != value for key, value in data.items()):
+        log.info('text tokenized with %s (%d ids)', file, tokenizer.vocab_size)
     config.data.update(data)
-    log.info('init_from: text tokenized with %s (%d ids)', file, tokenizer.vocab_size)
 
 
 def initial_params(path: str, model: nn.Module, sample_inputs: tuple, fresh: dict) -> dict:
@@ -116,7 +111,7 @@ def initial_params(path: str, model: nn.Module, sample_inputs: tuple, fresh: dic
     try:
         loaded = interop.load_params(arch, source_model, hf_config, tensors)
     except interop.InteropError as error:
-        raise ConfigError(f'config.init_from={PREFIX}{path}: {error}') from None
+        raise ConfigError(f'config.init.source={PREFIX}{path}: {error}') from None
     source = traverse_util.flatten_dict(loaded, sep='/')
     target = traverse_util.flatten_dict(fresh, sep='/')
     params, reinitialised = {}, []
@@ -127,26 +122,28 @@ def initial_params(path: str, model: nn.Module, sample_inputs: tuple, fresh: dic
         elif source[name].shape == initial.shape:
             params[name] = source[name]
         else:
-            params[name] = _adapt(arch, model, sample_inputs, name, source[name], initial)
+            params[name] = _adapt(arch, model, sample_inputs, path, name, source[name], initial)
             if params[name] is initial:
                 reinitialised.append(f'{name} {list(source[name].shape)} -> {list(initial.shape)}')
     dropped = sorted(set(source) - set(target))
-    log.info('init_from %s: %d parameters loaded', path, len(target) - len(reinitialised))
+    log.info('%s%s: %d parameters loaded', PREFIX, path, len(target) - len(reinitialised))
     if reinitialised:
-        log.info('init_from: re-initialised %s', ', '.join(reinitialised))
+        log.info('%s%s: re-initialised %s', PREFIX, path, ', '.join(reinitialised))
     if dropped:
-        log.info('init_from: checkpoint parameters the model does not use: %s', ', '.join(dropped))
+        log.info(
+            '%s%s: checkpoint parameters the model does not use: %s',
+            PREFIX,
+            path,
+            ', '.join(dropped),
+        )
     return traverse_util.unflatten_dict(params, sep='/')
 
 
 def start(
-    init_from: str, state: Any, model: nn.Module, sample_inputs: tuple, tx: Any, shardings: Any
+    path: str, state: Any, model: nn.Module, sample_inputs: tuple, tx: Any, shardings: Any
 ) -> Any:
     """The fresh TrainState `state` with the params of `initial_params`, a fresh optimizer state
-    `tx.init` for them and step 0, placed by `shardings`; `state` itself when init_from is ''."""
-    path = checkpoint_path(init_from)
-    if path is None:
-        return state
+    `tx.init` for them and step 0, placed by `shardings`."""
     params = initial_params(path, model, sample_inputs, state.params)
     begin = jax.jit(
         lambda s, p: s.replace(params=p, opt_state=tx.init(p)),
@@ -156,15 +153,17 @@ def start(
     return begin(state, params)
 
 
-def _adapt(arch, model, sample_inputs, name, value: jax.Array, fresh: jax.Array) -> jax.Array:
+def _adapt(
+    arch, model, sample_inputs, path: str, name: str, value: jax.Array, fresh: jax.Array
+) -> jax.Array:
     """An adapted checkpoint value, `fresh` for a head, or a ConfigError."""
     adapted = arch.adapt(model, sample_inputs, name, value, fresh.shape)
     if adapted is not None:
-        log.info('init_from: %s %s', name, adapted[1])
+        log.info('%s%s: %s %s', PREFIX, path, name, adapted[1])
         return jnp.asarray(adapted[0], fresh.dtype)
     if name.split('/')[0] in arch.HEADS:
         return fresh
     raise ConfigError(
-        f'init_from: parameter {name} has shape {list(value.shape)} in the checkpoint; the model '
-        f'needs {list(fresh.shape)}'
+        f'config.init.source={PREFIX}{path}: parameter {name} has shape {list(value.shape)} in '
+        f'the checkpoint; the model needs {list(fresh.shape)}'
     )

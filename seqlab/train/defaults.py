@@ -3,7 +3,7 @@
 import ml_collections
 
 from seqlab.data import keys
-from seqlab.train import optim, partition
+from seqlab.train import init, optim, partition
 
 
 def base() -> ml_collections.ConfigDict:
@@ -12,7 +12,7 @@ def base() -> ml_collections.ConfigDict:
     config.seed = 0
     config.matmul_precision = 'default'  # default | high | highest: train/precision.py
     config.deterministic = True  # GPU: deterministic XLA ops, so resume is exact (runtime.py)
-    config.init_from = ''  # '', 'hf:<dir>' or '<workdir>[@<step>|@best]': train/init_from.py
+    config.init = init.default_config()  # trained weights a fresh run starts from: train/init.py
     config.steps = '10ep'  # total optimizer updates: steps ('5000') or epochs ('10ep')
     config.log_every = '50'  # cadences: steps, epochs ('1ep') or percent of the run ('10%')
     config.eval_every = '1ep'

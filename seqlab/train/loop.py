@@ -24,12 +24,11 @@ import optax
 
 from seqlab import data, tasks
 from seqlab.config import ConfigError, flatten
-from seqlab.interop import finetune
 from seqlab.train import (
     assets,
     checkpoint,
     finite,
-    init_from,
+    init,
     memory,
     optim,
     precision,
@@ -37,7 +36,6 @@ from seqlab.train import (
     preflight,
     sharding,
     source,
-    transfer,
     workdir_lock,
 )
 from seqlab.train import logging as metric_log
@@ -187,17 +185,15 @@ class Run:
             ),
             out_shardings=self.state_sharding,
         )
-        init_from.check_resolved(self.config)
-        state = transfer.initialize(
-            self.config.get('init'), self.abstract_state, create, self.plan.splits.info
-        )
-        return finetune.start(  # config.init_from='hf:<dir>': a transformers checkpoint
-            self.config.get('init_from', ''),
-            state,
-            self.plan.model,
-            self.sample_inputs,
-            self.tx,
-            self.state_sharding,
+        resolved = init.resolve(self.config)  # config.init: the weights a fresh run starts from
+        return init.apply(
+            resolved,
+            create(),
+            model=self.plan.model,
+            sample_inputs=self.sample_inputs,
+            tx=self.tx,
+            shardings=self.state_sharding,
+            info=self.plan.splits.info,
         )
 
     def workdir_info(self) -> Any:

@@ -151,7 +151,7 @@ def check_checkpoint_step(workdir: str, mode: str, step: int | None) -> None:
         raise ConfigError(
             f'--checkpoint_step={step} is not allowed with --mode=train (training resumes from the '
             'latest checkpoint); allowed: --mode=eval, predict, generate or figures; to start a '
-            f'new run from step {step}, --config.init_from=<workdir>@{step}'
+            f'new run from step {step}, --config.init.source=<workdir>@{step}'
         )
     directory = os.path.join(workdir, 'checkpoints')
     saved = checkpoint.saved_steps(directory) if os.path.isdir(directory) else []

@@ -1,4 +1,4 @@
-"""Fine-tuning from a transformers checkpoint: `--config.init_from=hf:<dir>`.
+"""Fine-tuning from a transformers checkpoint: `--config.init.source=hf:<dir>`.
 
 A ViT exported at 32x32 with 3 channels fine-tunes on Fashion-MNIST (28x28, 1 channel) through
 launch.py: position embeddings interpolated to the 7x7 patch grid, the patch kernel summed over
@@ -43,7 +43,7 @@ def exported(tmp_path_factory):
 
 
 def overrides(path: str, **more: str) -> dict[str, str]:
-    return {'init_from': f'hf:{path}', **more}
+    return {'init.source': f'hf:{path}', **more}
 
 
 def test_vit_fine_tunes_on_fashion_mnist_from_the_checkpoint_and_exports(
@@ -117,7 +117,7 @@ def test_a_checkpoint_of_another_model_is_refused(exported):
     with pytest.raises(ConfigError) as error:
         launcher.load_config('configs/gpt.py', overrides(exported[0]))
     assert str(error.value) == (
-        f'config.init_from=hf:{exported[0]} is a ViTForImageClassification checkpoint for model '
+        f'config.init.source=hf:{exported[0]} is a ViTForImageClassification checkpoint for model '
         "'vit'; config.model.name='gpt'"
     )
 
@@ -155,6 +155,6 @@ def test_a_checkpoint_whose_embedding_differs_from_the_data_is_refused_whole(tmp
     with pytest.raises(ConfigError) as error:
         run.initial_state()
     assert str(error.value) == (
-        'init_from: parameter embedding/table has shape [300, 16] in the checkpoint; the model '
-        'needs [261, 16]'
+        f'config.init.source=hf:{tmp_path / "gpt"}: parameter embedding/table has shape [300, 16] '
+        'in the checkpoint; the model needs [261, 16]'
     )

@@ -1,6 +1,6 @@
 """A tokenizer.json next to a transformers checkpoint tokenizes the run's text.
 
-`--config.init_from=hf:<dir>` on a text config makes config.data use <dir>/tokenizer.json (read
+`--config.init.source=hf:<dir>` on a text config makes config.data use <dir>/tokenizer.json (read
 with HF `tokenizers`, its ids unchanged) with the checkpoint's vocab_size; the run's batches hold
 exactly the ids `tokenizers` gives, the file is the workdir's tokenizer asset, and the trained run
 generates from prompts. A tokenizer
@@ -63,7 +63,7 @@ def test_gpt_trains_on_ids_of_the_checkpoint_tokenizer(tmp_path):
     hf = byte_level_bpe(['<|endoftext|>'])
     size = hf.get_vocab_size()
     path = gpt(tmp_path / 'gpt', size + 3, hf)  # an embedding table with spare rows
-    config = launcher.load_config('configs/gpt.py:smoke', {'init_from': f'hf:{path}', **SHORT})
+    config = launcher.load_config('configs/gpt.py:smoke', {'init.source': f'hf:{path}', **SHORT})
     file = os.path.join(path, 'tokenizer.json')
     assert (config.data.tokenizer, config.data.tokenizer_file) == ('pretrained', file)
     assert config.data.vocab_size == size + 3
@@ -88,9 +88,9 @@ def test_a_tokenizer_larger_than_the_embedding_table_is_one_line(tmp_path):
     size = hf.get_vocab_size()
     path = gpt(tmp_path, size - 1, hf)
     with pytest.raises(ConfigError) as error:
-        launcher.load_config('configs/gpt.py:smoke', {'init_from': f'hf:{path}'})
+        launcher.load_config('configs/gpt.py:smoke', {'init.source': f'hf:{path}'})
     assert str(error.value) == (
-        f'config.init_from=hf:{path}: tokenizer.json has {size} ids and the embedding table '
+        f'config.init.source=hf:{path}: tokenizer.json has {size} ids and the embedding table '
         f'{size - 1} rows (config.json vocab_size); allowed: a tokenizer of at most {size - 1} ids'
     )
 
@@ -100,7 +100,7 @@ def test_an_override_contradicting_the_tokenizer_is_one_line(tmp_path):
     path = gpt(tmp_path, hf.get_vocab_size(), hf)
     with pytest.raises(ConfigError) as error:
         launcher.load_config(
-            'configs/gpt.py:smoke', {'init_from': f'hf:{path}', 'data.tokenizer': 'byte'}
+            'configs/gpt.py:smoke', {'init.source': f'hf:{path}', 'data.tokenizer': 'byte'}
         )
     assert str(error.value) == (
         f'--config.data.tokenizer=byte contradicts the checkpoint {path} (its tokenizer.json: '
@@ -113,7 +113,7 @@ def test_masked_lm_data_needs_a_mask_token(tmp_path):
     model = BERT(vocab_size=hf.get_vocab_size(), width=16, depth=2, heads=2, mlp_dim=32,
                  max_length=16)  # fmt: skip
     path = checkpoint(tmp_path / 'bert', model, jnp.zeros((1, 16), jnp.int32), hf)
-    config = launcher.load_config('configs/bert.py:smoke', {'init_from': f'hf:{path}'})
+    config = launcher.load_config('configs/bert.py:smoke', {'init.source': f'hf:{path}'})
     with pytest.raises(ConfigError) as error:
         loop.Run(config, str(tmp_path / 'run'))
     assert str(error.value) == (

@@ -1,7 +1,7 @@
 """Relative paths, as a user types them, from a working directory other than the repository root.
 
 `launch.py` is run by a relative path from a scratch directory, with a relative `--config`,
-`SEQLAB_DATA_DIR`, `--workdir` (or none: the default `runs/<config name>`), `config.init_from`
+`SEQLAB_DATA_DIR`, `--workdir` (or none: the default `runs/<config name>`), `config.init.source`
 and `--sweep_storage`. Every mode — train, eval, predict, figures, generate, sweep — must work and
 put its files under that scratch directory (orbax alone refused relative checkpoint paths: the
 first save of a README command failed).
@@ -41,7 +41,7 @@ def config(cwd, name: str) -> str:
     return os.path.relpath(os.path.join(runs.source_tree(), 'configs', name), cwd)
 
 
-def test_train_eval_predict_figures_and_init_from_with_relative_paths(tmp_path):
+def test_train_eval_predict_figures_and_init_source_with_relative_paths(tmp_path):
     cwd = tmp_path / 'elsewhere'
     cwd.mkdir()
     vit = config(cwd, 'vit.py') + ':smoke'
@@ -63,12 +63,12 @@ def test_train_eval_predict_figures_and_init_from_with_relative_paths(tmp_path):
         cwd,
         f'--config={vit}',
         '--workdir=./runs/../runs/from_vit',
-        '--config.init_from=runs/vit@2',
+        '--config.init.source=runs/vit@2',
         '--config.steps=2',
     )
     assert runs.checkpoint_steps(cwd / 'runs' / 'from_vit') == [2]
     with open(cwd / 'runs' / 'from_vit' / 'config.json') as f:
-        assert json.load(f)['init']['workdir'] == str(workdir)
+        assert json.load(f)['init']['source'] == f'{workdir}@2'
 
 
 def test_generate_with_relative_paths(tmp_path):

@@ -1,4 +1,4 @@
-"""A BERT pre-training run shared by the transfer tests (config.init, config.init_from)."""
+"""A BERT pre-training run shared by the transfer tests (config.init)."""
 
 import os
 

@@ -1,12 +1,12 @@
 """Transfer learning end to end: `configs/bert.py:smoke` pre-trains, `:finetune,smoke` starts its
 embeddings and encoder from that checkpoint (the classifier fresh), frozen parameters stay
-bitwise equal while the others train, a resumed run ignores config.init, and bad init paths,
-shapes and steps are one-line ConfigErrors naming what is allowed."""
+bitwise equal while the others train, a resumed run ignores config.init (its source is never
+read), and bad init paths, shapes and steps are one-line ConfigErrors naming what is allowed."""
 
 import os
+import shutil
 
 import jax
-import ml_collections
 import numpy as np
 import pytest
 from flax import traverse_util
@@ -14,7 +14,7 @@ from flax import traverse_util
 from seqlab import launcher
 from seqlab.config import ConfigError
 from seqlab.data.tokenizers import NUM_SPECIAL, load_tokenizer
-from seqlab.train import checkpoint, loop, transfer
+from seqlab.train import checkpoint, loop
 from tests.conftest import REPO
 from tests.train.conftest import SHORT
 
@@ -41,7 +41,7 @@ def source_params(workdir: str) -> dict:
 
 def finetune_config(pretrained: str, **overrides):
     return launcher.load_config(
-        f'{CONFIG}:finetune,smoke', {**SHORT, 'init.workdir': pretrained, **overrides}
+        f'{CONFIG}:finetune,smoke', {**SHORT, 'init.source': pretrained, **overrides}
     )
 
 
@@ -69,7 +69,7 @@ def test_frozen_parameters_stay_bitwise_equal_others_train_and_resume_ignores_in
 ):
     workdir = str(tmp_path / 'ft')
     overrides = {'optim.freeze': "('embeddings/.*', 'encoder/blocks/mlp/.*')"}
-    launcher.run(f'{CONFIG}:finetune,smoke', {**SHORT, 'init.workdir': pretrained, **overrides},
+    launcher.run(f'{CONFIG}:finetune,smoke', {**SHORT, 'init.source': pretrained, **overrides},
                  workdir, 'train')  # fmt: skip
     source = source_params(pretrained)
     trained = source_params(workdir)
@@ -81,7 +81,7 @@ def test_frozen_parameters_stay_bitwise_equal_others_train_and_resume_ignores_in
     for path in moving:
         assert not np.array_equal(trained[path], source[path]), path
     # Resuming restores the run's own checkpoint; the (now missing) source is never read.
-    more = {**SHORT, 'steps': '6', 'init.workdir': str(tmp_path / 'gone'), **overrides}
+    more = {**SHORT, 'steps': '6', 'init.source': str(tmp_path / 'gone'), **overrides}
     launcher.run(f'{CONFIG}:finetune,smoke', more, workdir, 'train')
     assert checkpoint.saved_steps(os.path.join(workdir, 'checkpoints'))[-1] == 6
 
@@ -97,17 +97,21 @@ def test_frozen_parameters_stay_bitwise_equal_others_train_and_resume_ignores_in
         (
             lambda config: config.init.params.update(encoder='decoder'),
             "config.init.params.encoder='decoder' is not a parameter subtree of "
-            'config.init.workdir=.* allowed: embeddings, embeddings/norm',
+            'config.init.source=.* allowed: embeddings, embeddings/norm',
         ),
         (
-            lambda config: config.model.kwargs.update(mlp_dim=24),
-            r"config.init.params.encoder='encoder': encoder/blocks/mlp/hidden/bias has shape "
-            r'\[2, 24\] in this model and encoder/blocks/mlp/hidden/bias has \[2, 32\] in '
-            r'config.init.workdir=.*; allowed \(this model / source\): classifier, ',
+            lambda config: config.init.params.update(
+                {'encoder/blocks/mlp/hidden': 'encoder/blocks/mlp/output'}
+            ),
+            r"config.init.params.encoder/blocks/mlp/hidden='encoder/blocks/mlp/output': "
+            r'encoder/blocks/mlp/hidden/bias has shape \[2, 32\] in this model and '
+            r'encoder/blocks/mlp/output/bias has \[2, 16\] in config.init.source=.*; allowed '
+            r'\(this model / source\): classifier, ',
         ),
         (
-            lambda config: config.init.update(step=3),
-            r'config.init.step=3 is not saved in .*; allowed: 0 \(the latest\), 2, 4',
+            lambda config: config.init.update(source=config.init.source + '@3'),
+            r"config.init.source='.*@3': step 3 is not saved in .*; allowed: 2, 4 \(or no "
+            r'@<step>: the latest\)',
         ),
     ],
     ids=['destination', 'source', 'shape', 'step'],
@@ -121,11 +125,11 @@ def test_bad_init_is_a_one_line_error(pretrained, tmp_path, change, message):
     assert '\n' not in str(error.value)
 
 
-def test_a_workdir_without_checkpoints_is_an_error(tmp_path):
-    (tmp_path / 'empty').mkdir()
-    init = finetune_config(str(tmp_path / 'empty')).init
-    with pytest.raises(ConfigError, match=r"config.init.workdir='.*empty' holds no checkpoint"):
-        transfer.parameter_source(init)
+def test_a_workdir_without_checkpoints_is_an_error(pretrained, tmp_path):
+    (tmp_path / 'empty').mkdir()  # a run that saved its config.json, and no checkpoint yet
+    shutil.copy(os.path.join(pretrained, 'config.json'), tmp_path / 'empty')
+    with pytest.raises(ConfigError, match=r"config.init.source='.*empty' holds no checkpoint"):
+        finetune_config(str(tmp_path / 'empty'))
 
 
 def test_word_vectors_fill_the_rows_of_their_words(tmp_path):
@@ -139,9 +143,7 @@ def test_word_vectors_fill_the_rows_of_their_words(tmp_path):
         for w, v in zip([*words, 'zzz'], vectors, strict=True)
     ]
     (tmp_path / 'glove.txt').write_text('\n'.join(lines) + '\n', encoding='utf-8')
-    config.init = ml_collections.ConfigDict(
-        dict(word_vectors=str(tmp_path / 'glove.txt'), embedding='embedding/table')
-    )
+    config.init.update(word_vectors=str(tmp_path / 'glove.txt'), embedding='embedding/table')
     table = flat(loop.Run(config, str(tmp_path / 'glove')).initial_state().params)
     table = table['embedding/table']
     ids = NUM_SPECIAL + np.arange(3)

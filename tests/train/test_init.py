@@ -1,12 +1,13 @@
-"""`--config.init_from=<workdir>`: a fresh run starts from a seqlab run's checkpoint.
+"""`--config.init.source=<workdir>`: a fresh run starts from a seqlab run's checkpoint.
 
 `configs/bert.py:smoke` pre-trains; the fine-tuning classifier (`:finetune,scratch,smoke`, no
-config.init of its own) starts from it through init_from alone: every parameter with the same path
-and shape loaded (embeddings, encoder), the classifier re-initialised and named in the log, the
-masked-LM head named as unused, at step 0 with a fresh optimizer state. `@<step>` and `@best` pick
-a kept step; `:finetune,smoke`'s own config.init source is replaced; a model field that differs
-from the source run's, another model, a second source and a directory that is no run are
-one-line errors.
+config.init of its own) starts from it through config.init.source alone: every parameter with the
+same path and shape loaded (embeddings, encoder), the classifier re-initialised and named in the
+log, the masked-LM head named as unused, at step 0 with a fresh optimizer state. `@<step>` and
+`@best` pick a kept step; `:finetune,smoke`'s own source is replaced (a transformers checkpoint
+too); a model field that differs from the source run's, another model, a step not kept and a
+directory that is no run are one-line errors when the config is loaded; the removed key
+config.init_from is an unknown key.
 """
 
 import json
@@ -22,7 +23,7 @@ from flax import traverse_util
 from seqlab import interop, launcher
 from seqlab.config import ConfigError
 from seqlab.models.bert import BERT
-from seqlab.train import checkpoint, loop
+from seqlab.train import checkpoint, init, loop
 from tests.conftest import REPO
 from tests.train.conftest import SHORT
 
@@ -46,8 +47,8 @@ def saved_params(workdir: str, step: int) -> dict:
     return {path.removeprefix('params/'): np.asarray(a) for path, a in arrays.items()}
 
 
-def classifier(init_from: str, variant: str = 'finetune,scratch,smoke', **more: str):
-    return launcher.load_config(f'{CONFIG}:{variant}', {**SHORT, 'init_from': init_from, **more})
+def classifier(source: str, variant: str = 'finetune,scratch,smoke', **more: str):
+    return launcher.load_config(f'{CONFIG}:{variant}', {**SHORT, 'init.source': source, **more})
 
 
 def test_the_classifier_starts_from_the_run_with_a_fresh_head(pretrained, tmp_path, caplog):
@@ -65,7 +66,7 @@ def test_the_classifier_starts_from_the_run_with_a_fresh_head(pretrained, tmp_pa
         np.testing.assert_array_equal(start[path], scratch[path])  # the seed's fresh init
     assert int(state.step) == 0
     assert all(not np.any(m) for m in jax.tree.leaves(jax.device_get(state.opt_state)))
-    where = f"config.init.workdir='{pretrained}' (step 4)"
+    where = f"config.init.source='{pretrained}' (step 4)"
     assert (
         f're-initialised (not from {where}): classifier/bias (not in the source), '
         'classifier/kernel (not in the source)'
@@ -84,10 +85,10 @@ def test_it_trains_from_step_zero(pretrained, tmp_path, caplog):
 
 
 def test_a_step_or_the_best_step_is_picked(pretrained, tmp_path):
-    assert classifier(f'{pretrained}@2').init.step == 2
+    assert init.resolve(classifier(f'{pretrained}@2')).run.step == 2
     with open(os.path.join(pretrained, 'metrics.jsonl')) as f:
         losses = {r['step']: r['eval/loss'] for r in map(json.loads, f) if 'eval/loss' in r}
-    assert classifier(f'{pretrained}@best').init.step == min(losses, key=losses.get)
+    assert init.resolve(classifier(f'{pretrained}@best')).run.step == min(losses, key=losses.get)
     start = flat(loop.Run(classifier(f'{pretrained}@2'), str(tmp_path)).initial_state().params)
     np.testing.assert_array_equal(
         start['encoder/blocks/mlp/hidden/kernel'],
@@ -97,8 +98,9 @@ def test_a_step_or_the_best_step_is_picked(pretrained, tmp_path):
 
 def test_the_config_files_source_is_replaced(pretrained):
     config = classifier(pretrained, 'finetune,smoke')  # its config.init names runs/bert_smoke
-    assert (config.init.workdir, config.init.step) == (pretrained, 0)
-    assert dict(config.init.params) == {'embeddings': 'embeddings', 'encoder': 'encoder'}
+    resolved = init.resolve(config)
+    assert (resolved.run.workdir, resolved.run.step) == (pretrained, 4)
+    assert resolved.params == {'embeddings': 'embeddings', 'encoder': 'encoder'}
 
 
 @pytest.mark.parametrize(
@@ -108,35 +110,35 @@ def test_the_config_files_source_is_replaced(pretrained):
             '{w}',
             'finetune,scratch,smoke',
             {'model.kwargs.mlp_dim': '24'},
-            "config.model.kwargs.mlp_dim=24 contradicts config.init_from='{w}' (mlp_dim=32); "
+            "config.model.kwargs.mlp_dim=24 contradicts config.init.source='{w}' (mlp_dim=32); "
             'allowed: 32',
         ),
         (
             '{w}@two',
             'finetune,scratch,smoke',
             {},
-            "config.init_from='{w}@two': 'two' is not a step; allowed: '{w}', "
+            "config.init.source='{w}@two': 'two' is not a step; allowed: '{w}', "
             "'{w}@<step>' (a positive int), '{w}@best'",
-        ),
-        (
-            '{w}',
-            'finetune,smoke',
-            {'init.workdir': 'runs/other'},
-            '--config.init_from={w} and --config.init.workdir both name a source; '
-            'allowed: one of them',
         ),
         (
             '{w}/checkpoints',
             'finetune,scratch,smoke',
             {},
-            "config.init_from='{w}/checkpoints' is neither a transformers checkpoint nor a "
+            "config.init.source='{w}/checkpoints' is neither a transformers checkpoint nor a "
             'seqlab run ({w}/checkpoints/config.json does not exist); allowed: '
             "'' (random), 'hf:<dir>', '<workdir>', '<workdir>@<step>', '<workdir>@best'",
         ),
+        (
+            '{w}@3',
+            'finetune,scratch,smoke',
+            {},
+            "config.init.source='{w}@3': step 3 is not saved in {w}/checkpoints; allowed: 2, 4 "
+            '(or no @<step>: the latest)',
+        ),
     ],
-    ids=['model-field', 'step', 'two-sources', 'not-a-run'],
+    ids=['model-field', 'step', 'not-a-run', 'step-not-kept'],
 )
-def test_bad_init_from_is_one_line(pretrained, spec, variant, more, message):
+def test_bad_source_is_one_line_when_the_config_is_loaded(pretrained, spec, variant, more, message):
     with pytest.raises(ConfigError) as error:
         classifier(spec.format(w=pretrained), variant, **more)
     assert str(error.value) == message.format(w=pretrained)
@@ -144,18 +146,11 @@ def test_bad_init_from_is_one_line(pretrained, spec, variant, more, message):
 
 def test_another_model_is_refused(pretrained):
     with pytest.raises(ConfigError) as error:
-        launcher.load_config(f'{GPT}:smoke', {'init_from': pretrained})
+        launcher.load_config(f'{GPT}:smoke', {'init.source': pretrained})
     assert str(error.value) == (
-        f"config.model.name='gpt' contradicts config.init_from='{pretrained}' (model 'bert'); "
+        f"config.model.name='gpt' contradicts config.init.source='{pretrained}' (model 'bert'); "
         "allowed: 'bert'"
     )
-
-
-def test_a_step_not_kept_is_one_line(pretrained, tmp_path):
-    run = loop.Run(classifier(f'{pretrained}@3'), str(tmp_path))
-    with pytest.raises(ConfigError, match=r'config.init.step=3 is not saved in .*; allowed: '
-                       r'0 \(the latest\), 2, 4'):  # fmt: skip
-        run.initial_state()
 
 
 def test_best_needs_the_metric_in_the_runs_records(pretrained, tmp_path):
@@ -164,7 +159,7 @@ def test_best_needs_the_metric_in_the_runs_records(pretrained, tmp_path):
     with pytest.raises(ConfigError) as error:
         classifier(f'{copy}@best')
     assert str(error.value) == (
-        f"config.init_from='{copy}@best': no kept step of {copy} has 'eval/loss' in "
+        f"config.init.source='{copy}@best': no kept step of {copy} has 'eval/loss' in "
         f"metrics.jsonl; allowed: '{copy}@<step>' with one of [2, 4]"
     )
 
@@ -174,27 +169,40 @@ def test_a_transformers_checkpoint_replaces_the_config_files_source(tmp_path):
     shapes = jax.eval_shape(model.init, jax.random.PRNGKey(0), np.zeros((1, 16), np.int32))
     interop.to_transformers(model, jax.tree.map(lambda s: np.zeros(s.shape), shapes), str(tmp_path))
     config = classifier(f'hf:{tmp_path}', 'finetune,smoke')  # its config.init names a workdir
-    assert not config.init
+    resolved = init.resolve(config)
+    assert (resolved.run, resolved.hf_dir) == (None, str(tmp_path))
 
 
 def test_a_source_sharing_no_parameter_is_one_line(pretrained, tmp_path):
     config = launcher.load_config(f'{GPT}:smoke', {})
-    config.init = {'workdir': pretrained}  # whole model: a BERT run for a GPT
-    run = loop.Run(config, str(tmp_path))
+    source = shutil.copytree(pretrained, tmp_path / 'source')  # a BERT run ...
+    with open(source / 'config.json', 'w') as f:  # ... whose config.json names this GPT
+        f.write(config.to_json())
+    config.init.source = str(source)
+    run = loop.Run(config, str(tmp_path / 'run'))
     with pytest.raises(ConfigError) as error:
         run.initial_state()
     assert str(error.value).startswith(
-        f"config.init.workdir='{pretrained}' (step 4) has no parameter of this model (same path "
+        f"config.init.source='{source}' (step 4) has no parameter of this model (same path "
         'and shape); its parameters: embeddings, embeddings/norm'
     )
 
 
-def test_an_unresolved_workdir_is_refused_not_ignored(pretrained, tmp_path):
+def test_a_source_set_after_loading_is_applied_not_ignored(pretrained, tmp_path):
     config = classifier('')
-    config.init_from = pretrained  # set after load_config: configure never saw it
-    with pytest.raises(ConfigError) as error:
-        loop.Run(config, str(tmp_path)).initial_state()
-    assert str(error.value) == (
-        f"config.init_from='{pretrained}' was not resolved into config.init; allowed: a config "
-        'from seqlab.launcher.load_config (or seqlab.train.init_from.configure)'
+    config.init.source = pretrained  # set after load_config: the run resolves it again
+    start = flat(loop.Run(config, str(tmp_path)).initial_state().params)
+    np.testing.assert_array_equal(
+        start['encoder/blocks/mlp/hidden/kernel'],
+        saved_params(pretrained, 4)['encoder/blocks/mlp/hidden/kernel'],
     )
+    config.init.source = f'{pretrained}@two'
+    with pytest.raises(ConfigError, match="config.init.source='.*@two': 'two' is not a step"):
+        loop.Run(config, str(tmp_path)).initial_state()
+
+
+def test_the_removed_init_from_key_is_an_unknown_key(pretrained):
+    with pytest.raises(ConfigError) as error:
+        classifier('', init_from=pretrained)
+    assert str(error.value).startswith('config.init_from does not exist; allowed here: ')
+    assert ', init, ' in str(error.value)
