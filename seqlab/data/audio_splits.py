@@ -41,8 +41,8 @@ from seqlab.data import (
     record_scan,
     records,
 )
+from seqlab.data.tfds_io import source
 from seqlab.data.types import DatasetInfo, Splits
-from seqlab.data.vision_splits import source
 
 VOICE_WINDOW_SECONDS = 0.02  # moving-RMS window of the voice-activity detector
 VOICE_RANGE_DB = 40.0  # voiced: within this many dB of the clip's loudest window

@@ -28,9 +28,9 @@ import tensorflow_datasets as tfds
 
 from seqlab.config import ConfigError
 from seqlab.data import checks, files, graph, keys, pipeline, record_scan, records
-from seqlab.data.series import Scaler
+from seqlab.data.scaler import Scaler
+from seqlab.data.tfds_io import read_all, source
 from seqlab.data.types import DatasetInfo, Splits
-from seqlab.data.vision_splits import source
 
 NODE_TARGET = 'node_labels'
 NODE_TARGET_MASK = 'node_label_mask'
@@ -124,10 +124,6 @@ def num_classes(records: Sequence[Mapping[str, Any]], target: str) -> int:
     if target != NODE_TARGET:
         return 0
     return 1 + max(int(np.max(record[NODE_TARGET])) for record in records)
-
-
-def read_all(data_source: Sequence) -> list[dict]:
-    return list(data_source.__getitems__(list(range(len(data_source)))))
 
 
 def make_splits(

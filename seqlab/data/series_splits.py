@@ -31,8 +31,9 @@ import tensorflow_datasets as tfds
 
 from seqlab.config import ConfigError
 from seqlab.data import checks, pipeline, record_scan, series
+from seqlab.data.scaler import Scaler
+from seqlab.data.tfds_io import source
 from seqlab.data.types import DatasetInfo, Splits
-from seqlab.data.vision_splits import source
 
 TRAIN_HORIZON = 1
 
@@ -78,7 +79,7 @@ def check_windows_fit(
 
 
 def split_windows(
-    record: Mapping[str, Any], scaler: series.Scaler, context: int, horizon: int, where: str
+    record: Mapping[str, Any], scaler: Scaler, context: int, horizon: int, where: str
 ) -> dict[str, np.ndarray]:
     """Standardised windows of a stored split (its record 0, the only one); a context or horizon
     the series cannot hold raises a ConfigError, a bad series one line `<where> record 0: ...`
@@ -95,9 +96,9 @@ def split_windows(
         )
 
 
-def fit_scaler(record: Mapping[str, Any], where: str) -> series.Scaler:
+def fit_scaler(record: Mapping[str, Any], where: str) -> Scaler:
     with record_scan.naming(where, 0):
-        return series.Scaler.fit(record['values'])
+        return Scaler.fit(record['values'])
 
 
 def example(index: int, window: Mapping[str, np.ndarray], *, scale: float) -> dict:

@@ -54,7 +54,6 @@ import tensorflow_datasets as tfds
 from seqlab.config import ConfigError
 from seqlab.data import (
     builders,
-    data_dir,
     keys,
     masking,
     pipeline,
@@ -63,6 +62,7 @@ from seqlab.data import (
     text,
     text_pairs,
 )
+from seqlab.data.tfds_io import data_dir, source
 from seqlab.data.tokenizers import (
     KINDS,
     NUM_SPECIAL,
@@ -74,7 +74,6 @@ from seqlab.data.tokenizers import (
     make_tokenizer,
 )
 from seqlab.data.types import BadRecordError, DatasetInfo, Splits
-from seqlab.data.vision_splits import source
 
 BYTE_VOCAB = ByteTokenizer().vocab_size
 TOKENIZER_ASSET = 'tokenizer.json'

@@ -14,7 +14,8 @@ import ml_collections
 import tensorflow_datasets as tfds
 
 from seqlab.config import ConfigError
-from seqlab.data import cache, holdout, keys, pipeline, vision
+from seqlab.data import cache, keys, pipeline, vision
+from seqlab.data.tfds_io import source
 from seqlab.data.types import DatasetInfo, Splits
 
 
@@ -26,12 +27,6 @@ def check(data_config: ml_collections.ConfigDict) -> None:
         )
     cache.check(data_config.get('cache', 'auto'))
     vision.image_size(data_config.get('image_size'))
-
-
-def source(builder: tfds.core.DatasetBuilder, data_config: ml_collections.ConfigDict, key: str):
-    """The records of split `config.data.<key>` (a carved validation split where the dataset has
-    none: seqlab/data/holdout.py)."""
-    return holdout.open_split(builder, data_config[key], f'config.data.{key}')
 
 
 def make_splits(
