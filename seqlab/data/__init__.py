@@ -34,6 +34,7 @@ from seqlab.data import (
     user_builder,
     vision_splits,
 )
+from seqlab.data.recipe import assemble
 from seqlab.data.tfds_io import data_dir
 from seqlab.data.types import BadRecordError, DatasetInfo, Splits
 
@@ -41,8 +42,8 @@ __all__ = ['BadRecordError', 'DatasetInfo', 'Splits', 'check', 'data_dir', 'get'
 
 TFDS_PREFIX = 'tfds:'
 # modality -> the module that reads its datasets: `check(data_config)` (one-line ConfigErrors
-# before any data is read) and `make_splits(builder, data_config, *, seed, process_index,
-# process_count) -> Splits`.
+# before any data is read) and `recipe(builder, data_config, *, seed) -> recipe.Recipe`, which
+# `recipe.assemble` turns into the Splits.
 SPLITS_MODULES: dict[str, ModuleType] = {
     'vision': vision_splits,
     'text': text_splits,
@@ -190,8 +191,8 @@ def get(
                 f'process_count={process_count}'
             )
     builder = _builder(data_config)
-    splits = splits_module(data_config).make_splits(
-        builder,
+    splits = assemble(
+        splits_module(data_config).recipe(builder, data_config, seed=seed),
         data_config,
         seed=seed,
         process_index=process_index,
