@@ -57,8 +57,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
             config.init.source = 'runs/bert_smoke' if arg.smoke else 'runs/bert'
             config.init.params = dict(embeddings='embeddings', encoder='encoder')
     else:
-        config.data = text_splits.default_config('kjv', 64, arg.tokenizer, arg.vocab, 64)
-        config.data.mask_rate = 0.15
+        config.data = text_splits.default_config(
+            'kjv', 64, arg.tokenizer, arg.vocab, 64, layout='masked_lm'
+        )
         config.task = ml_collections.ConfigDict(dict(name='masked_lm', kwargs=dict()))
         config.steps = '5ep'
         config.optim.lr = 1e-3

@@ -39,7 +39,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     setting = SETTINGS.get(kind, SETTINGS['bpe'])
     vocab, length = arg.vocab or setting['vocab'], arg.length or setting['length']
     config = defaults.base()
-    config.data = text_splits.default_config('kjv', 32, kind, vocab, length)
+    config.data = text_splits.default_config('kjv', 32, kind, vocab, length, layout='causal_lm')
     config.model = ml_collections.ConfigDict(
         dict(
             name='gpt',

@@ -22,7 +22,13 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     arg = parse_arg(arg, epochs=4, smoke=False)
     config = defaults.base()
     config.data = text_splits.default_config(
-        'dates', batch_size=128, tokenizer='char', vocab_size=96, max_length=40, target_length=11
+        'dates',
+        batch_size=128,
+        tokenizer='char',
+        vocab_size=96,
+        max_length=40,
+        target_length=11,
+        layout='seq2seq',
     )
     config.model = ml_collections.ConfigDict(
         dict(

@@ -12,7 +12,7 @@ import os
 
 import ml_collections
 
-from seqlab.data import DATA_DIR_ENV
+from seqlab.data.tfds_io import DATA_DIR_ENV
 from seqlab.interop.finetune import PREFIX as HF_PREFIX
 
 SQLITE = 'sqlite:///'

@@ -15,22 +15,42 @@ refuses raises `BadRecordError`. Any other exception is a bug and keeps its trac
 """
 
 import dataclasses
-import importlib
-import os
 from types import ModuleType
 
 import ml_collections
 import tensorflow_datasets as tfds
 
 from seqlab.config import ConfigError
-from seqlab.data import builders, checks, files, holdout, modality, user_builder
+from seqlab.data import (
+    audio_splits,
+    builders,
+    checks,
+    files,
+    graph_splits,
+    holdout,
+    modality,
+    series_splits,
+    text_splits,
+    user_builder,
+    vision_splits,
+)
+from seqlab.data.recipe import assemble
+from seqlab.data.tfds_io import data_dir
 from seqlab.data.types import BadRecordError, DatasetInfo, Splits
 
 __all__ = ['BadRecordError', 'DatasetInfo', 'Splits', 'check', 'data_dir', 'get', 'names']
 
 TFDS_PREFIX = 'tfds:'
-DEFAULT_DATA_DIR = '~/.cache/seqlab/tfds'
-DATA_DIR_ENV = 'SEQLAB_DATA_DIR'
+# modality -> the module that reads its datasets: `check(data_config)` (one-line ConfigErrors
+# before any data is read) and `recipe(builder, data_config, *, seed) -> recipe.Recipe`, which
+# `recipe.assemble` turns into the Splits.
+SPLITS_MODULES: dict[str, ModuleType] = {
+    'vision': vision_splits,
+    'text': text_splits,
+    'audio': audio_splits,
+    'graph': graph_splits,
+    'series': series_splits,
+}
 
 
 def names() -> list[str]:
@@ -97,7 +117,7 @@ def check(data_config: ml_collections.ConfigDict) -> None:
     modality.forced(data_config)
     if files.kind_of(data_config.name):
         files.check(data_config)
-    modality_module(modality_of(data_config)).check(data_config)
+    splits_module(data_config).check(data_config)
 
 
 def modality_of(data_config: ml_collections.ConfigDict) -> str:
@@ -114,20 +134,12 @@ def modality_of(data_config: ml_collections.ConfigDict) -> str:
     return builders.module(builders.split_name(name)[0]).MODALITY
 
 
-def modality_module(modality: str) -> ModuleType:
-    """`seqlab.data.<modality>_splits`: `check(data_config)` and `make_splits(builder, ...)`."""
-    try:
-        return importlib.import_module(f'seqlab.data.{modality}_splits')
-    except ModuleNotFoundError:
-        raise NotImplementedError(
-            f'datasets of modality {modality!r} are not wired into data.get yet'
-        ) from None
-
-
-def data_dir(data_config: ml_collections.ConfigDict) -> str:
-    """`config.data.data_dir`, or else env SEQLAB_DATA_DIR, or else ~/.cache/seqlab/tfds."""
-    chosen = data_config.data_dir or os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR
-    return os.path.expanduser(chosen)
+def splits_module(data_config: ml_collections.ConfigDict) -> ModuleType:
+    """The module of `SPLITS_MODULES` that reads `config.data.name` (by `modality_of`)."""
+    name = modality_of(data_config)
+    if name not in SPLITS_MODULES:
+        raise NotImplementedError(f'datasets of modality {name!r} are not wired into data.get yet')
+    return SPLITS_MODULES[name]
 
 
 def _builder(data_config: ml_collections.ConfigDict) -> tfds.core.DatasetBuilder:
@@ -175,8 +187,8 @@ def get(
                 f'process_count={process_count}'
             )
     builder = _builder(data_config)
-    splits = modality_module(modality_of(data_config)).make_splits(
-        builder,
+    splits = assemble(
+        splits_module(data_config).recipe(builder, data_config, seed=seed),
         data_config,
         seed=seed,
         process_index=process_index,

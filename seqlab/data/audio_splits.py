@@ -37,12 +37,11 @@ from seqlab.data import (
     audio_noise,
     checks,
     keys,
-    pipeline,
     record_scan,
     records,
 )
-from seqlab.data.types import DatasetInfo, Splits
-from seqlab.data.vision_splits import source
+from seqlab.data.recipe import Recipe
+from seqlab.data.tfds_io import source
 
 VOICE_WINDOW_SECONDS = 0.02  # moving-RMS window of the voice-activity detector
 VOICE_RANGE_DB = 40.0  # voiced: within this many dB of the clip's loudest window
@@ -52,7 +51,7 @@ AUDIO_DTYPES = (np.int16, np.float32, np.float64)
 def default_config(
     name: str = 'spoken_keywords', batch_size: int = 64, length: int = 16_000
 ) -> ml_collections.ConfigDict:
-    """Every key `check` and `make_splits` read; model selection on the validation voices."""
+    """Every key `check` and `recipe` read; model selection on the validation voices."""
     return ml_collections.ConfigDict(
         dict(
             name=name,
@@ -150,7 +149,7 @@ def clip_samples(record: Mapping[str, Any], *, audio_key: str, sample_rate: int)
     """The record's samples [n], refused unless a non-empty finite mono clip
     (`audio_io.check_clip`): the per-record check of `clip` and of the record scan."""
     samples = np.asarray(record[audio_key])
-    # the dataset's rate was checked against config.data.sample_rate in make_splits
+    # the dataset's rate was checked against config.data.sample_rate in `recipe`
     audio_io.check_clip(samples, sample_rate, sample_rate)
     return samples
 
@@ -227,18 +226,10 @@ def eval_example(
     return add_noise(element, np.random.default_rng([seed, index]), data_config)
 
 
-def unchanged(batch: dict) -> dict:
-    return batch
-
-
-def make_splits(
-    builder: tfds.core.DatasetBuilder,
-    data_config: ml_collections.ConfigDict,
-    *,
-    seed: int,
-    process_index: int,
-    process_count: int,
-) -> Splits:
+def recipe(
+    builder: tfds.core.DatasetBuilder, data_config: ml_collections.ConfigDict, *, seed: int
+) -> Recipe:
+    """How the audio dataset `builder` is read (module docstring); `seed` seeds eval noise."""
     features = builder.info.features
     audio_key = audio_feature(features)
     sample_rate = sample_rate_of(builder, audio_key)
@@ -255,29 +246,6 @@ def make_splits(
     check = functools.partial(clip_samples, **clip_args)
     sources = (train_source, eval_source)
     record_scan.scan_splits(builder, data_config, sources, check, f'audio clips, key {audio_key!r}')
-    hosts = {'process_index': process_index, 'process_count': process_count}
-    train = pipeline.train_batches(
-        train_source,
-        prepare=functools.partial(clip, split=data_config.train_split, **clip_args),
-        augment=functools.partial(train_example, data_config=data_config),
-        finalize=unchanged,
-        seed=seed,
-        global_batch=data_config.batch_size,
-        **hosts,
-    )
-    eval_ = pipeline.eval_batches(
-        eval_source,
-        prepare=functools.partial(
-            eval_example,
-            data_config=data_config,
-            seed=seed,
-            split=data_config.eval_split,
-            **clip_args,
-        ),
-        finalize=unchanged,
-        global_batch=data_config.eval_batch_size,
-        **hosts,
-    )
     extras = {
         'sample_rate': sample_rate,
         'noise': tuple(data_config.noise),
@@ -285,13 +253,20 @@ def make_splits(
     }
     if is_classification:
         extras['class_names'] = tuple(label.names)
-    info = DatasetInfo(
-        name=data_config.name,
+    return Recipe(
         modality='audio',
-        num_train=len(train_source),
-        num_eval=len(eval_source),
+        train=train_source,
+        eval=eval_source,
+        prepare=functools.partial(clip, split=data_config.train_split, **clip_args),
+        eval_prepare=functools.partial(
+            eval_example,
+            data_config=data_config,
+            seed=seed,
+            split=data_config.eval_split,
+            **clip_args,
+        ),
+        augment=functools.partial(train_example, data_config=data_config),
         num_classes=label.num_classes if is_classification else 0,
         input_shape=(data_config.length,),
         extras=extras,
     )
-    return Splits(train=train, eval=eval_, info=info)

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
+import tensorflow_datasets as tfds
 from absl import logging
 from rdkit import Chem, RDLogger
 from rdkit.Chem.MolStandardize import rdMolStandardize
@@ -58,6 +59,39 @@ def molecule_graph(molecule: Chem.Mol) -> dict[str, np.ndarray]:
         'edge_types': np.array(
             [BOND_TYPES.get(b.GetBondType(), OTHER_BOND) for b in bonds], np.int32
         ),
+    }
+
+
+def molecule_features(
+    targets: dict[str, tfds.features.FeatureConnector],
+) -> tfds.features.FeaturesDict:
+    """The stored features of a molecule dataset: `id`, `smiles`, `num_nodes`, the graph of
+    `molecule_graph` (`node_features` [nodes, 5], `edges` [edges, 2], `edge_types` [edges]) and
+    the dataset's `targets`."""
+    return tfds.features.FeaturesDict(
+        {
+            'id': tfds.features.Scalar(dtype=np.int64),
+            'smiles': tfds.features.Text(),
+            'num_nodes': tfds.features.Scalar(dtype=np.int32),
+            'node_features': tfds.features.Tensor(
+                shape=(None, len(NODE_VOCAB_SIZES)), dtype=np.int32
+            ),
+            'edges': tfds.features.Tensor(shape=(None, 2), dtype=np.int32),
+            'edge_types': tfds.features.Tensor(shape=(None,), dtype=np.int32),
+            **targets,
+        }
+    )
+
+
+def molecule_example(index: int, molecule: Chem.Mol) -> dict:
+    """The stored example of `molecule_features` but its targets: `id` `index`, the canonical
+    SMILES, the node count and the graph."""
+    graph = molecule_graph(molecule)
+    return {
+        'id': index,
+        'smiles': Chem.MolToSmiles(molecule),
+        'num_nodes': len(graph['node_features']),
+        **graph,
     }
 
 

@@ -27,10 +27,10 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from seqlab.config import ConfigError
-from seqlab.data import checks, files, graph, keys, pipeline, record_scan, records
-from seqlab.data.series import Scaler
-from seqlab.data.types import DatasetInfo, Splits
-from seqlab.data.vision_splits import source
+from seqlab.data import checks, files, graph, keys, record_scan, records
+from seqlab.data.recipe import Recipe
+from seqlab.data.scaler import Scaler
+from seqlab.data.tfds_io import read_all, source
 
 NODE_TARGET = 'node_labels'
 NODE_TARGET_MASK = 'node_label_mask'
@@ -86,7 +86,7 @@ def check_budget(node_budget: int, records: Sequence[Mapping[str, Any]], split: 
 
 def check_graphs(records: Sequence[Mapping[str, Any]], node_budget: int, where: str) -> None:
     """`graph.check_graph` on every record, refusing the first bad one as `<where> record <i>`
-    (make_splits reads every stored record anyway, so this is the record scan of graphs)."""
+    (`recipe` reads every stored record anyway, so this is the record scan of graphs)."""
     for index, record in enumerate(records):
         with record_scan.naming(where, index):
             graph.check_graph(record, node_budget)
@@ -126,18 +126,11 @@ def num_classes(records: Sequence[Mapping[str, Any]], target: str) -> int:
     return 1 + max(int(np.max(record[NODE_TARGET])) for record in records)
 
 
-def read_all(data_source: Sequence) -> list[dict]:
-    return list(data_source.__getitems__(list(range(len(data_source)))))
-
-
-def make_splits(
-    builder: tfds.core.DatasetBuilder,
-    data_config: ml_collections.ConfigDict,
-    *,
-    seed: int,
-    process_index: int,
-    process_count: int,
-) -> Splits:
+def recipe(
+    builder: tfds.core.DatasetBuilder, data_config: ml_collections.ConfigDict, *, seed: int
+) -> Recipe:
+    """How the graph dataset `builder` is read (module docstring)."""
+    del seed  # graphs are shuffled by the pipeline
     features = builder.info.features
     target = (
         keys.get(data_config)['target'] if files.kind_of(data_config.name) else data_config.target
@@ -162,29 +155,18 @@ def make_splits(
         train_records = stored.get(data_config.train_split) or read_all(train_source)
         scaler = Scaler.fit(np.array([record[target] for record in train_records]))
         extras.update(target_mean=float(scaler.mean), target_std=float(scaler.std))
-    prepare = functools.partial(
-        example,
-        node_budget=data_config.node_budget,
-        max_path_length=data_config.max_path_length,
-        target=target,
-        scaler=scaler,
-    )
-    train, eval_ = pipeline.plain_batches(
-        train_source,
-        eval_source,
-        prepare,
-        data_config,
-        seed=seed,
-        process_index=process_index,
-        process_count=process_count,
-    )
-    info = DatasetInfo(
-        name=data_config.name,
+    return Recipe(
         modality='graph',
-        num_train=len(train_source),
-        num_eval=len(eval_source),
+        train=train_source,
+        eval=eval_source,
+        prepare=functools.partial(
+            example,
+            node_budget=data_config.node_budget,
+            max_path_length=data_config.max_path_length,
+            target=target,
+            scaler=scaler,
+        ),
         num_classes=num_classes(everything, target),
         input_shape=(data_config.node_budget, len(node_vocab_sizes)),
         extras=extras,
     )
-    return Splits(train=train, eval=eval_, info=info)

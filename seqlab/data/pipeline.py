@@ -212,7 +212,7 @@ def train_batches(
     *,
     prepare: Prepare,
     augment: Augment | BatchAugment | None,
-    finalize: Finalize,
+    finalize: Finalize | None,
     seed: int,
     global_batch: int,
     process_index: int = 0,
@@ -256,7 +256,7 @@ def eval_batches(
     source: Sequence,
     *,
     prepare: Prepare,
-    finalize: Finalize,
+    finalize: Finalize | None,
     global_batch: int,
     process_index: int = 0,
     process_count: int = 1,
@@ -277,34 +277,18 @@ def eval_batches(
     )
 
 
-def plain_batches(
-    train_source: Sequence,
-    eval_source: Sequence,
-    prepare: Prepare,
-    data_config: Any,
-    *,
-    seed: int,
-    process_index: int = 0,
-    process_count: int = 1,
-) -> tuple[grain.MapDataset, grain.MapDataset]:
-    """(training batches, eval batches) of `prepare`d records, `data_config.batch_size` and
-    `.eval_batch_size` per global batch, with no augmentation and no finalize step (graphs,
-    series windows)."""
-    hosts = {'process_index': process_index, 'process_count': process_count}
-    train = train_batches(
-        train_source,
-        prepare=prepare,
-        augment=None,
-        finalize=None,
-        seed=seed,
-        global_batch=data_config.batch_size,
-        **hosts,
-    )
-    eval_ = eval_batches(
-        eval_source,
-        prepare=prepare,
-        finalize=None,
-        global_batch=data_config.eval_batch_size,
-        **hosts,
-    )
-    return train, eval_
+class NumberedBatches(grain.MapDataset):
+    """Adds `step` int32 [batch] = the batch's index: the train step that consumes it, which keeps
+    counting across a resume (the iterator state is the index)."""
+
+    def __len__(self) -> int:
+        return len(self._parent)
+
+    def __getitem__(self, index: int | slice) -> dict | grain.MapDataset:
+        if isinstance(index, slice):
+            return self.slice(index)
+        batch = self._parent[index]
+        return {**batch, 'step': np.full(len(batch['mask']), index, np.int32)}
+
+    def __iter__(self) -> grain.DatasetIterator:
+        return self.to_iter_dataset(READ_OPTIONS).__iter__()

@@ -2,7 +2,7 @@
 
 `scan_split` calls a modality's per-record check (the same function its `prepare` calls, so a
 record fails here exactly when its batch would fail mid-training) on every record of a split, in
-`make_splits`, so before the workdir is touched and before anything compiles. The first bad record
+`recipe`, so before the workdir is touched and before anything compiles. The first bad record
 is refused with one line, `<dataset> <split> record <index>: <what is wrong>; <what is allowed>`,
 index being the record's position in its TFDS split (the batches' `id`).
 
@@ -12,8 +12,8 @@ file's path, size and mtime_ns (and the records of it the split takes): a second
 files reads nothing, a rewritten file is scanned again.
 
 Who scans: text classification (empty texts) and audio (empty or non-finite clips) read their
-records only in batches, so `make_splits` scans them. Graphs and series read every record in
-`make_splits` anyway and check them there (no second read); language-model and seq2seq texts are
+records only in batches, so `recipe` scans them. Graphs and series read every record in
+`recipe` anyway and check them there (no second read); language-model and seq2seq texts are
 read whole to build their windows and pairs; vision images are uint8 and cannot be degenerate, so
 they are not checked (splits held in memory by `seqlab/data/cache.py` read every record already).
 A record rewritten after the scan is still refused when its batch is read (`loop.DataError`).

@@ -1,4 +1,5 @@
-"""Time series: chronological splits, standardisation fitted on train, forecasting windows.
+"""Time series: chronological splits and forecasting windows (standardised with the train split's
+statistics by seqlab/data/scaler.py).
 
 A stored split (see the `co2`, `sunspots` and `elnino` builders) holds the series from its very
 first step up to the end of that split, plus `first_target`, the index of the split's own first
@@ -6,12 +7,11 @@ step. Windows may therefore take their context from earlier splits, while the st
 belong to that split alone.
 """
 
-import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
 
-from seqlab.data.types import BadRecordError
+from seqlab.data.scaler import check_finite
 
 SPLITS = ('train', 'validation', 'test')
 DEFAULT_FRACTIONS = (0.7, 0.15, 0.15)
@@ -58,46 +58,6 @@ def split_series(
     }
 
 
-def _check_finite(values: np.ndarray) -> None:
-    """BadRecordError (a ValueError) unless every value is finite."""
-    bad = ~np.isfinite(values)
-    if bad.any():
-        raise BadRecordError(
-            f'series has {int(bad.sum())} NaN or inf values; allowed: finite values (fill or '
-            'drop the others first)'
-        )
-
-
-@dataclasses.dataclass(frozen=True)
-class Scaler:
-    """Standardisation `(values - mean) / std`, with statistics taken from training data only."""
-
-    mean: np.ndarray
-    std: np.ndarray
-
-    @classmethod
-    def fit(cls, train_values: np.ndarray) -> 'Scaler':
-        """Per-channel statistics over time. train_values: [time] or [time, channels]. Values that
-        give no statistics (fewer than 2, NaN or inf, constant) raise BadRecordError."""
-        train_values = np.asarray(train_values, np.float64)
-        if len(train_values) < 2:
-            raise BadRecordError(
-                f'need at least 2 training steps to fit a scaler, got {len(train_values)}'
-            )
-        _check_finite(train_values)
-        if np.any(np.ptp(train_values, axis=0) == 0):
-            raise BadRecordError(
-                'a training series is constant (std 0); standardisation is undefined'
-            )
-        return cls(mean=train_values.mean(axis=0), std=train_values.std(axis=0))
-
-    def transform(self, values: np.ndarray) -> np.ndarray:
-        return ((np.asarray(values) - self.mean) / self.std).astype(np.float32)
-
-    def inverse_transform(self, scaled: np.ndarray) -> np.ndarray:
-        return (np.asarray(scaled) * self.std + self.mean).astype(np.float32)
-
-
 def make_windows(
     values: np.ndarray,
     context: int,
@@ -119,7 +79,7 @@ def make_windows(
         if value < 1:
             raise ValueError(f'{name} must be >= 1, got {value}')
     values = np.asarray(values)
-    _check_finite(values)
+    check_finite(values)
     if len(values) < context:
         raise ValueError(f'series of length {len(values)} is shorter than the context {context}')
     if not 0 <= first_target <= len(values):

@@ -24,15 +24,15 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import grain
 import ml_collections
 import numpy as np
 import tensorflow_datasets as tfds
 
 from seqlab.config import ConfigError
-from seqlab.data import checks, pipeline, record_scan, series
-from seqlab.data.types import DatasetInfo, Splits
-from seqlab.data.vision_splits import source
+from seqlab.data import checks, record_scan, series
+from seqlab.data.recipe import Recipe
+from seqlab.data.scaler import Scaler
+from seqlab.data.tfds_io import source
 
 TRAIN_HORIZON = 1
 
@@ -78,7 +78,7 @@ def check_windows_fit(
 
 
 def split_windows(
-    record: Mapping[str, Any], scaler: series.Scaler, context: int, horizon: int, where: str
+    record: Mapping[str, Any], scaler: Scaler, context: int, horizon: int, where: str
 ) -> dict[str, np.ndarray]:
     """Standardised windows of a stored split (its record 0, the only one); a context or horizon
     the series cannot hold raises a ConfigError, a bad series one line `<where> record 0: ...`
@@ -95,9 +95,9 @@ def split_windows(
         )
 
 
-def fit_scaler(record: Mapping[str, Any], where: str) -> series.Scaler:
+def fit_scaler(record: Mapping[str, Any], where: str) -> Scaler:
     with record_scan.naming(where, 0):
-        return series.Scaler.fit(record['values'])
+        return Scaler.fit(record['values'])
 
 
 def example(index: int, window: Mapping[str, np.ndarray], *, scale: float) -> dict:
@@ -112,31 +112,11 @@ def example(index: int, window: Mapping[str, np.ndarray], *, scale: float) -> di
     }
 
 
-class NumberedBatches(grain.MapDataset):
-    """Adds `step` int32 [batch] = the batch's index: the train step that consumes it, which keeps
-    counting across a resume (the iterator state is the index)."""
-
-    def __len__(self) -> int:
-        return len(self._parent)
-
-    def __getitem__(self, index: int | slice) -> dict | grain.MapDataset:
-        if isinstance(index, slice):
-            return self.slice(index)
-        batch = self._parent[index]
-        return {**batch, 'step': np.full(len(batch['mask']), index, np.int32)}
-
-    def __iter__(self) -> grain.DatasetIterator:
-        return self.to_iter_dataset(pipeline.READ_OPTIONS).__iter__()
-
-
-def make_splits(
-    builder: tfds.core.DatasetBuilder,
-    data_config: ml_collections.ConfigDict,
-    *,
-    seed: int,
-    process_index: int,
-    process_count: int,
-) -> Splits:
+def recipe(
+    builder: tfds.core.DatasetBuilder, data_config: ml_collections.ConfigDict, *, seed: int
+) -> Recipe:
+    """How the series dataset `builder` is read (module docstring)."""
+    del seed  # windows are shuffled by the pipeline
     train_record = source(builder, data_config, 'train_split')[0]
     eval_record = source(builder, data_config, 'eval_split')[0]
     name = data_config.name
@@ -150,22 +130,12 @@ def make_splits(
     eval_windows = Windows(
         split_windows(eval_record, scaler, context, horizon, f'{name} {data_config.eval_split}')
     )
-    prepare = functools.partial(example, scale=float(scaler.std))
-    train, eval_ = pipeline.plain_batches(
-        train_windows,
-        eval_windows,
-        prepare,
-        data_config,
-        seed=seed,
-        process_index=process_index,
-        process_count=process_count,
-    )
-    info = DatasetInfo(
-        name=name,
+    return Recipe(
         modality='series',
-        num_train=len(train_windows),
-        num_eval=len(eval_windows),
-        num_classes=0,
+        train=train_windows,
+        eval=eval_windows,
+        prepare=functools.partial(example, scale=float(scaler.std)),
+        numbered=True,
         input_shape=(context,),
         extras={
             'mean': float(scaler.mean),
@@ -176,4 +146,3 @@ def make_splits(
             'length': len(eval_record['values']),
         },
     )
-    return Splits(train=NumberedBatches(train), eval=NumberedBatches(eval_), info=info)

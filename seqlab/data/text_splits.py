@@ -1,5 +1,8 @@
-"""Text datasets as `Splits`: classification (`text` and a `label` feature), language modelling
-(`text` only) or seq2seq (`source` and `target` features).
+"""Text datasets as `Splits`, in the layout `config.data.layout` names (one function each,
+`LAYOUTS`): 'classification' (a `text` and a ClassLabel `label`), 'causal_lm' and 'masked_lm'
+(`text` only; labels ignored) or 'seq2seq' (`source` and `target` features). The layout is named
+in the config, never guessed from the dataset: a dataset without the features its layout reads
+is a one-line error.
 
 The tokenizer (`config.data.tokenizer`, `vocab_size`) is trained on the train split's texts (for
 pairs, each source then its target), in file order, and cached as JSON next to the prepared dataset
@@ -8,6 +11,7 @@ all use the identical tokenizer. It is the dataset asset `tokenizer.json` (`info
 the train loop keeps in the workdir; generation reads that copy.
 
 config.data keys (besides the common ones; `default_config` has them all):
+  layout       'classification' (the default), 'causal_lm', 'masked_lm' or 'seq2seq'
   tokenizer    'byte', 'char', 'word' or 'bpe' (seqlab.data.tokenizers), or 'pretrained' with
   tokenizer_file  a transformers tokenizer.json, used as it is (not learned; its ids unchanged)
   vocab_size   ids in [0, vocab_size): the learned vocabulary's bound (char/word/bpe); byte needs
@@ -15,14 +19,16 @@ config.data keys (besides the common ones; `default_config` has them all):
                with it.
   max_length   tokens per example; longer texts are truncated to their first max_length tokens
                (seq2seq: tokens per source; longer sources are an error)
-  target_length   seq2seq only: tokens per target, eos included; longer targets are an error
+  target_length   seq2seq only (and needed there): tokens per target, eos included; longer
+               targets are an error
   tokenizer_dataset  optional: learn the tokenizer from this text dataset's train split instead,
                so runs on different data share one tokenizer (pre-training, then fine-tuning);
                unused with a pretrained tokenizer
-  mask_rate    optional, 0 = off: masked-LM windows of the texts (labels ignored), BERT-masked
-               by seqlab.data.masking anew at each read of a train window, fixed per eval window
+  mask_rate    masked_lm only (default 0.15), in (0, 1): the share of window positions
+               BERT-masked by seqlab.data.masking, anew at each read of a train window, fixed per
+               eval window
 
-Every record of a classification dataset's train and eval splits is checked before training (an
+Every record of a classification layout's train and eval splits is checked before training (an
 empty text is refused naming its record; seqlab/data/record_scan.py).
 
 Classification batch, besides `id`, `mask` (float32 [B], 0 for padding examples) and `label`:
@@ -42,10 +48,12 @@ input lengths; info.extras: vocab_size, pad_id (+ class_names); info.assets: tok
 """
 
 import contextlib
+import dataclasses
 import functools
 import os
 import pathlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import ml_collections
 import numpy as np
@@ -54,15 +62,15 @@ import tensorflow_datasets as tfds
 from seqlab.config import ConfigError
 from seqlab.data import (
     builders,
-    data_dir,
     keys,
     masking,
-    pipeline,
     record_scan,
     records,
     text,
     text_pairs,
 )
+from seqlab.data.recipe import Recipe
+from seqlab.data.tfds_io import data_dir, source
 from seqlab.data.tokenizers import (
     KINDS,
     NUM_SPECIAL,
@@ -73,12 +81,12 @@ from seqlab.data.tokenizers import (
     load_tokenizer,
     make_tokenizer,
 )
-from seqlab.data.types import BadRecordError, DatasetInfo, Splits
-from seqlab.data.vision_splits import source
+from seqlab.data.types import BadRecordError
 
 BYTE_VOCAB = ByteTokenizer().vocab_size
 TOKENIZER_ASSET = 'tokenizer.json'
 PAIR_KEYS = ('source', 'target')
+MASK_RATE = 0.15  # BERT's share of masked-LM positions to predict
 
 
 def default_config(
@@ -88,9 +96,10 @@ def default_config(
     vocab_size: int = 16_000,
     max_length: int = 64,
     target_length: int | None = None,
+    layout: str = 'classification',
 ) -> ml_collections.ConfigDict:
-    """Every key `check` and `make_splits` read; model selection on the validation split.
-    `target_length` (seq2seq datasets only) adds that key."""
+    """Every key `check` and `recipe` read; model selection on the validation split.
+    `target_length` (the seq2seq layout's) adds that key, the masked_lm layout `mask_rate`."""
     config = ml_collections.ConfigDict(
         dict(
             name=name,
@@ -103,6 +112,7 @@ def default_config(
             tokenizer=tokenizer,
             vocab_size=vocab_size,
             max_length=max_length,
+            layout=layout,  # one of LAYOUTS: how the records become batches
             keys=keys.default_config(),
             modality='',  # '': the dataset's own (a table: the config's); or force one
             builder='',  # 'package.module:BuilderClass': a TFDS builder of your own
@@ -110,6 +120,8 @@ def default_config(
     )
     if target_length is not None:
         config.target_length = target_length
+    if layout == 'masked_lm':
+        config.mask_rate = MASK_RATE
     return config
 
 
@@ -139,12 +151,33 @@ def check(data_config: ml_collections.ConfigDict) -> None:
             f'config.data.max_length={data_config.max_length} is too short for masked-LM windows; '
             'allowed: >= 2'
         )
+    check_layout(data_config)
     check_tokenizer_dataset(data_config.get('tokenizer_dataset', ''))
     smallest = {'byte': BYTE_VOCAB, 'bpe': BYTE_VOCAB}.get(kind)
     if smallest and data_config.vocab_size < smallest:
         raise ConfigError(
             f'config.data.vocab_size={data_config.vocab_size} is too small for the {kind} '
             f'tokenizer; allowed: >= {smallest}'
+        )
+
+
+def check_layout(data_config: ml_collections.ConfigDict) -> None:
+    """config.data.layout names one of LAYOUTS, with the keys it reads: mask_rate > 0 for
+    masked_lm only, target_length for seq2seq."""
+    layout, rate = data_config.get('layout'), data_config.get('mask_rate', 0.0)
+    if layout not in LAYOUTS:
+        raise ConfigError(
+            f'config.data.layout={layout!r} is not allowed; allowed: {", ".join(LAYOUTS)}'
+        )
+    if (layout == 'masked_lm') != bool(rate):
+        raise ConfigError(
+            f'config.data.mask_rate={rate!r} is not allowed with config.data.layout={layout!r}; '
+            "allowed: a float in (0, 1) for 'masked_lm', 0.0 for the other layouts"
+        )
+    if layout == 'seq2seq' and 'target_length' not in data_config:
+        raise ConfigError(
+            "config.data.layout='seq2seq' needs config.data.target_length, and it is not set; "
+            'allowed: text_splits.default_config(..., target_length=N)'
         )
 
 
@@ -346,121 +379,150 @@ def row_example(index: int, row: dict) -> dict:
     return {**row, 'id': np.int64(index), 'mask': np.float32(1.0)}
 
 
-def unchanged(batch: dict) -> dict:
-    return batch
+@dataclasses.dataclass(frozen=True)
+class Opened:
+    """A text dataset opened for reading: its builder and config, the records of its two splits,
+    the tokenizer (and the file it was read from) and the run's seed."""
 
+    builder: tfds.core.DatasetBuilder
+    data_config: ml_collections.ConfigDict
+    train: Sequence
+    eval: Sequence
+    tokenizer: Tokenizer
+    tokenizer_path: str
+    seed: int
 
-def text_keys(data_config: ml_collections.ConfigDict, features) -> tuple[str, ...]:
-    """('text',) or PAIR_KEYS, the features that hold the dataset's text; pairs need target_length."""
-    if set(PAIR_KEYS) <= set(features):
-        if 'target_length' not in data_config:
-            raise ConfigError(
-                f'dataset {data_config.name!r} pairs a source with a target, so config.data needs '
-                'target_length (text_splits.default_config(..., target_length=N))'
-            )
-        return PAIR_KEYS
-    if 'text' not in features:
-        raise ValueError(
-            f'dataset {data_config.name!r} has no text feature (features: {", ".join(features)}); '
-            'text_splits reads datasets with a `text` (classification, language model) or a '
-            '`source` and `target` (seq2seq)'
+    def recipe(self, *, extras: dict | None = None, **fields: Any) -> Recipe:
+        """A text `Recipe` of `fields`: inputs of max_length tokens unless `input_shape` says
+        otherwise, extras vocab_size and pad_id (+ `extras`), the tokenizer as an asset."""
+        return Recipe(
+            modality='text',
+            input_shape=fields.pop('input_shape', (self.data_config.max_length,)),
+            extras={
+                'vocab_size': self.data_config.vocab_size,
+                'pad_id': self.tokenizer.pad_id,
+                **(extras or {}),
+            },
+            assets={TOKENIZER_ASSET: self.tokenizer_path},
+            **fields,
         )
-    return ('text',)
 
 
-def make_splits(
-    builder: tfds.core.DatasetBuilder,
-    data_config: ml_collections.ConfigDict,
-    *,
-    seed: int,
-    process_index: int,
-    process_count: int,
-) -> Splits:
-    features = builder.info.features
-    keys = text_keys(data_config, features)
-    label = features['label'] if 'label' in features else None
-    rate = data_config.get('mask_rate', 0.0)
-    is_classification = (
-        keys == ('text',) and isinstance(label, tfds.features.ClassLabel) and not rate
+def classification(opened: Opened) -> Recipe:
+    """The first max_length tokens of each `text`, padded, with its `label` (ClassLabel); every
+    record of both splits is scanned first (an empty text is refused naming its record)."""
+    data_config, tokenizer = opened.data_config, opened.tokenizer
+    label = opened.builder.info.features['label']  # a ClassLabel (`layout_keys`)
+    length = data_config.max_length
+    check = functools.partial(classification_ids, tokenizer=tokenizer, max_length=length)
+    scanned = f'text classification, tokenizer {record_scan.file_identity(opened.tokenizer_path)}'
+    sources = (opened.train, opened.eval)
+    record_scan.scan_splits(opened.builder, data_config, sources, check, scanned)
+    example = functools.partial(classification_example, tokenizer=tokenizer, max_length=length)
+    return opened.recipe(
+        train=opened.train,
+        eval=opened.eval,
+        prepare=functools.partial(example, split=data_config.train_split),
+        eval_prepare=functools.partial(example, split=data_config.eval_split),
+        num_classes=label.num_classes,
+        extras={'class_names': tuple(label.names)},
     )
+
+
+def causal_lm(opened: Opened) -> Recipe:
+    """Windows of max_length + 1 tokens over each split's texts joined by eos (`lm_windows`)."""
+    length = opened.data_config.max_length
+    return opened.recipe(
+        train=lm_windows(opened.train, opened.tokenizer, length),
+        eval=lm_windows(opened.eval, opened.tokenizer, length),
+        prepare=row_example,
+    )
+
+
+def masked_lm(opened: Opened) -> Recipe:
+    """Windows of max_length tokens over the texts joined by eos, BERT-masked at
+    `config.data.mask_rate`: anew at each read of a train window, fixed per eval window."""
+    rate, tokenizer = opened.data_config.mask_rate, opened.tokenizer
+    if tokenizer.mask_id is None:
+        raise ConfigError(
+            f'config.data.mask_rate={rate} needs a mask token, and the tokenizer '
+            f'{opened.tokenizer_path} has none; allowed: 0.0 for it'
+        )
+    mask = functools.partial(
+        masking.mask_tokens,
+        rate=rate,
+        mask_id=tokenizer.mask_id,
+        content_ids=masking.content_ids(tokenizer),
+    )
+    length = opened.data_config.max_length - 1
+    return opened.recipe(
+        train=lm_windows(opened.train, tokenizer, length),
+        eval=lm_windows(opened.eval, tokenizer, length),
+        prepare=row_example,
+        augment=mask,
+        eval_prepare=functools.partial(
+            fixed_masking, prepare=row_example, mask=mask, seed=opened.seed
+        ),
+    )
+
+
+def seq2seq(opened: Opened) -> Recipe:
+    """Each (`source`, `target`) pair as seqlab.data.text_pairs arrays."""
+    data_config, tokenizer = opened.data_config, opened.tokenizer
+    return opened.recipe(
+        train=pair_rows(opened.train, tokenizer, data_config, data_config.train_split),
+        eval=pair_rows(opened.eval, tokenizer, data_config, data_config.eval_split),
+        prepare=row_example,
+        input_shape=(data_config.max_length, data_config.target_length),
+    )
+
+
+# config.data.layout -> how the records become batches (module docstring).
+LAYOUTS: dict[str, Callable[[Opened], Recipe]] = {
+    'classification': classification,
+    'causal_lm': causal_lm,
+    'masked_lm': masked_lm,
+    'seq2seq': seq2seq,
+}
+
+
+def layout_keys(data_config: ml_collections.ConfigDict, features) -> tuple[str, ...]:
+    """The features `config.data.layout` reads and the tokenizer learns from: PAIR_KEYS for
+    seq2seq, else ('text',); a one-line ConfigError if the dataset lacks them (or, for
+    classification, a ClassLabel `label`)."""
+    layout, name = data_config.layout, data_config.name
+    wanted = PAIR_KEYS if layout == 'seq2seq' else ('text',)
+    if set(wanted) <= set(features):
+        label = features['label'] if 'label' in features else None
+        if layout == 'classification' and not isinstance(label, tfds.features.ClassLabel):
+            raise ConfigError(
+                f"config.data.layout='classification' needs a ClassLabel feature `label`, and "
+                f"dataset {name!r} has none; allowed: config.data.layout='causal_lm' or "
+                "'masked_lm' for it"
+            )
+        return wanted
+    if set(PAIR_KEYS) <= set(features):
+        raise ConfigError(
+            f'dataset {name!r} pairs a source with a target, and config.data.layout={layout!r} '
+            "reads a `text`; allowed: config.data.layout='seq2seq' (with "
+            'config.data.target_length)'
+        )
+    raise ConfigError(
+        f'config.data.layout={layout!r} reads {" and ".join(wanted)}, and dataset {name!r} has '
+        f'{", ".join(features)}; allowed: a dataset with `text` (classification, causal_lm, '
+        'masked_lm) or `source` and `target` (seq2seq)'
+    )
+
+
+def recipe(
+    builder: tfds.core.DatasetBuilder, data_config: ml_collections.ConfigDict, *, seed: int
+) -> Recipe:
+    """How the text dataset `builder` is read: `config.data.layout`'s (module docstring), with
+    the tokenizer learned from (or cached for) the train split's texts."""
+    keys = layout_keys(data_config, builder.info.features)
     train_source = source(builder, data_config, 'train_split')
     eval_source = source(builder, data_config, 'eval_split')
     tokenizer_builder, tokenizer_texts = tokenizer_source(builder, data_config, train_source)
     tokenizer, path = cached_tokenizer(tokenizer_builder, data_config, tokenizer_texts, keys)
-    hosts = {'process_index': process_index, 'process_count': process_count}
-    length = data_config.max_length
-    input_shape = (length,)
-    augment = None
-    if rate:
-        if keys != ('text',):
-            raise ConfigError(
-                f'config.data.mask_rate={rate} masks a `text` feature, and dataset '
-                f'{data_config.name!r} has {" and ".join(keys)}; allowed: 0.0 for it'
-            )
-        if tokenizer.mask_id is None:
-            raise ConfigError(
-                f'config.data.mask_rate={rate} needs a mask token, and the tokenizer '
-                f'{path} has none; allowed: 0.0 for it'
-            )
-        train_source = lm_windows(train_source, tokenizer, length - 1)
-        eval_source = lm_windows(eval_source, tokenizer, length - 1)
-        prepare = row_example
-        augment = functools.partial(
-            masking.mask_tokens,
-            rate=rate,
-            mask_id=tokenizer.mask_id,
-            content_ids=masking.content_ids(tokenizer),
-        )
-    elif is_classification:
-        check = functools.partial(classification_ids, tokenizer=tokenizer, max_length=length)
-        scanned = f'text classification, tokenizer {record_scan.file_identity(path)}'
-        record_scan.scan_splits(builder, data_config, (train_source, eval_source), check, scanned)
-        prepare = functools.partial(
-            classification_example,
-            split=data_config.train_split,
-            tokenizer=tokenizer,
-            max_length=length,
-        )
-    elif keys == PAIR_KEYS:
-        train_source = pair_rows(train_source, tokenizer, data_config, data_config.train_split)
-        eval_source = pair_rows(eval_source, tokenizer, data_config, data_config.eval_split)
-        prepare = row_example
-        input_shape = (length, data_config.target_length)
-    else:
-        train_source = lm_windows(train_source, tokenizer, length)
-        eval_source = lm_windows(eval_source, tokenizer, length)
-        prepare = row_example
-    train = pipeline.train_batches(
-        train_source,
-        prepare=prepare,
-        augment=augment,
-        finalize=unchanged,
-        seed=seed,
-        global_batch=data_config.batch_size,
-        **hosts,
-    )
-    if augment:
-        prepare = functools.partial(fixed_masking, prepare=prepare, mask=augment, seed=seed)
-    elif is_classification:  # the same, naming the eval split in its errors
-        prepare = functools.partial(prepare, split=data_config.eval_split)
-    eval_ = pipeline.eval_batches(
-        eval_source,
-        prepare=prepare,
-        finalize=unchanged,
-        global_batch=data_config.eval_batch_size,
-        **hosts,
-    )
-    extras = {'vocab_size': data_config.vocab_size, 'pad_id': tokenizer.pad_id}
-    if is_classification:
-        extras['class_names'] = tuple(label.names)
-    info = DatasetInfo(
-        name=data_config.name,
-        modality='text',
-        num_train=len(train_source),
-        num_eval=len(eval_source),
-        num_classes=label.num_classes if is_classification else 0,
-        input_shape=input_shape,
-        extras=extras,
-        assets={TOKENIZER_ASSET: path},
-    )
-    return Splits(train=train, eval=eval_, info=info)
+    opened = Opened(builder, data_config, train_source, eval_source, tokenizer, path, seed)
+    return LAYOUTS[data_config.layout](opened)

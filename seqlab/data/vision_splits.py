@@ -14,8 +14,9 @@ import ml_collections
 import tensorflow_datasets as tfds
 
 from seqlab.config import ConfigError
-from seqlab.data import cache, holdout, keys, pipeline, vision
-from seqlab.data.types import DatasetInfo, Splits
+from seqlab.data import cache, keys, vision
+from seqlab.data.recipe import Recipe
+from seqlab.data.tfds_io import source
 
 
 def check(data_config: ml_collections.ConfigDict) -> None:
@@ -28,57 +29,27 @@ def check(data_config: ml_collections.ConfigDict) -> None:
     vision.image_size(data_config.get('image_size'))
 
 
-def source(builder: tfds.core.DatasetBuilder, data_config: ml_collections.ConfigDict, key: str):
-    """The records of split `config.data.<key>` (a carved validation split where the dataset has
-    none: seqlab/data/holdout.py)."""
-    return holdout.open_split(builder, data_config[key], f'config.data.{key}')
-
-
-def make_splits(
-    builder: tfds.core.DatasetBuilder,
-    data_config: ml_collections.ConfigDict,
-    *,
-    seed: int,
-    process_index: int,
-    process_count: int,
-) -> Splits:
+def recipe(
+    builder: tfds.core.DatasetBuilder, data_config: ml_collections.ConfigDict, *, seed: int
+) -> Recipe:
+    """How the vision dataset `builder` is read (module docstring)."""
+    del seed  # augmentation is seeded by the pipeline
     features = builder.info.features
     size = vision.image_size(data_config.get('image_size'))
     image_key = vision.image_feature(features, resized=size is not None)
     label_key = keys.get(data_config)['label']
     label = features[label_key] if label_key in features else None
     is_classification = isinstance(label, tfds.features.ClassLabel)
-    train_source = source(builder, data_config, 'train_split')
-    eval_source = source(builder, data_config, 'eval_split')
-    prepare = functools.partial(vision.example, image_key=image_key, label_key=label_key, size=size)
-    common = {
-        'process_index': process_index,
-        'process_count': process_count,
-        'cache_choice': data_config.get('cache', 'auto'),
-    }
-    train = pipeline.train_batches(
-        train_source,
-        prepare=prepare,
-        augment=vision.augmenter(data_config.augment),
-        finalize=dict,  # images stay uint8: the jitted steps scale them on the device
-        seed=seed,
-        global_batch=data_config.batch_size,
-        **common,
-    )
-    eval_ = pipeline.eval_batches(
-        eval_source,
-        prepare=prepare,
-        finalize=dict,  # images stay uint8: the jitted steps scale them on the device
-        global_batch=data_config.eval_batch_size,
-        **common,
-    )
-    info = DatasetInfo(
-        name=data_config.name,
+    return Recipe(
         modality='vision',
-        num_train=len(train_source),
-        num_eval=len(eval_source),
+        train=source(builder, data_config, 'train_split'),
+        eval=source(builder, data_config, 'eval_split'),
+        prepare=functools.partial(
+            vision.example, image_key=image_key, label_key=label_key, size=size
+        ),
+        augment=vision.augmenter(data_config.augment),
+        cache_choice=data_config.get('cache', 'auto'),  # images stay uint8 until the jitted step
         num_classes=label.num_classes if is_classification else 0,
         input_shape=vision.image_shape(features[image_key], size),
         extras={'class_names': tuple(label.names)} if is_classification else {},
     )
-    return Splits(train=train, eval=eval_, info=info)

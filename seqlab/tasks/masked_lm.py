@@ -1,8 +1,8 @@
 """Masked language modelling: cross-entropy on the masked positions only.
 
-The data pipeline masks the text (config.data.mask_rate; seqlab.data.masking): `tokens` are the
-model inputs, `targets` the original ids and `target_mask` the selected positions. With weights
-m_t = target_mask_t · mask (padding examples never count):
+The data pipeline masks the text (config.data.layout='masked_lm' at config.data.mask_rate;
+seqlab.data.masking): `tokens` are the model inputs, `targets` the original ids and `target_mask`
+the selected positions. With weights m_t = target_mask_t · mask (padding examples never count):
 loss = Σ m_t CE(logits_t, targets_t) / Σ m_t,   accuracy = Σ m_t [argmax logits_t = targets_t] / Σ m_t.
 """
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from seqlab import data, launcher
 from seqlab.config import ConfigError
 from seqlab.data import audio_splits
+from seqlab.data.recipe import assemble
 from seqlab.train import preflight
 from tests.conftest import REPO
 
@@ -170,7 +171,7 @@ class FakeBuilder:
 
 def fake_splits(builder: FakeBuilder, **overrides):
     config = tiny_config(name='fake', batch_size=1, eval_batch_size=1, length=8, **overrides)
-    return audio_splits.make_splits(builder, config, seed=0, process_index=0, process_count=1)
+    return assemble(audio_splits.recipe(builder, config, seed=0), config, seed=0)
 
 
 @pytest.mark.parametrize(

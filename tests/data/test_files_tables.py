@@ -101,11 +101,8 @@ def test_jsonl_split_files_are_kept_and_the_missing_test_split_is_carved_from_tr
     assert all(split == holdout.carved_split(str(i), ('test',)) for i, split in train_rows)
 
 
-def test_a_series_column_with_dates_and_a_gap_is_split_chronologically(tmp_path):
-    values = [str(10 + (i % 7)) for i in range(80)]
-    values[30] = ''
-    rows = [{'when': f'2020-01-{1 + i % 28:02d}', 'sales': v} for i, v in enumerate(values)]
-    path = write_csv(tmp_path / 'sales.csv', rows)
+def series_config(path: pathlib.Path, tmp_path: pathlib.Path):
+    """The data config of a small forecasting run on the table `path`, cached under tmp_path."""
     config = forecasting_defaults.forecasting(
         f'csv:{path}',
         'conv',
@@ -116,7 +113,16 @@ def test_a_series_column_with_dates_and_a_gap_is_split_chronologically(tmp_path)
         steps=10,
         every=5,
     ).data
-    config.update(data_dir=str(tmp_path / 'cache'), context=8, horizon=2)
+    config.data_dir = str(tmp_path / 'cache')
+    return config
+
+
+def test_a_series_column_with_dates_and_a_gap_is_split_chronologically(tmp_path):
+    values = [str(10 + (i % 7)) for i in range(80)]
+    values[30] = ''
+    rows = [{'when': f'2020-01-{1 + i % 28:02d}', 'sales': v} for i, v in enumerate(values)]
+    config = series_config(write_csv(tmp_path / 'sales.csv', rows), tmp_path)
+    config.update(context=8, horizon=2)
     config['keys'].update(value='sales', time='when')
     test = records_by_id(config.name, config)[2]
     assert len(test['values']) == 80 and test['first_target'] == 68
@@ -177,17 +183,7 @@ def test_bad_tables_are_one_line_and_cache_nothing(tmp_path, case, message):
     if case == 'not a number':
         rows = [{'value': str(i)} for i in range(40)]
         rows[3]['value'] = 'n/a'
-        config = forecasting_defaults.forecasting(
-            f'csv:{write_csv(tmp_path / "sales.csv", rows)}',
-            'conv',
-            {},
-            head='shifted',
-            sampling='teacher_forcing',
-            difference=False,
-            steps=10,
-            every=5,
-        ).data
-        config.data_dir = str(tmp_path / 'cache')
+        config = series_config(write_csv(tmp_path / 'sales.csv', rows), tmp_path)
     if case == 'bad smiles':
         rows = [{'smiles': 'CCO', 'target': 1.0}] * 10
         rows[2] = {'smiles': 'C1CC(', 'target': 1.0}

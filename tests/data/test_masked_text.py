@@ -1,4 +1,4 @@
-"""Masked-LM text splits (config.data.mask_rate): train masking is drawn anew at every read yet
+"""Masked-LM text splits (config.data.layout='masked_lm', config.data.mask_rate): train masking is drawn anew at every read yet
 reproducible from the seed, eval masking is fixed; targets are the unmasked text; a fine-tuning
 dataset shares the pre-training tokenizer through config.data.tokenizer_dataset; bad values are
 one-line errors."""
@@ -11,8 +11,8 @@ from seqlab.data import text_splits
 from seqlab.data.tokenizers import MASK_ID
 
 
-def config(name='kjv/tiny', **keys):
-    data_config = text_splits.default_config(name, 8, 'bpe', 300, 16)
+def config(name='kjv/tiny', layout='masked_lm', **keys):
+    data_config = text_splits.default_config(name, 8, 'bpe', 300, 16, layout=layout)
     data_config.update(eval_batch_size=16, **keys)
     return data_config
 
@@ -24,7 +24,7 @@ def batches(dataset, count):
 
 @pytest.fixture(scope='module')
 def splits():
-    return data.get(config(mask_rate=0.15), seed=3)
+    return data.get(config(), seed=3)
 
 
 def test_masked_batches_keep_the_text_as_targets(splits):
@@ -41,7 +41,7 @@ def test_masked_batches_keep_the_text_as_targets(splits):
 def test_train_masking_is_seeded_and_redrawn_each_epoch_eval_masking_is_fixed(splits):
     per_epoch = splits.info.num_train // 8
     first = batches(splits.train, 2 * per_epoch)
-    again = batches(data.get(config(mask_rate=0.15), seed=3).train, 2 * per_epoch)
+    again = batches(data.get(config(), seed=3).train, 2 * per_epoch)
     for a, b in zip(first, again, strict=True):
         np.testing.assert_array_equal(a['tokens'], b['tokens'])
     masks = [{}, {}]
@@ -58,7 +58,9 @@ def test_train_masking_is_seeded_and_redrawn_each_epoch_eval_masking_is_fixed(sp
 
 
 def test_a_finetuning_dataset_shares_the_pretraining_tokenizer(splits):
-    finetune = data.get(config('wordnet_supersense/tiny', tokenizer_dataset='kjv/tiny'), seed=0)
+    finetune = data.get(
+        config('wordnet_supersense/tiny', 'classification', tokenizer_dataset='kjv/tiny'), seed=0
+    )
     assert finetune.info.assets == splits.info.assets
     assert finetune.info.num_classes == 45
 
@@ -67,7 +69,8 @@ def test_a_finetuning_dataset_shares_the_pretraining_tokenizer(splits):
     'keys, message',
     [
         ({'mask_rate': 1.5}, r'config.data.mask_rate=1.5 is not allowed; allowed: a float in'),
-        ({'mask_rate': 1}, r'config.data.mask_rate=1 is not allowed'),
+        ({'layout': 'classification', 'mask_rate': 1}, r'config.data.mask_rate=1 is not allowed'),
+        ({'mask_rate': 0.0}, r"mask_rate=0.0 is not allowed with config.data.layout='masked_lm'"),
         ({'tokenizer_dataset': 'digits'}, r"tokenizer_dataset='digits' is not a text dataset"),
         ({'mask_rate': 0.15, 'max_length': 1}, r'config.data.max_length=1 is too short for masked'),
     ],

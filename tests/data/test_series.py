@@ -1,17 +1,13 @@
-"""Chronological splits, train-only scaling and forecasting windows of seqlab.data.series."""
+"""Chronological splits, train-only scaling and forecasting windows of seqlab.data.series and
+seqlab.data.scaler."""
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seqlab.data.series import (
-    SPLITS,
-    Scaler,
-    chronological_bounds,
-    make_windows,
-    split_series,
-)
+from seqlab.data.scaler import Scaler
+from seqlab.data.series import SPLITS, chronological_bounds, make_windows, split_series
 
 finite = st.floats(-1e3, 1e3, allow_nan=False, width=32)
 

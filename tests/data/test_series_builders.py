@@ -8,7 +8,8 @@ from seqlab.data.builders import elnino as elnino_builder
 from seqlab.data.builders.co2 import Co2, fill_gaps
 from seqlab.data.builders.elnino import Elnino
 from seqlab.data.builders.sunspots import Sunspots
-from seqlab.data.series import SPLITS, Scaler, make_windows
+from seqlab.data.scaler import Scaler
+from seqlab.data.series import SPLITS, make_windows
 
 LENGTHS = {Co2: 2284, Sunspots: 309, Elnino: 732}
 

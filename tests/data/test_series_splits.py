@@ -9,6 +9,7 @@ import pytest
 from seqlab import data
 from seqlab.config import ConfigError
 from seqlab.data import series_splits
+from seqlab.data.recipe import assemble
 
 CONTEXT, HORIZON = 16, 4
 
@@ -46,9 +47,8 @@ class FakeBuilder:
 
 
 def make(builder: FakeBuilder, **overrides) -> data.Splits:
-    return series_splits.make_splits(
-        builder, config(**overrides), seed=0, process_index=0, process_count=1
-    )
+    data_config = config(**overrides)
+    return assemble(series_splits.recipe(builder, data_config, seed=0), data_config, seed=0)
 
 
 BOUNDS = {'train': (0, 60), 'validation': (60, 80), 'test': (60, 100)}  # as the builders ship

@@ -5,10 +5,12 @@ import pathlib
 import numpy as np
 import pytest
 
+from seqlab.data import tfds_io
 from seqlab.data.builders import spoken_keywords as sk
 
 
 def build(data_dir: pathlib.Path) -> sk.SpokenKeywords:
+    tfds_io.serialize_deterministically()  # as builders.prepared does
     builder = sk.SpokenKeywords(config='tiny', data_dir=str(data_dir))
     builder.download_and_prepare(file_format='array_record')
     return builder

@@ -45,7 +45,9 @@ def test_bad_pairs_are_one_line_errors(pairs, lengths, message):
 
 
 def dates_config(**kw):
-    config = text_splits.default_config('dates/tiny', 8, 'char', 64, 40, target_length=11)
+    config = text_splits.default_config(
+        'dates/tiny', 8, 'char', 64, 40, target_length=11, layout='seq2seq'
+    )
     config.update(eval_batch_size=16, **kw)
     return config
 

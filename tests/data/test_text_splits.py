@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from seqlab import data
+from seqlab.config import ConfigError
 from seqlab.data import text_splits
 from seqlab.data.tokenizers import EOS_ID, PAD_ID, load_tokenizer
 
@@ -25,7 +26,7 @@ def classification():
 
 @pytest.fixture(scope='module')
 def language_model():
-    return data.get(text_config('kjv/tiny', 'byte', 261), seed=0)
+    return data.get(text_config('kjv/tiny', 'byte', 261, layout='causal_lm'), seed=0)
 
 
 def test_classification_batches_pad_and_mask(classification):
@@ -111,7 +112,7 @@ def test_token_bytes_count_the_text(language_model):
     batch = language_model.train[0]
     expected = np.where(batch['tokens'] == EOS_ID, 1, batch['token_mask'].astype(np.int32))
     assert np.array_equal(batch['token_bytes'], expected)  # bytes: one per content token
-    bpe = data.get(text_config('kjv/tiny', 'bpe', 300), seed=0)
+    bpe = data.get(text_config('kjv/tiny', 'bpe', 300, layout='causal_lm'), seed=0)
     tokenizer = load_tokenizer(bpe.info.assets[text_splits.TOKENIZER_ASSET])
     batch = bpe.eval[0]
     for row in range(4):
@@ -121,7 +122,7 @@ def test_token_bytes_count_the_text(language_model):
 
 
 def test_lossy_tokenizers_have_no_token_bytes():
-    splits = data.get(text_config('kjv/tiny', 'word', 300), seed=0)
+    splits = data.get(text_config('kjv/tiny', 'word', 300, layout='causal_lm'), seed=0)
     assert 'token_bytes' not in splits.train[0]
 
 
@@ -132,9 +133,25 @@ def test_lossy_tokenizers_have_no_token_bytes():
         ({'vocab_size': 2}, 'config.data.vocab_size=2'),
         ({'max_length': 0}, 'config.data.max_length=0'),
         ({'tokenizer': 'byte', 'vocab_size': 100}, 'allowed: >= 261'),
+        (
+            {'layout': 'lm'},
+            "config.data.layout='lm' is not allowed; allowed: classification, causal_lm, "
+            'masked_lm, seq2seq',
+        ),
+        ({'mask_rate': 0.15}, "mask_rate=0.15 is not allowed with config.data.layout='class"),
+        ({'layout': 'seq2seq'}, "layout='seq2seq' needs config.data.target_length"),
     ],
 )
 def test_bad_keys_are_one_line_errors(override, message):
     with pytest.raises(ValueError, match=message) as error:
         data.check(text_config(**override))
     assert '\n' not in str(error.value)
+
+
+def test_a_layout_the_dataset_cannot_fill_is_a_one_line_error():
+    with pytest.raises(
+        ConfigError, match="needs a ClassLabel feature `label`, and dataset 'kjv/ti"
+    ):
+        data.get(text_config('kjv/tiny', 'byte', 261), seed=0)
+    with pytest.raises(ConfigError, match=r"layout='seq2seq' reads source and target, and datas"):
+        data.get(text_config(layout='seq2seq', target_length=8), seed=0)

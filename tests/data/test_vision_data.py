@@ -19,7 +19,7 @@ from tensorflow_datasets.testing import mocking
 
 from seqlab import data
 from seqlab.config import ConfigError
-from seqlab.data import builders, vision
+from seqlab.data import builders, modality, vision
 from seqlab.data.builders import digits, fashion_mnist
 
 
@@ -129,6 +129,11 @@ def test_offline_names_are_the_builder_modules():
     assert {'digits', 'fashion_mnist'} <= set(data.names())
     assert builders.module('digits').MODALITY == builders.module('fashion_mnist').MODALITY
     assert builders.builder_class('fashion_mnist').name == 'fashion_mnist'
+
+
+def test_every_modality_has_a_splits_module_and_every_builder_a_modality():
+    assert tuple(data.SPLITS_MODULES) == modality.MODALITIES
+    assert {builders.module(name).MODALITY for name in data.names()} <= set(data.SPLITS_MODULES)
 
 
 def test_concurrent_preparation_builds_once_and_every_process_sees_the_splits(tmp_path):

@@ -21,7 +21,7 @@ from tokenizers import models as hf_models
 from seqlab import data, interop, launcher
 from seqlab.config import ConfigError
 from seqlab.data import builders, data_dir, text_splits
-from seqlab.data.vision_splits import source
+from seqlab.data.tfds_io import source
 from seqlab.models.bert import BERT
 from seqlab.models.gpt import GPT
 from seqlab.train import loop

@@ -28,9 +28,9 @@ from typing import TypeVar
 
 import filelock
 import tensorflow_datasets as tfds
-from tensorflow_datasets.core import example_serializer
 
 from seqlab.config import ConfigError
+from seqlab.data import tfds_io
 
 FILE_FORMAT = 'array_record'
 # Errors of a write that the storage refused: no room (a full disk or quota, the file-size
@@ -41,16 +41,6 @@ WHERE_ELSE = 'set SEQLAB_DATA_DIR (or config.data.data_dir) to'
 DOWNLOAD_HOST = 'storage.googleapis.com'  # TFDS tries its GCS mirror first
 PROBE_SECONDS = 5
 Item = TypeVar('Item')
-
-
-def _serialize_deterministically(self, example) -> bytes:
-    """TFDS serialises each example's feature map in a per-process hash order, so two builds in
-    different processes differ in bytes while decoding to the same examples. Deterministic
-    protobuf serialisation makes every build byte-identical (docs/data.md: same bytes every build)."""
-    return self.get_tf_example(example).SerializeToString(deterministic=True)
-
-
-example_serializer.ExampleSerializer.serialize_example = _serialize_deterministically
 
 
 @dataclasses.dataclass
@@ -115,7 +105,9 @@ def prepared(
     builds would not see the finished dataset's splits. TFDS writes into a temporary directory
     that it renames when complete and removes on failure, so a failed preparation leaves nothing
     that a later run would take for the dataset. A `data_dir` that cannot be written, or that
-    refuses a write while preparing (full, read-only), raises a one-line ConfigError.
+    refuses a write while preparing (full, read-only), raises a one-line ConfigError. Examples are
+    serialised deterministically (`tfds_io.serialize_deterministically`): every build of a
+    dataset writes the same bytes.
     """
     builder = make()
     if is_prepared(builder):
@@ -123,6 +115,7 @@ def prepared(
     lock = _locked(name, data_dir)
     try:
         builder = make()
+        tfds_io.serialize_deterministically()
         try:
             builder.download_and_prepare(file_format=FILE_FORMAT)
         except Exception as error:  # re-raised unless the storage refused a write

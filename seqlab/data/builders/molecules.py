@@ -30,7 +30,6 @@ MODALITY = 'graph'
 DATA_DIR = pathlib.Path(RDConfig.RDDataDir)
 NCI_FILE = DATA_DIR / 'NCI' / 'first_5K.smi'
 WEHI_FILE = DATA_DIR / 'Pains' / 'test_data' / 'wehi_mols.csv'
-NUM_ATOM_FEATURES = len(chem.NODE_VOCAB_SIZES)
 
 
 def read_smiles(limit: int | None = None) -> list[str]:
@@ -81,16 +80,8 @@ class Molecules(tfds.core.GeneratorBasedBuilder, skip_registration=True):
     def _info(self) -> tfds.core.DatasetInfo:
         return self.dataset_info_from_configs(
             description=__doc__,
-            features=tfds.features.FeaturesDict(
+            features=chem.molecule_features(
                 {
-                    'id': tfds.features.Scalar(dtype=np.int64),
-                    'smiles': tfds.features.Text(),
-                    'num_nodes': tfds.features.Scalar(dtype=np.int32),
-                    'node_features': tfds.features.Tensor(
-                        shape=(None, NUM_ATOM_FEATURES), dtype=np.int32
-                    ),
-                    'edges': tfds.features.Tensor(shape=(None, 2), dtype=np.int32),
-                    'edge_types': tfds.features.Tensor(shape=(None,), dtype=np.int32),
                     'logp': tfds.features.Scalar(dtype=np.float32),
                     'tpsa': tfds.features.Scalar(dtype=np.float32),
                     'num_aromatic_rings': tfds.features.Scalar(dtype=np.int32),
@@ -116,14 +107,4 @@ class Molecules(tfds.core.GeneratorBasedBuilder, skip_registration=True):
         """Yields the molecules of one split; `id` is the molecule's line in `read_smiles()`."""
         pains = pains_catalog()
         for index, molecule in kept:
-            graph = chem.molecule_graph(molecule)
-            yield (
-                index,
-                {
-                    'id': index,
-                    'smiles': Chem.MolToSmiles(molecule),
-                    'num_nodes': len(graph['node_features']),
-                    **graph,
-                    **targets(molecule, pains),
-                },
-            )
+            yield index, {**chem.molecule_example(index, molecule), **targets(molecule, pains)}

@@ -46,19 +46,7 @@ class MoleculesActivity(tfds.core.GeneratorBasedBuilder, skip_registration=True)
     def _info(self) -> tfds.core.DatasetInfo:
         return self.dataset_info_from_configs(
             description=__doc__,
-            features=tfds.features.FeaturesDict(
-                {
-                    'id': tfds.features.Scalar(dtype=np.int64),
-                    'smiles': tfds.features.Text(),
-                    'num_nodes': tfds.features.Scalar(dtype=np.int32),
-                    'node_features': tfds.features.Tensor(
-                        shape=(None, len(chem.NODE_VOCAB_SIZES)), dtype=np.int32
-                    ),
-                    'edges': tfds.features.Tensor(shape=(None, 2), dtype=np.int32),
-                    'edge_types': tfds.features.Tensor(shape=(None,), dtype=np.int32),
-                    'activity': tfds.features.Scalar(dtype=np.float32),
-                }
-            ),
+            features=chem.molecule_features({'activity': tfds.features.Scalar(dtype=np.float32)}),
             homepage='https://www.ebi.ac.uk/chembl/document_report_card/CHEMBL2321810',
         )
 
@@ -81,14 +69,4 @@ class MoleculesActivity(tfds.core.GeneratorBasedBuilder, skip_registration=True)
     def _generate_examples(self, measured: list[tuple[int, Chem.Mol, float]]):
         """Yields one split's molecules; `id` is the molecule's line in the SMILES file."""
         for index, molecule, activity in measured:
-            graph = chem.molecule_graph(molecule)
-            yield (
-                index,
-                {
-                    'id': index,
-                    'smiles': Chem.MolToSmiles(molecule),
-                    'num_nodes': len(graph['node_features']),
-                    **graph,
-                    'activity': activity,
-                },
-            )
+            yield index, {**chem.molecule_example(index, molecule), 'activity': activity}

@@ -9,11 +9,9 @@ occur in training. A SMILES RDKit cannot read, or a molecule with no bonds or ov
 import ml_collections
 import numpy as np
 import tensorflow_datasets as tfds
-from rdkit import Chem
 
 from seqlab.config import ConfigError
 from seqlab.data import chem, keys
-from seqlab.data.builders import molecules
 from seqlab.data.files import builder, layout, tables
 
 
@@ -42,32 +40,13 @@ def plan(
         layout.nonempty(splits, table.name)
 
     def example(i: int) -> dict:
-        graph = chem.molecule_graph(parsed[i])
-        return {
-            'id': i,
-            'smiles': Chem.MolToSmiles(parsed[i]),
-            'num_nodes': len(graph['node_features']),
-            **graph,
-            target: values[i],
-        }
+        return {**chem.molecule_example(i, parsed[i]), target: values[i]}
 
     return builder.Plan(
         kind=kind,
         config_name=config_name,
         description=f'Molecules in the rows of {table.root}.',
-        features=tfds.features.FeaturesDict(
-            {
-                'id': tfds.features.Scalar(dtype=np.int64),
-                'smiles': tfds.features.Text(),
-                'num_nodes': tfds.features.Scalar(dtype=np.int32),
-                'node_features': tfds.features.Tensor(
-                    shape=(None, molecules.NUM_ATOM_FEATURES), dtype=np.int32
-                ),
-                'edges': tfds.features.Tensor(shape=(None, 2), dtype=np.int32),
-                'edge_types': tfds.features.Tensor(shape=(None,), dtype=np.int32),
-                target: tfds.features.Scalar(dtype=np.float32),
-            }
-        ),
+        features=chem.molecule_features({target: tfds.features.Scalar(dtype=np.float32)}),
         splits=splits,
         sources=dict(enumerate(table.sources)),
         example=example,

@@ -4,8 +4,8 @@
 Each clip's rate is read from its file and the clip resampled once, when it is prepared, to
 `config.data.sample_rate` (`audio_io.resample`), the one rate the data and (through a reference
 to it in the audio configs) the spectrogram features use. Clips are mono 16-bit PCM WAV and are
-stored as int16 at that rate. Labels, splits, ids and sources are those of `imagefolder:`
-(seqlab/data/files/images.py).
+stored as int16 at that rate. Labels, splits, ids and sources are those of every class-folder
+source (seqlab/data/files/class_folders.py).
 """
 
 import pathlib
@@ -16,7 +16,7 @@ import tensorflow_datasets as tfds
 
 from seqlab.config import ConfigError
 from seqlab.data import audio_io
-from seqlab.data.files import builder, images, layout
+from seqlab.data.files import builder, class_folders, layout
 
 EXTENSIONS = ('.wav',)
 
@@ -36,35 +36,25 @@ def read_clip(data: bytes, relative: str, name: str) -> tuple[np.ndarray, int]:
 def plan(root: pathlib.Path, sample_rate: int, name: str) -> builder.Plan:
     """What `audiofolder:<root>` prepares into, its clips resampled to `sample_rate`; reads and
     checks every file (the digest, and a refused clip is refused before anything is prepared)."""
-    labelled, given = images.labelled_files(root, EXTENSIONS, name)
+    files = class_folders.labelled_files(root, EXTENSIONS, name)
     digest = layout.Digest(root, {'sample_rate': sample_rate})
-    for relative, _ in labelled:
+    for relative, _ in files.labelled:
         data = (root / relative).read_bytes()
         digest.add(relative, data)
         read_clip(data, relative, name)
-    class_names = sorted({label for _, label in labelled})
-    label_ids = {label: k for k, label in enumerate(class_names)}
 
-    def example(i: int) -> dict:
-        relative, label = labelled[i]
-        samples, rate = read_clip((root / relative).read_bytes(), relative, name)
+    def samples(relative: str) -> np.ndarray:
+        clip, rate = read_clip((root / relative).read_bytes(), relative, name)
         if rate != sample_rate:
-            samples = audio_io.to_int16(audio_io.resample(samples, rate, sample_rate))
-        return {'id': i, 'audio': samples, 'label': label_ids[label]}
+            clip = audio_io.to_int16(audio_io.resample(clip, rate, sample_rate))
+        return clip
 
-    return builder.Plan(
+    return files.plan(
         kind='audiofolder',
-        config_name=layout.config_name(root, digest.hexdigest()),
+        digest=digest,
         description=f'WAV clips in class folders under {root}, at {sample_rate} Hz.',
-        features=tfds.features.FeaturesDict(
-            {
-                'id': tfds.features.Scalar(dtype=np.int64),
-                'audio': tfds.features.Tensor(shape=(None,), dtype=np.int16),
-                'label': tfds.features.ClassLabel(names=class_names),
-            }
-        ),
-        splits=layout.assign([relative for relative, _ in labelled], given, name),
-        sources={i: relative for i, (relative, _) in enumerate(labelled)},
-        example=example,
+        key='audio',
+        feature=tfds.features.Tensor(shape=(None,), dtype=np.int16),
+        read=samples,
         sample_rate=sample_rate,
     )
