@@ -7,7 +7,7 @@ pairs, each source then its target), in file order, and cached as JSON next to t
 all use the identical tokenizer. It is the dataset asset `tokenizer.json` (`info.assets`), which
 the train loop keeps in the workdir; generation reads that copy.
 
-config.data keys (besides the common ones; `default_config` has them all):
+config.data keys (besides the common ones; `seqlab.config_defaults.text_data` has them all):
   tokenizer    'byte', 'char', 'word' or 'bpe' (seqlab.data.tokenizers), or 'pretrained' with
   tokenizer_file  a transformers tokenizer.json, used as it is (not learned; its ids unchanged)
   vocab_size   ids in [0, vocab_size): the learned vocabulary's bound (char/word/bpe); byte needs
@@ -55,7 +55,6 @@ from seqlab.config import ConfigError
 from seqlab.data import (
     builders,
     data_dir,
-    keys,
     masking,
     pipeline,
     record_scan,
@@ -79,38 +78,6 @@ from seqlab.data.vision_splits import source
 BYTE_VOCAB = ByteTokenizer().vocab_size
 TOKENIZER_ASSET = 'tokenizer.json'
 PAIR_KEYS = ('source', 'target')
-
-
-def default_config(
-    name: str = 'wordnet_supersense',
-    batch_size: int = 64,
-    tokenizer: str = 'word',
-    vocab_size: int = 16_000,
-    max_length: int = 64,
-    target_length: int | None = None,
-) -> ml_collections.ConfigDict:
-    """Every key `check` and `make_splits` read; model selection on the validation split.
-    `target_length` (seq2seq datasets only) adds that key."""
-    config = ml_collections.ConfigDict(
-        dict(
-            name=name,
-            batch_size=batch_size,
-            eval_batch_size=256,
-            data_dir='',
-            train_split='train',
-            eval_split='validation',
-            test_split='test',
-            tokenizer=tokenizer,
-            vocab_size=vocab_size,
-            max_length=max_length,
-            keys=keys.default_config(),
-            modality='',  # '': the dataset's own (a table: the config's); or force one
-            builder='',  # 'package.module:BuilderClass': a TFDS builder of your own
-        )
-    )
-    if target_length is not None:
-        config.target_length = target_length
-    return config
 
 
 def check(data_config: ml_collections.ConfigDict) -> None:
@@ -356,7 +323,7 @@ def text_keys(data_config: ml_collections.ConfigDict, features) -> tuple[str, ..
         if 'target_length' not in data_config:
             raise ConfigError(
                 f'dataset {data_config.name!r} pairs a source with a target, so config.data needs '
-                'target_length (text_splits.default_config(..., target_length=N))'
+                'target_length (config_defaults.text_data(..., target_length=N))'
             )
         return PAIR_KEYS
     if 'text' not in features:

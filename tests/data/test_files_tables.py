@@ -9,10 +9,9 @@ import pathlib
 import numpy as np
 import pytest
 
-from seqlab import data, launcher
+from seqlab import config_defaults, data, launcher
 from seqlab.config import ConfigError
-from seqlab.data import holdout, text_splits
-from seqlab.train import forecasting_defaults
+from seqlab.data import holdout
 from tests.conftest import REPO
 
 TOPICS = {'sport': ('goal', 'match', 'team'), 'food': ('bread', 'soup', 'salt')}
@@ -43,7 +42,7 @@ def write_jsonl(path: pathlib.Path, rows: list[dict]) -> pathlib.Path:
 
 
 def text_config(name: str, tmp_path: pathlib.Path, **keys):
-    config = text_splits.default_config(name, 4, 'word', 100, 8)
+    config = config_defaults.text_data(name, 4, 'word', 100, 8)
     config.update(data_dir=str(tmp_path / 'cache'), eval_batch_size=8)
     config['keys'].update(keys)
     return config
@@ -106,7 +105,7 @@ def test_a_series_column_with_dates_and_a_gap_is_split_chronologically(tmp_path)
     values[30] = ''
     rows = [{'when': f'2020-01-{1 + i % 28:02d}', 'sales': v} for i, v in enumerate(values)]
     path = write_csv(tmp_path / 'sales.csv', rows)
-    config = forecasting_defaults.forecasting(
+    config = config_defaults.forecasting(
         f'csv:{path}',
         'conv',
         {},
@@ -177,7 +176,7 @@ def test_bad_tables_are_one_line_and_cache_nothing(tmp_path, case, message):
     if case == 'not a number':
         rows = [{'value': str(i)} for i in range(40)]
         rows[3]['value'] = 'n/a'
-        config = forecasting_defaults.forecasting(
+        config = config_defaults.forecasting(
             f'csv:{write_csv(tmp_path / "sales.csv", rows)}',
             'conv',
             {},
