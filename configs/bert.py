@@ -69,13 +69,6 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     config.optim.weight_decay = 0.01
     config.optim.warmup = '10%'
     if arg.smoke:
-        config_defaults.smoke(
-            config,
-            name=f'{config.data.name}/tiny',
-            batch_size=8,
-            eval_batch_size=16,
-            vocab_size=300,
-            max_length=16,
-        )
+        config_defaults.tiny_text_smoke(config)
         config.model.kwargs.update(SMOKE_MODEL)
     return config

@@ -33,13 +33,6 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     config.optim.lr = 1e-3
     config.optim.weight_decay = 1e-4
     if arg.smoke:
-        config_defaults.smoke(
-            config,
-            name='wordnet_supersense/tiny',
-            batch_size=8,
-            eval_batch_size=16,
-            vocab_size=300,
-            max_length=16,
-        )
+        config_defaults.tiny_text_smoke(config)
         config.model.kwargs.update(width=16, features=8, kernel_sizes=(2, 3))
     return config

@@ -47,13 +47,6 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     config.optim.lr = 5e-4
     config.optim.weight_decay = 0.01
     if arg.smoke:
-        config_defaults.smoke(
-            config,
-            name='wordnet_supersense/tiny',
-            batch_size=8,
-            eval_batch_size=16,
-            vocab_size=300,
-            max_length=16,
-        )
+        config_defaults.tiny_text_smoke(config)
         config.model.kwargs.update(width=16, depth=2, heads=2, mlp_dim=32)
     return config

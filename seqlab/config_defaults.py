@@ -11,8 +11,9 @@ Sections, each function returning (or changing and returning) an `ml_collections
   data          `vision_data`, `audio_data`, `text_data`, `graph_data`, `series_data`: every key
                 the modality reads (seqlab/data/<modality>_splits.py)
   tasks         `classify_tokens`, `classify_waveforms`
-  recipes       what several configs share: `image_classification`, `keywords`, `mnist1d`,
-                `supersense`, `listops`, `forecasting` (+ `forecasting_smoke`)
+  recipes       what several configs share: `image_classification` (+ its `_smoke`), `keywords`,
+                `mnist1d`, `supersense` (+ `tiny_text_smoke`), `listops`, `forecasting` (+ its
+                `_smoke`)
 """
 
 from typing import Any
@@ -221,6 +222,19 @@ def supersense(tokenizer: str, vocab_size: int, max_length: int) -> ml_collectio
     config.data = text_data('wordnet_supersense', 64, tokenizer, vocab_size, max_length)
     config.task = classify_tokens()
     return config
+
+
+def tiny_text_smoke(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
+    """`smoke` on the `tiny` builder config of config.data.name: batches of 8 (eval 16), a
+    vocabulary of 300 ids, 16 tokens per example."""
+    return smoke(
+        config,
+        name=f'{config.data.name}/tiny',
+        batch_size=8,
+        eval_batch_size=16,
+        vocab_size=300,
+        max_length=16,
+    )
 
 
 def listops() -> ml_collections.ConfigDict:
