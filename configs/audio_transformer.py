@@ -9,17 +9,13 @@ Model selection on the validation voices; held-out test voices: experiments/keyw
 
 import ml_collections
 
+from seqlab import config_defaults
 from seqlab.config import parse_arg
-from seqlab.data import audio_splits
-from seqlab.train import defaults
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     arg = parse_arg(arg, smoke=False)
-    config = defaults.base()
-    config.data = audio_splits.default_config('spoken_keywords', batch_size=32)
-    config.data.noise = ('white', 'pink', 'brown')
-    config.data.snr_db = (5.0, 30.0)
+    config = config_defaults.keywords()
     config.model = ml_collections.ConfigDict(
         dict(
             name='audio_transformer',
@@ -38,18 +34,10 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
             ),
         )
     )
-    config.task = ml_collections.ConfigDict(
-        dict(
-            name='audio_classification',
-            kwargs=dict(features='waveform', sample_rate=config.data.get_ref('sample_rate')),
-        )
-    )
+    config.task = config_defaults.classify_waveforms(config.data.get_ref('sample_rate'))
     config.steps = '4ep'
     config.optim.lr = 1e-3
     if arg.smoke:
-        data = config.data
-        config = defaults.smoke(config)
-        config.data = data
-        config.data.update(name='spoken_keywords/tiny', batch_size=8, eval_batch_size=8)
+        config_defaults.smoke(config, name='spoken_keywords/tiny', batch_size=8, eval_batch_size=8)
         config.model.kwargs.update(conv_channels=8, width=16, depth=1, heads=2, mlp_dim=32)
     return config

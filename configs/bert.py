@@ -15,9 +15,8 @@ and one encoder shape (MODEL). Model selection on the validation split.
 
 import ml_collections
 
+from seqlab import config_defaults
 from seqlab.config import ConfigError, parse_arg
-from seqlab.data import text_splits
-from seqlab.train import defaults
 
 MODEL = dict(
     width=128,
@@ -42,22 +41,17 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     if arg.scratch and not arg.finetune:
         raise ConfigError("config argument 'scratch' goes with 'finetune' (finetune,scratch)")
     pretraining = 'kjv/tiny' if arg.smoke else 'kjv'
-    config = defaults.base()
     if arg.finetune:
-        config.data = text_splits.default_config(
-            'wordnet_supersense', 64, arg.tokenizer, arg.vocab, 48
-        )
+        config = config_defaults.supersense(arg.tokenizer, arg.vocab, 48)
         config.data.tokenizer_dataset = pretraining
-        config.task = ml_collections.ConfigDict(
-            dict(name='classification', kwargs=dict(input_key='tokens'))
-        )
         config.steps = '2ep'
         config.optim.lr = 3e-4
         if not arg.scratch:
             config.init.source = 'runs/bert_smoke' if arg.smoke else 'runs/bert'
             config.init.params = dict(embeddings='embeddings', encoder='encoder')
     else:
-        config.data = text_splits.default_config(
+        config = config_defaults.base()
+        config.data = config_defaults.text_data(
             'kjv', 64, arg.tokenizer, arg.vocab, 64, layout='masked_lm'
         )
         config.task = ml_collections.ConfigDict(dict(name='masked_lm', kwargs=dict()))
@@ -71,12 +65,6 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     config.optim.weight_decay = 0.01
     config.optim.warmup = '10%'
     if arg.smoke:
-        data = config.data
-        config = defaults.smoke(config)
-        config.data = data
-        config.data.update(
-            name=f'{data.name}/tiny', batch_size=8, eval_batch_size=16, vocab_size=300
-        )
-        config.data.max_length = 16
+        config_defaults.tiny_text_smoke(config)
         config.model.kwargs.update(SMOKE_MODEL)
     return config

@@ -12,9 +12,9 @@ python experiments/forecast_vs_peer.py --workdir=runs/forecast         # MAE/RMS
 
 import ml_collections
 
+from seqlab import config_defaults
 from seqlab.config import one_of, parse_arg
 from seqlab.models.forecaster import HEADS, SAMPLINGS
-from seqlab.train import forecasting_defaults
 
 DATASETS = ('co2', 'sunspots', 'elnino')
 
@@ -26,7 +26,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     one_of('config argument data', arg.data, DATASETS)
     one_of('config argument head', arg.head, HEADS)
     one_of('config argument sampling', arg.sampling, SAMPLINGS)
-    config = forecasting_defaults.forecasting(
+    config = config_defaults.forecasting(
         arg.data,
         'conv',
         dict(channels=32, kernel_size=2, max_dilation=64, repeats=1),
@@ -37,6 +37,6 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
         every=50,
     )
     if arg.smoke:  # sunspots: 309 yearly values
-        forecasting_defaults.smoke(config)
+        config_defaults.forecasting_smoke(config)
         config.model.kwargs.max_dilation = 8
     return config

@@ -12,9 +12,9 @@ Trained on Genesis-Acts, selected on Romans-Philemon (validation). The BPE defau
 
 import ml_collections
 
+from seqlab import config_defaults
 from seqlab.config import parse_arg
 from seqlab.data import text_splits
-from seqlab.train import defaults
 
 # tokenizer -> vocabulary, context, model, optimiser, run length, eval cadence. 'bpe': 1,400 steps
 # (6.1 epochs) at an estimated 0.95-1.0 s a step on 2 idle cores (experiments/step_cost.py;
@@ -38,8 +38,8 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     kind = 'byte' if arg.smoke else arg.tokenizer
     setting = SETTINGS.get(kind, SETTINGS['bpe'])
     vocab, length = arg.vocab or setting['vocab'], arg.length or setting['length']
-    config = defaults.base()
-    config.data = text_splits.default_config('kjv', 32, kind, vocab, length, layout='causal_lm')
+    config = config_defaults.base()
+    config.data = config_defaults.text_data('kjv', 32, kind, vocab, length, layout='causal_lm')
     config.model = ml_collections.ConfigDict(
         dict(
             name='gpt',
@@ -75,11 +75,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
         )
     )
     if arg.smoke:
-        data = config.data
-        config = defaults.smoke(config)
-        config.data = data
-        config.data.update(name='kjv/tiny', batch_size=8, eval_batch_size=16)
-        config.data.max_length = 16
+        config_defaults.smoke(
+            config, name='kjv/tiny', batch_size=8, eval_batch_size=16, max_length=16
+        )
         config.model.kwargs.update(width=16, depth=2, heads=2, mlp_dim=32)
         config.generate.update(prompts=('In', 'And the'), steps=8)
     return config

@@ -17,9 +17,8 @@ Model selection on the validation split (best eval/mae kept); test with
 
 import ml_collections
 
+from seqlab import config_defaults
 from seqlab.config import one_of, parse_arg
-from seqlab.data import keys
-from seqlab.train import defaults
 
 TARGETS = ('logp', 'tpsa')
 
@@ -35,23 +34,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
         smoke=False,
     )
     one_of('config argument target', arg.target, TARGETS)
-    config = defaults.base()
-    config.data = ml_collections.ConfigDict(
-        dict(
-            name='molecules',
-            batch_size=64,
-            eval_batch_size=256,
-            data_dir='',
-            train_split='train',
-            eval_split='validation',
-            test_split='test',
-            node_budget=64,
-            max_path_length=5,
-            target=arg.target,
-            keys=keys.default_config(),
-            modality='',  # '': the dataset's own (a table: the config's); or force one
-            builder='',  # 'package.module:BuilderClass': a TFDS builder of your own
-        )
+    config = config_defaults.base()
+    config.data = config_defaults.graph_data(
+        'molecules', batch_size=64, eval_batch_size=256, node_budget=64, target=arg.target
     )
     config.model = ml_collections.ConfigDict(
         dict(
@@ -83,9 +68,6 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     config.optim.lr = 1e-3
     config.optim.weight_decay = 1e-4
     if arg.smoke:
-        config.data.update(name='molecules/tiny', batch_size=16, eval_batch_size=32)
+        config_defaults.smoke(config, name='molecules/tiny', batch_size=16, eval_batch_size=32)
         config.model.kwargs.update(width=16, depth=2, heads=2, mlp_dim=32)
-        config.update(steps='24', log_every='1', eval_every='12')
-        config.checkpoint.every = '8'
-        config.optim.warmup = '4'
     return config

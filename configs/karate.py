@@ -12,30 +12,15 @@ python launch.py --config=configs/karate.py:smoke
 
 import ml_collections
 
+from seqlab import config_defaults
 from seqlab.config import parse_arg
-from seqlab.data import keys
-from seqlab.train import defaults
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     arg = parse_arg(arg, smoke=False)
-    config = defaults.base()
-    config.data = ml_collections.ConfigDict(
-        dict(
-            name='karate',
-            batch_size=1,
-            eval_batch_size=1,
-            data_dir='',
-            train_split='train',
-            eval_split='validation',
-            test_split='test',
-            node_budget=34,
-            max_path_length=5,
-            target='node_labels',
-            keys=keys.default_config(),
-            modality='',  # '': the dataset's own (a table: the config's); or force one
-            builder='',  # 'package.module:BuilderClass': a TFDS builder of your own
-        )
+    config = config_defaults.base()
+    config.data = config_defaults.graph_data(
+        'karate', batch_size=1, eval_batch_size=1, node_budget=34, target='node_labels'
     )
     config.model = ml_collections.ConfigDict(
         dict(
@@ -64,8 +49,6 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     config.checkpoint.update(every='50', best_metric='eval/accuracy', best_mode='max')
     config.optim.update(lr=3e-3, warmup='10', weight_decay=1e-2)
     if arg.smoke:
+        config_defaults.smoke(config)
         config.model.kwargs.update(width=16, heads=2, mlp_dim=32)
-        config.update(steps='24', log_every='1', eval_every='12')
-        config.checkpoint.every = '8'
-        config.optim.warmup = '4'
     return config

@@ -8,13 +8,13 @@ python experiments/conv_vs_attention_listops.py --train   # with configs/listops
 
 import ml_collections
 
+from seqlab import config_defaults
 from seqlab.config import parse_arg
-from seqlab.train import listops_defaults
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     arg = parse_arg(arg, smoke=False)
-    config = listops_defaults.listops()
+    config = config_defaults.listops()
     config.model = ml_collections.ConfigDict(
         dict(
             name='text_transformer',
@@ -38,7 +38,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     )
     config.optim.weight_decay = 0.01
     if arg.smoke:
-        config = listops_defaults.smoke(config)
+        config_defaults.smoke(config, name='listops/tiny', batch_size=8, eval_batch_size=16)
         config.data.max_length = 96
         config.model.kwargs.update(width=16, depth=2, heads=2, mlp_dim=32)
     return config

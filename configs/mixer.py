@@ -7,13 +7,13 @@ python launch.py --config=configs/mixer.py:smoke
 
 import ml_collections
 
+from seqlab import config_defaults
 from seqlab.config import parse_arg
-from seqlab.train import defaults
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     arg = parse_arg(arg, patch=7, width=128, depth=6, smoke=False)
-    config = defaults.image_classification('fashion_mnist')
+    config = config_defaults.image_classification('fashion_mnist')
     config.model = ml_collections.ConfigDict(
         dict(
             name='mixer',
@@ -34,7 +34,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     config.eval_every = '2ep'
     config.optim.lr = 3e-3
     if arg.smoke:
-        config = defaults.smoke(config)
+        config_defaults.image_classification_smoke(config)
         config.model.kwargs.update(
             patch=4, width=16, depth=2, tokens_mlp_dim=8, channels_mlp_dim=32
         )

@@ -13,13 +13,11 @@ python launch.py --config=configs/rnn_classifier.py:smoke
 
 import ml_collections
 
+from seqlab import config_defaults
 from seqlab.config import one_of, parse_arg
-from seqlab.data.audio_splits import default_config
 from seqlab.layers.recurrent import CELLS
 from seqlab.models.rnn import POOLS
-from seqlab.train import defaults
 
-SAMPLE_RATE = LENGTH = 40  # one MNIST-1D signal: 40 steps at a nominal 40 "Hz"
 COMPARED = {  # the convolutional and attention models, sized for 40-step signals
     'wave_cnn': dict(
         channels=64,
@@ -49,9 +47,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     one_of('config argument model', arg.model, ('rnn', *COMPARED))
     one_of('config argument cell', arg.cell, CELLS)
     one_of('config argument pool', arg.pool, POOLS)
-    config = defaults.base()
-    config.data = default_config('mnist1d', batch_size=64, length=LENGTH)
-    config.data.update(sample_rate=SAMPLE_RATE, eval_batch_size=500)
+    config = config_defaults.mnist1d(log_every='100')
     config.model = ml_collections.ConfigDict(
         dict(
             name='rnn',
@@ -66,22 +62,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     )
     if arg.model in COMPARED:
         config.model = ml_collections.ConfigDict(dict(name=arg.model, kwargs=COMPARED[arg.model]))
-    config.task = ml_collections.ConfigDict(
-        dict(
-            name='audio_classification',
-            kwargs=dict(features='waveform', sample_rate=SAMPLE_RATE),
-        )
-    )
-    config.steps = '60ep'
-    config.log_every = '100'
-    config.eval_every = '5ep'
-    config.checkpoint.update(every='5ep', best_metric='eval/accuracy', best_mode='max')
-    config.optim.update(lr=3e-3, weight_decay=1e-4, clip_norm=1.0)
+    config.optim.clip_norm = 1.0
     if arg.smoke:
-        config.data.batch_size = 32
+        config_defaults.smoke(config, batch_size=32)
         if arg.model == 'rnn':
             config.model.kwargs.hidden_size = 16
-        config.update(steps='24', log_every='1', eval_every='12')
-        config.checkpoint.every = '8'
-        config.optim.warmup = '4'
     return config

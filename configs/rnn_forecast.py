@@ -10,9 +10,9 @@ python launch.py --config=configs/rnn_forecast.py:smoke
 
 import ml_collections
 
+from seqlab import config_defaults
 from seqlab.config import one_of, parse_arg
 from seqlab.models.forecaster import HEADS, SAMPLINGS
-from seqlab.train import forecasting_defaults
 
 CELLS = ('lstm', 'gru')
 
@@ -22,7 +22,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     one_of('config argument cell', arg.cell, CELLS)
     one_of('config argument head', arg.head, HEADS)
     one_of('config argument sampling', arg.sampling, SAMPLINGS)
-    config = forecasting_defaults.forecasting(
+    config = config_defaults.forecasting(
         'co2',
         arg.cell,
         dict(channels=64, rnn_layers=1),
@@ -33,5 +33,5 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
         every=250,
     )
     if arg.smoke:
-        forecasting_defaults.smoke(config)
+        config_defaults.forecasting_smoke(config)
     return config

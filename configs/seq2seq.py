@@ -11,17 +11,16 @@ decoding on the validation split (test dates are never seen in training, in any 
 
 import ml_collections
 
+from seqlab import config_defaults
 from seqlab.config import parse_arg
-from seqlab.data import text_splits
-from seqlab.train import defaults
 
 EXAMPLES = ('March 5, 2021', 'the twenty-first of June, 1789', '07/04/1776', 'Sat 1 Jan 2000')
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     arg = parse_arg(arg, epochs=4, smoke=False)
-    config = defaults.base()
-    config.data = text_splits.default_config(
+    config = config_defaults.base()
+    config.data = config_defaults.text_data(
         'dates',
         batch_size=128,
         tokenizer='char',
@@ -56,9 +55,6 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     config.optim.weight_decay = 0.01
     config.checkpoint.best_metric = 'eval/exact_match'
     if arg.smoke:
-        data = config.data
-        config = defaults.smoke(config)
-        config.data = data
-        config.data.update(name='dates/tiny', batch_size=8, eval_batch_size=16)
+        config_defaults.smoke(config, name='dates/tiny', batch_size=8, eval_batch_size=16)
         config.model.kwargs.update(width=16, encoder_depth=1, decoder_depth=1, heads=2, mlp_dim=32)
     return config

@@ -13,9 +13,8 @@ Model selection on the validation voices; held-out test voices: experiments/keyw
 
 import ml_collections
 
+from seqlab import config_defaults
 from seqlab.config import one_of, parse_arg
-from seqlab.data import audio_splits
-from seqlab.train import defaults
 
 FEATURES = dict(n_fft=512, hop_length=160, n_mels=40)  # 32 ms, 10 ms, 40 mels at 16 kHz
 # head: (task, metric that picks the best checkpoint, channels, steps). The frame and pixel heads
@@ -31,10 +30,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     arg = parse_arg(arg, head='clip', smoke=False)
     one_of('config argument head', arg.head, HEADS)
     task, best_metric, channels, steps = HEADS[arg.head]
-    config = defaults.base()
-    config.data = audio_splits.default_config('spoken_keywords', batch_size=32)
-    config.data.noise = ('white', 'pink', 'brown')
-    config.data.snr_db = (5.0, 30.0)
+    config = config_defaults.keywords()
     if arg.head == 'pixel':
         config.data.snr_db = (-5.0, 10.0)
         config.data.noise_eval = True
@@ -52,9 +48,6 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     config.optim.weight_decay = 1e-4
     config.checkpoint.best_metric = best_metric
     if arg.smoke:
-        data = config.data
-        config = defaults.smoke(config)
-        config.data = data
-        config.data.update(name='spoken_keywords/tiny', batch_size=8, eval_batch_size=8)
+        config_defaults.smoke(config, name='spoken_keywords/tiny', batch_size=8, eval_batch_size=8)
         config.model.kwargs.channels = (4, 8)
     return config

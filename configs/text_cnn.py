@@ -9,17 +9,13 @@ Model selection on the validation split.
 
 import ml_collections
 
+from seqlab import config_defaults
 from seqlab.config import parse_arg
-from seqlab.data import text_splits
-from seqlab.train import defaults
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     arg = parse_arg(arg, tokenizer='word', vocab=20_000, max_length=48, smoke=False)
-    config = defaults.base()
-    config.data = text_splits.default_config(
-        'wordnet_supersense', 64, arg.tokenizer, arg.vocab, arg.max_length
-    )
+    config = config_defaults.supersense(arg.tokenizer, arg.vocab, arg.max_length)
     config.model = ml_collections.ConfigDict(
         dict(
             name='text_cnn',
@@ -33,19 +29,10 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
             ),
         )
     )
-    config.task = ml_collections.ConfigDict(
-        dict(name='classification', kwargs=dict(input_key='tokens'))
-    )
     config.steps = '8ep'
     config.optim.lr = 1e-3
     config.optim.weight_decay = 1e-4
     if arg.smoke:
-        data = config.data
-        config = defaults.smoke(config)
-        config.data = data
-        config.data.update(
-            name='wordnet_supersense/tiny', batch_size=8, eval_batch_size=16, vocab_size=300
-        )
-        config.data.max_length = 16
+        config_defaults.tiny_text_smoke(config)
         config.model.kwargs.update(width=16, features=8, kernel_sizes=(2, 3))
     return config

@@ -9,10 +9,9 @@ Model selection on the validation split.
 
 import ml_collections
 
+from seqlab import config_defaults
 from seqlab.config import one_of, parse_arg
-from seqlab.data import text_splits
 from seqlab.models.text_transformer import POOLS, POSITIONS
-from seqlab.train import defaults
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
@@ -22,10 +21,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     )  # fmt: skip
     one_of('config argument pool', arg.pool, POOLS)
     one_of('config argument position', arg.position, POSITIONS)
-    config = defaults.base()
-    config.data = text_splits.default_config(
-        'wordnet_supersense', 64, arg.tokenizer, arg.vocab, arg.max_length
-    )
+    config = config_defaults.supersense(arg.tokenizer, arg.vocab, arg.max_length)
     config.model = ml_collections.ConfigDict(
         dict(
             name='text_transformer',
@@ -47,19 +43,10 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
             ),
         )
     )
-    config.task = ml_collections.ConfigDict(
-        dict(name='classification', kwargs=dict(input_key='tokens'))
-    )
     config.steps = '4ep'  # ~22 min on 2 idle cores (experiments/step_cost.py: 0.22 s a step)
     config.optim.lr = 5e-4
     config.optim.weight_decay = 0.01
     if arg.smoke:
-        data = config.data
-        config = defaults.smoke(config)
-        config.data = data
-        config.data.update(
-            name='wordnet_supersense/tiny', batch_size=8, eval_batch_size=16, vocab_size=300
-        )
-        config.data.max_length = 16
+        config_defaults.tiny_text_smoke(config)
         config.model.kwargs.update(width=16, depth=2, heads=2, mlp_dim=32)
     return config

@@ -11,8 +11,8 @@ python launch.py --config=configs/vit.py:sweep=seeds --sweep  # spread over 3 se
 
 import ml_collections
 
+from seqlab import config_defaults
 from seqlab.config import one_of, parse_arg
-from seqlab.train import defaults
 
 # variant: (width, depth, heads, mlp_dim)
 VARIANTS = {
@@ -57,7 +57,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     arg = _parse(arg)
     one_of('config argument variant', arg.variant, VARIANTS)
     width, depth, heads, mlp_dim = VARIANTS[arg.variant]
-    config = defaults.image_classification('fashion_mnist')
+    config = config_defaults.image_classification('fashion_mnist')
     config.model = ml_collections.ConfigDict(
         dict(
             name='vit',
@@ -86,6 +86,6 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     config.eval_every = '5ep'
     config.optim.lr = 1e-3
     if arg.smoke:
-        config = defaults.smoke(config)
+        config_defaults.image_classification_smoke(config)
         config.model.kwargs.update(patch=4, width=16, depth=2, heads=2, mlp_dim=32)
     return config

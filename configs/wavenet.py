@@ -10,15 +10,14 @@ python launch.py --config=configs/wavenet.py:smoke                 # tiny run us
 
 import ml_collections
 
+from seqlab import config_defaults
 from seqlab.config import parse_arg
-from seqlab.data import audio_splits
-from seqlab.train import defaults
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     arg = parse_arg(arg, conditional=True, smoke=False)
-    config = defaults.base()
-    config.data = audio_splits.default_config('spoken_keywords', batch_size=8, length=8000)
+    config = config_defaults.base()
+    config.data = config_defaults.audio_data('spoken_keywords', batch_size=8, length=8000)
     config.data.eval_batch_size = 40
     config.model = ml_collections.ConfigDict(
         dict(
@@ -37,11 +36,8 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
         dict(seconds=1.0, temperature=1.0, seed=0, words=('yes', 'no', 'up', 'down'), clips=4)
     )
     if arg.smoke:
-        data = config.data
-        config = defaults.smoke(config)
-        config.data = data
-        config.data.update(
-            name='spoken_keywords/tiny', batch_size=4, eval_batch_size=4, length=1024
+        config_defaults.smoke(
+            config, name='spoken_keywords/tiny', batch_size=4, eval_batch_size=4, length=1024
         )
         config.model.kwargs.update(channels=4, skip_channels=8, max_dilation=8, stacks=1)
         config.generate.seconds = 0.01

@@ -14,12 +14,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
-from seqlab import data
-from seqlab.train import defaults
+from seqlab import config_defaults, data
 
 
 def load(split: str) -> tuple[np.ndarray, np.ndarray]:
-    config = defaults.vision_data('fashion_mnist')
+    config = config_defaults.vision_data('fashion_mnist')
     config.eval_split = split
     splits = data.get(config, seed=0)
     images, labels = [], []

@@ -1,7 +1,7 @@
 """Audio datasets as `Splits`: clips to float32 of one length, optional background noise, and the
 per-sample voice activity of the clean clip (the target of per-frame speech/non-speech heads).
 
-config.data keys (besides the common ones; `default_config` has them all):
+config.data keys (besides the common ones; `seqlab.config_defaults.audio_data` has them all):
   sample_rate  Hz the clips must have; the builder's rate is checked against it
   length       samples per example: longer clips are cropped (a random start in training, centred
                in evaluation), shorter ones zero-padded at the end (`sample_mask` marks the clip)
@@ -36,7 +36,6 @@ from seqlab.data import (
     audio_length,
     audio_noise,
     checks,
-    keys,
     record_scan,
     records,
 )
@@ -46,31 +45,6 @@ from seqlab.data.tfds_io import source
 VOICE_WINDOW_SECONDS = 0.02  # moving-RMS window of the voice-activity detector
 VOICE_RANGE_DB = 40.0  # voiced: within this many dB of the clip's loudest window
 AUDIO_DTYPES = (np.int16, np.float32, np.float64)
-
-
-def default_config(
-    name: str = 'spoken_keywords', batch_size: int = 64, length: int = 16_000
-) -> ml_collections.ConfigDict:
-    """Every key `check` and `recipe` read; model selection on the validation voices."""
-    return ml_collections.ConfigDict(
-        dict(
-            name=name,
-            batch_size=batch_size,
-            eval_batch_size=200,
-            data_dir='',
-            train_split='train',
-            eval_split='validation',
-            test_split='test',
-            sample_rate=16_000,
-            length=length,
-            noise=(),
-            snr_db=(0.0, 20.0),
-            noise_eval=False,
-            keys=keys.default_config(),
-            modality='',  # '': the dataset's own (a table: the config's); or force one
-            builder='',  # 'package.module:BuilderClass': a TFDS builder of your own
-        )
-    )
 
 
 def check(data_config: ml_collections.ConfigDict) -> None:

@@ -10,7 +10,7 @@ pairs, each source then its target), in file order, and cached as JSON next to t
 all use the identical tokenizer. It is the dataset asset `tokenizer.json` (`info.assets`), which
 the train loop keeps in the workdir; generation reads that copy.
 
-config.data keys (besides the common ones; `default_config` has them all):
+config.data keys (besides the common ones; `seqlab.config_defaults.text_data` has them all):
   layout       'classification' (the default), 'causal_lm', 'masked_lm' or 'seq2seq'
   tokenizer    'byte', 'char', 'word' or 'bpe' (seqlab.data.tokenizers), or 'pretrained' with
   tokenizer_file  a transformers tokenizer.json, used as it is (not learned; its ids unchanged)
@@ -62,7 +62,6 @@ import tensorflow_datasets as tfds
 from seqlab.config import ConfigError
 from seqlab.data import (
     builders,
-    keys,
     masking,
     record_scan,
     records,
@@ -87,42 +86,6 @@ BYTE_VOCAB = ByteTokenizer().vocab_size
 TOKENIZER_ASSET = 'tokenizer.json'
 PAIR_KEYS = ('source', 'target')
 MASK_RATE = 0.15  # BERT's share of masked-LM positions to predict
-
-
-def default_config(
-    name: str = 'wordnet_supersense',
-    batch_size: int = 64,
-    tokenizer: str = 'word',
-    vocab_size: int = 16_000,
-    max_length: int = 64,
-    target_length: int | None = None,
-    layout: str = 'classification',
-) -> ml_collections.ConfigDict:
-    """Every key `check` and `recipe` read; model selection on the validation split.
-    `target_length` (the seq2seq layout's) adds that key, the masked_lm layout `mask_rate`."""
-    config = ml_collections.ConfigDict(
-        dict(
-            name=name,
-            batch_size=batch_size,
-            eval_batch_size=256,
-            data_dir='',
-            train_split='train',
-            eval_split='validation',
-            test_split='test',
-            tokenizer=tokenizer,
-            vocab_size=vocab_size,
-            max_length=max_length,
-            layout=layout,  # one of LAYOUTS: how the records become batches
-            keys=keys.default_config(),
-            modality='',  # '': the dataset's own (a table: the config's); or force one
-            builder='',  # 'package.module:BuilderClass': a TFDS builder of your own
-        )
-    )
-    if target_length is not None:
-        config.target_length = target_length
-    if layout == 'masked_lm':
-        config.mask_rate = MASK_RATE
-    return config
 
 
 def check(data_config: ml_collections.ConfigDict) -> None:
@@ -177,7 +140,7 @@ def check_layout(data_config: ml_collections.ConfigDict) -> None:
     if layout == 'seq2seq' and 'target_length' not in data_config:
         raise ConfigError(
             "config.data.layout='seq2seq' needs config.data.target_length, and it is not set; "
-            'allowed: text_splits.default_config(..., target_length=N)'
+            'allowed: config_defaults.text_data(..., target_length=N)'
         )
 
 

@@ -1,7 +1,7 @@
 """Vision datasets as `Splits`: images scaled to [0, 1], optional flip / pad-crop augmentation;
 `config.data.cache` (default 'auto') holds splits that fit in memory (seqlab/data/cache.py).
 
-config.data keys (besides the common ones; `defaults.vision_data` has them all):
+config.data keys (besides the common ones; `seqlab.config_defaults.vision_data` has them all):
   augment     'none', 'flip' or 'flip_crop'
   image_size  None (the images' own size), an int (a square) or (height, width): images are
               stretched to it (a file source when it is prepared, other datasets as they are read)

@@ -18,6 +18,7 @@ from seqlab.layers.conv import Conv, receptive_field
 from seqlab.layers.dense import Linear
 from seqlab.layers.position import LearnedPosition
 from seqlab.layers.transformer import ClassToken, Encoder
+from seqlab.models import checks
 
 
 class AudioTransformer(nn.Module):
@@ -35,20 +36,19 @@ class AudioTransformer(nn.Module):
     remat: str = 'none'
     dtype: str = 'float32'
 
-    @staticmethod
-    def check(kwargs: dict, input_shape: tuple) -> None:
-        kernels = kwargs.get('conv_kernels', AudioTransformer.conv_kernels)
-        strides = kwargs.get('conv_strides', AudioTransformer.conv_strides)
-        if len(kernels) != len(strides) or not kernels or min(*kernels, *strides) < 1:
+    @classmethod
+    def check(cls, kwargs: dict, input_shape: tuple) -> None:
+        """Convolution kernels and strides in pairs of positive ints; heads divide the width."""
+        model = checks.settings(cls, kwargs)
+        for key in ('conv_kernels', 'conv_strides'):
+            checks.positive_ints(model, key)
+        if len(model.conv_kernels) != len(model.conv_strides):
             raise ConfigError(
-                f'config.model.kwargs.conv_kernels={kernels!r} and conv_strides={strides!r} must '
-                'be equally long tuples of positive ints'
+                f'config.model.kwargs.conv_kernels={model.conv_kernels!r} and '
+                f'conv_strides={model.conv_strides!r} differ in length; allowed: one stride per '
+                'kernel'
             )
-        width, heads = kwargs.get('width', 64), kwargs.get('heads', 4)
-        if width % heads:
-            raise ConfigError(
-                f'config.model.kwargs.width={width} is not divisible by heads={heads}'
-            )
+        checks.heads_divide_width(model)
 
     @property
     def token_receptive_field(self) -> int:

@@ -18,11 +18,11 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from seqlab.config import ConfigError, one_of
 from seqlab.layers.dense import Linear
 from seqlab.layers.embed import TokenEmbedding
 from seqlab.layers.position import LearnedPosition
 from seqlab.layers.transformer import Encoder, mean_pool
+from seqlab.models import checks
 
 NORMS = ('post_ln', 'pre_ln')
 REMATS = ('none', 'full', 'dots')
@@ -102,23 +102,15 @@ class BERT(nn.Module):
     pad_id: int = 0
     dtype: str = 'float32'  # compute dtype; parameters, normalisation statistics and logits float32
 
-    @staticmethod
-    def check(kwargs: dict, input_shape: tuple) -> None:
+    @classmethod
+    def check(cls, kwargs: dict, input_shape: tuple) -> None:
         """Known norm and remat; the data's length must fit the position table."""
-        one_of('config.model.kwargs.norm', kwargs.get('norm', BERT.norm), NORMS)
-        one_of('config.model.kwargs.remat', kwargs.get('remat', BERT.remat), REMATS)
+        model = checks.settings(cls, kwargs)
+        checks.one_of(model, 'norm', NORMS)
+        checks.one_of(model, 'remat', REMATS)
         for key in ('num_classes', 'type_vocab_size'):
-            value = kwargs.get(key, getattr(BERT, key))
-            if value < 0:
-                raise ConfigError(
-                    f'config.model.kwargs.{key}={value} is not allowed; allowed: >= 0'
-                )
-        max_length = kwargs.get('max_length', BERT.max_length)
-        if input_shape[0] > max_length:
-            raise ConfigError(
-                f'config.model.kwargs.max_length={max_length} is shorter than the data '
-                f'(config.data.max_length={input_shape[0]}); allowed: >= {input_shape[0]}'
-            )
+            checks.int_at_least(model, key, 0)
+        checks.max_length_fits(model.max_length, {'max_length': input_shape[0]})
 
     @nn.compact
     def __call__(

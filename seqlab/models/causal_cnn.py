@@ -14,8 +14,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from seqlab.config import ConfigError
 from seqlab.layers.conv import CausalConv1D, receptive_field
+from seqlab.models import checks
 
 
 class CausalCNN(nn.Module):
@@ -25,17 +25,13 @@ class CausalCNN(nn.Module):
     dilations: Sequence[int] = (1, 2, 4, 8, 16)
     dtype: str = 'float32'  # compute dtype; parameters, normalisation statistics and logits float32
 
-    @staticmethod
-    def check(kwargs: dict, input_shape: tuple) -> None:
+    @classmethod
+    def check(cls, kwargs: dict, input_shape: tuple) -> None:
+        """Positive channels, kernel size and dilations."""
+        model = checks.settings(cls, kwargs)
         for key in ('channels', 'kernel_size'):
-            value = kwargs.get(key, getattr(CausalCNN, key))
-            if not isinstance(value, int) or value < 1:
-                raise ConfigError(f'config.model.kwargs.{key}={value!r} must be an int >= 1')
-        dilations = kwargs.get('dilations', CausalCNN.dilations)
-        if not dilations or min(dilations) < 1:
-            raise ConfigError(
-                f'config.model.kwargs.dilations={dilations!r}: need positive ints, e.g. (1, 2, 4)'
-            )
+            checks.int_at_least(model, key, 1)
+        checks.positive_ints(model, 'dilations')
 
     @property
     def receptive_field(self) -> int:

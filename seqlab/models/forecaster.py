@@ -23,25 +23,16 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from seqlab.config import ConfigError, one_of
+from seqlab.config import ConfigError
 from seqlab.layers.conv import receptive_field, wavenet_dilations
 from seqlab.layers.dense import Linear
 from seqlab.layers.dilated import DilatedStack
 from seqlab.layers.recurrent import Recurrent
+from seqlab.models import checks
 
 BACKBONES = ('conv', 'lstm', 'gru')
 HEADS = ('shifted', 'pooled')
 SAMPLINGS = ('teacher_forcing', 'scheduled')
-CHECKED = (
-    'backbone',
-    'head',
-    'sampling',
-    'sampling_max',
-    'sampling_ramp',
-    'kernel_size',
-    'max_dilation',
-    'repeats',
-)
 
 
 def increments(series: jax.Array) -> jax.Array:
@@ -73,33 +64,33 @@ class Forecaster(nn.Module):
     sampling_ramp: int = 1000
     dtype: str = 'float32'
 
-    @staticmethod
-    def check(kwargs: dict, input_shape: tuple) -> None:
+    @classmethod
+    def check(cls, kwargs: dict, input_shape: tuple) -> None:
         """Known choices; scheduled sampling needs the shifted head; R fits the context."""
-        defaults = {field: getattr(Forecaster, field) for field in CHECKED}
-        get = {**defaults, **kwargs}.__getitem__
+        model = checks.settings(cls, kwargs)
         for key, allowed in (('backbone', BACKBONES), ('head', HEADS), ('sampling', SAMPLINGS)):
-            one_of(f'config.model.kwargs.{key}', get(key), allowed)
-        if get('sampling') == 'scheduled' and get('head') == 'pooled':
+            checks.one_of(model, key, allowed)
+        if model.sampling == 'scheduled' and model.head == 'pooled':
             raise ConfigError(
                 "config.model.kwargs.sampling='scheduled' needs per-step predictions to feed back; "
                 "allowed with head='shifted' only"
             )
-        if not 0.0 <= get('sampling_max') <= 1.0 or get('sampling_ramp') < 1:
+        if not 0.0 <= model.sampling_max <= 1.0:
             raise ConfigError(
-                f'config.model.kwargs.sampling_max={get("sampling_max")} must lie in [0, 1] and '
-                f'sampling_ramp={get("sampling_ramp")} be >= 1'
+                f'config.model.kwargs.sampling_max={model.sampling_max!r} is not allowed; '
+                'allowed: a number in [0, 1]'
             )
-        if get('backbone') != 'conv':
+        checks.int_at_least(model, 'sampling_ramp', 1)
+        if model.backbone != 'conv':
             return
         try:
-            field = conv_receptive_field(get('kernel_size'), get('max_dilation'), get('repeats'))
+            field = conv_receptive_field(model.kernel_size, model.max_dilation, model.repeats)
         except ValueError as error:
             raise ConfigError(f'config.model.kwargs: {error}') from None
         if field > input_shape[0]:
             raise ConfigError(
-                f'the receptive field {field} (kernel_size={get("kernel_size")}, '
-                f'max_dilation={get("max_dilation")}, repeats={get("repeats")}) exceeds '
+                f'the receptive field {field} (kernel_size={model.kernel_size}, '
+                f'max_dilation={model.max_dilation}, repeats={model.repeats}) exceeds '
                 f'config.data.context={input_shape[0]}; allowed: a receptive field <= the context'
             )
 

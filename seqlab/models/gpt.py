@@ -16,10 +16,10 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from seqlab.config import ConfigError, one_of
 from seqlab.layers.decoder import Decoder
 from seqlab.layers.embed import TokenEmbedding
 from seqlab.layers.position import sinusoidal
+from seqlab.models import checks
 
 POSITIONS = ('learned', 'sinusoidal')
 
@@ -43,16 +43,12 @@ class GPT(nn.Module):
     dtype: str = 'float32'
     decode: bool = False
 
-    @staticmethod
-    def check(kwargs: dict, input_shape: tuple) -> None:
+    @classmethod
+    def check(cls, kwargs: dict, input_shape: tuple) -> None:
         """Known positions; the data's windows must fit max_length."""
-        one_of('config.model.kwargs.position', kwargs.get('position', GPT.position), POSITIONS)
-        max_length = kwargs.get('max_length', GPT.max_length)
-        if input_shape[0] > max_length:
-            raise ConfigError(
-                f'config.model.kwargs.max_length={max_length} is shorter than the data '
-                f'(config.data.max_length={input_shape[0]}); allowed: >= {input_shape[0]}'
-            )
+        model = checks.settings(cls, kwargs)
+        checks.one_of(model, 'position', POSITIONS)
+        checks.max_length_fits(model.max_length, {'max_length': input_shape[0]})
 
     @nn.compact
     def __call__(

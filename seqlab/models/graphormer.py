@@ -33,8 +33,9 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from seqlab.config import ConfigError, one_of
+from seqlab.config import ConfigError
 from seqlab.layers.transformer import ClassToken, Encoder
+from seqlab.models import checks
 
 READOUTS = ('graph', 'sum', 'node')
 EDGE_ENCODINGS = ('path', 'first_edge', 'none')
@@ -95,25 +96,17 @@ class Graphormer(nn.Module):
     remat: str = 'none'
     dtype: str = 'float32'
 
-    @staticmethod
-    def check(kwargs: dict, input_shape: tuple) -> None:
+    @classmethod
+    def check(cls, kwargs: dict, input_shape: tuple) -> None:
         """Known readout and edge encoding; heads divide the width; one vocabulary per feature."""
-        one_of('config.model.kwargs.readout', kwargs.get('readout', Graphormer.readout), READOUTS)
-        one_of(
-            'config.model.kwargs.edge_encoding',
-            kwargs.get('edge_encoding', Graphormer.edge_encoding),
-            EDGE_ENCODINGS,
-        )
-        width, heads = kwargs.get('width', Graphormer.width), kwargs.get('heads', Graphormer.heads)
-        if heads < 1 or width % heads:
-            raise ConfigError(
-                f'config.model.kwargs.heads={heads} does not divide width={width}; allowed: a '
-                'divisor of the width'
-            )
+        model = checks.settings(cls, kwargs)
+        checks.one_of(model, 'readout', READOUTS)
+        checks.one_of(model, 'edge_encoding', EDGE_ENCODINGS)
+        checks.heads_divide_width(model)
         features = input_shape[-1]
-        if len(kwargs['node_vocab_sizes']) != features:
+        if len(model.node_vocab_sizes) != features:
             raise ConfigError(
-                f'node_vocab_sizes has {len(kwargs["node_vocab_sizes"])} entries for {features} '
+                f'node_vocab_sizes has {len(model.node_vocab_sizes)} entries for {features} '
                 'node feature columns'
             )
 

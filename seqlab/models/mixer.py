@@ -11,7 +11,8 @@ import jax
 import jax.numpy as jnp
 
 from seqlab.layers.mixer import MixerBlock
-from seqlab.models.vit import ViT
+from seqlab.models import checks
+from seqlab.models.vit import check_patch
 
 
 class _ScannedBlock(nn.Module):
@@ -45,11 +46,10 @@ class Mixer(nn.Module):
     dropout: float = 0.0
     dtype: str = 'float32'  # compute dtype; parameters, normalisation statistics and logits float32
 
-    check = staticmethod(
-        lambda kwargs, input_shape: ViT.check(
-            {'patch': kwargs.get('patch', Mixer.patch)}, input_shape
-        )
-    )
+    @classmethod
+    def check(cls, kwargs: dict, input_shape: tuple) -> None:
+        """The patch tiles the image."""
+        check_patch(checks.settings(cls, kwargs).patch, 'patch', input_shape)
 
     @nn.compact
     def __call__(self, images: jax.Array, *, train: bool = False) -> jax.Array:

@@ -11,8 +11,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from seqlab.config import one_of
 from seqlab.layers.recurrent import CELLS, Recurrent
+from seqlab.models import checks
 
 POOLS = ('last', 'mean')
 
@@ -33,10 +33,12 @@ class RNNClassifier(nn.Module):
     pool: str = 'last'
     dtype: str = 'float32'
 
-    @staticmethod
-    def check(kwargs: dict, input_shape: tuple) -> None:
-        one_of('config.model.kwargs.cell', kwargs.get('cell', RNNClassifier.cell), CELLS)
-        one_of('config.model.kwargs.pool', kwargs.get('pool', RNNClassifier.pool), POOLS)
+    @classmethod
+    def check(cls, kwargs: dict, input_shape: tuple) -> None:
+        """A known cell and pooling."""
+        model = checks.settings(cls, kwargs)
+        checks.one_of(model, 'cell', CELLS)
+        checks.one_of(model, 'pool', POOLS)
 
     @nn.compact
     def __call__(self, sequences: jax.Array, *, train: bool = False) -> jax.Array:

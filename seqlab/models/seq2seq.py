@@ -18,11 +18,11 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from seqlab.config import ConfigError, one_of
 from seqlab.layers.decoder import Decoder
 from seqlab.layers.embed import TokenEmbedding
 from seqlab.layers.position import sinusoidal
 from seqlab.layers.transformer import Encoder
+from seqlab.models import checks
 
 POSITIONS = ('learned', 'sinusoidal')
 
@@ -43,18 +43,16 @@ class Seq2Seq(nn.Module):
     decode: bool = False
     dtype: str = 'float32'  # compute dtype; parameters, normalisation statistics and logits float32
 
-    @staticmethod
-    def check(kwargs: dict, input_shape: tuple) -> None:
+    @classmethod
+    def check(cls, kwargs: dict, input_shape: tuple) -> None:
         """Known positions; the source and target lengths (input_shape) fit the position tables."""
-        one_of('config.model.kwargs.position', kwargs.get('position', Seq2Seq.position), POSITIONS)
-        max_length = kwargs.get('max_length', Seq2Seq.max_length)
-        for key, length in zip(('max_length', 'target_length'), input_shape, strict=True):
-            if length > max_length:
-                raise ConfigError(
-                    f'config.model.kwargs.max_length={max_length} is shorter than the data '
-                    f'(config.data.{key}={length}); allowed: >= {length} (learned and '
-                    'sinusoidal tables have max_length rows; there is no interpolation)'
-                )
+        model = checks.settings(cls, kwargs)
+        checks.one_of(model, 'position', POSITIONS)
+        checks.max_length_fits(
+            model.max_length,
+            dict(zip(('max_length', 'target_length'), input_shape, strict=True)),
+            ' (learned and sinusoidal tables have max_length rows; there is no interpolation)',
+        )
 
     def setup(self):
         self.embedding = TokenEmbedding(self.vocab_size, self.width, name='embedding')

@@ -15,9 +15,9 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from seqlab.config import ConfigError, one_of
 from seqlab.layers.conv import Conv, receptive_field
 from seqlab.layers.pooling import max_pool
+from seqlab.models import checks
 
 HEADS = ('clip', 'frame', 'pixel')
 CONVS_PER_BLOCK = 2
@@ -31,18 +31,13 @@ class SpecCNN(nn.Module):
     dropout: float = 0.0
     dtype: str = 'float32'  # compute dtype; parameters, normalisation statistics and logits float32
 
-    @staticmethod
-    def check(kwargs: dict, input_shape: tuple) -> None:
-        one_of('config.model.kwargs.head', kwargs.get('head', SpecCNN.head), HEADS)
-        channels = kwargs.get('channels', SpecCNN.channels)
-        if not channels or min(channels) < 1:
-            raise ConfigError(
-                f'config.model.kwargs.channels={channels!r} is not allowed; allowed: a non-empty '
-                'tuple of positive ints'
-            )
-        kernel_size = kwargs.get('kernel_size', SpecCNN.kernel_size)
-        if kernel_size < 1:
-            raise ConfigError(f'config.model.kwargs.kernel_size={kernel_size} must be >= 1')
+    @classmethod
+    def check(cls, kwargs: dict, input_shape: tuple) -> None:
+        """A known head; positive channels per block and kernel size."""
+        model = checks.settings(cls, kwargs)
+        checks.one_of(model, 'head', HEADS)
+        checks.positive_ints(model, 'channels')
+        checks.int_at_least(model, 'kernel_size', 1)
 
     def block_geometry(self, block: int) -> tuple[tuple[int, int], tuple[int, int]]:
         """((frequency, time) dilation, (frequency, time) pooling) of block `block`."""

@@ -15,6 +15,7 @@ import jax.numpy as jnp
 
 from seqlab.layers.conv import Conv
 from seqlab.layers.embed import TokenEmbedding
+from seqlab.models import checks
 
 
 def masked_max(x: jax.Array, mask: jax.Array) -> jax.Array:
@@ -33,6 +34,15 @@ class TextCNN(nn.Module):
     dropout: float = 0.0
     pad_id: int = 0
     dtype: str = 'float32'  # compute dtype; parameters, normalisation statistics and logits float32
+
+    @classmethod
+    def check(cls, kwargs: dict, input_shape: tuple) -> None:
+        """Positive width, features and kernel sizes; depth >= 0 (0: max over the embeddings)."""
+        model = checks.settings(cls, kwargs)
+        for key in ('width', 'features'):
+            checks.int_at_least(model, key, 1)
+        checks.int_at_least(model, 'depth', 0)
+        checks.positive_ints(model, 'kernel_sizes')
 
     @nn.compact
     def __call__(self, tokens: jax.Array, *, train: bool = False) -> jax.Array:

@@ -13,10 +13,11 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from seqlab.config import ConfigError, one_of
+from seqlab.config import ConfigError
 from seqlab.layers.embed import TokenEmbedding
 from seqlab.layers.position import LearnedPosition, SinusoidalPosition, append, onehot, scalar
 from seqlab.layers.transformer import ClassToken, Encoder, mean_pool
+from seqlab.models import checks
 
 POOLS = ('cls', 'mean')
 POSITIONS = ('learned', 'sinusoidal', 'none', 'onehot', 'scalar', 'sinusoidal_concat')
@@ -48,29 +49,25 @@ class TextTransformer(nn.Module):
     dtype: str = 'float32'
     pad_id: int = 0
 
-    @staticmethod
-    def check(kwargs: dict, input_shape: tuple) -> None:
+    @classmethod
+    def check(cls, kwargs: dict, input_shape: tuple) -> None:
         """Known pooling and positions; the data's length must fit a position table; an
         appended position must leave the tokens some of the width."""
-        one_of('config.model.kwargs.pool', kwargs.get('pool', TextTransformer.pool), POOLS)
-        position = kwargs.get('position', TextTransformer.position)
-        one_of('config.model.kwargs.position', position, POSITIONS)
-        max_length = kwargs.get('max_length', TextTransformer.max_length)
-        interpolate = kwargs.get('interpolate', TextTransformer.interpolate)
-        stretches = position == 'learned' and interpolate
-        if position in TABLES and not stretches and input_shape[0] > max_length:
-            raise ConfigError(
-                f'config.model.kwargs.max_length={max_length} is shorter than the data '
-                f'(config.data.max_length={input_shape[0]}); allowed: >= {input_shape[0]}'
-                + (', or interpolate=True' if position == 'learned' else '')
+        model = checks.settings(cls, kwargs)
+        checks.one_of(model, 'pool', POOLS)
+        checks.one_of(model, 'position', POSITIONS)
+        learned = model.position == 'learned'
+        if model.position in TABLES and not (learned and model.interpolate):
+            checks.max_length_fits(
+                model.max_length,
+                {'max_length': input_shape[0]},
+                ', or interpolate=True' if learned else '',
             )
-        width = kwargs.get('width', TextTransformer.width)
-        position_dim = kwargs.get('position_dim', TextTransformer.position_dim)
-        dims = appended_dims(position, max_length, position_dim)
-        if dims >= width:
+        dims = appended_dims(model.position, model.max_length, model.position_dim)
+        if dims >= model.width:
             raise ConfigError(
-                f'config.model.kwargs.position={position!r} appends {dims} dims to a width of '
-                f'{width}; allowed: width > {dims}'
+                f'config.model.kwargs.position={model.position!r} appends {dims} dims to a width '
+                f'of {model.width}; allowed: width > {dims}'
             )
 
     @nn.compact

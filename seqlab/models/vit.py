@@ -14,9 +14,10 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from seqlab.config import ConfigError, one_of
+from seqlab.config import ConfigError
 from seqlab.layers.position import LearnedPosition
 from seqlab.layers.transformer import ClassToken, Encoder, mean_pool
+from seqlab.models import checks
 
 POOLS = ('cls', 'mean')
 NORMS = ('pre_ln', 'post_ln')
@@ -42,28 +43,14 @@ class ViT(nn.Module):
     dtype: str = 'float32'
     stem: str = 'patch'
 
-    @staticmethod
-    def check(kwargs: dict, input_shape: tuple) -> None:
-        """Patch size must tile the image (stem='patch') or be a power of two no larger than it
-        (stem='conv'); pooling, norm placement and stem must be known."""
-        height, width = input_shape[:2]
-        patch = kwargs.get('patch', ViT.patch)
-        stem = kwargs.get('stem', ViT.stem)
-        one_of('config.model.kwargs.stem', stem, STEMS)
-        if stem == 'conv':
-            strides = [2**k for k in range(1, min(height, width).bit_length())]
-            if patch not in strides:
-                raise ConfigError(
-                    f"config.model.kwargs.patch={patch} is not a stride of stem='conv' for the "
-                    f'{height}x{width} image; allowed: {", ".join(map(str, strides))}'
-                )
-        elif patch < 1 or height % patch or width % patch:
-            raise ConfigError(
-                f'config.model.kwargs.patch={patch} does not divide the {height}x{width} image; '
-                f'allowed: {", ".join(str(p) for p in _divisors(height, width))}'
-            )
-        one_of('config.model.kwargs.pool', kwargs.get('pool', ViT.pool), POOLS)
-        one_of('config.model.kwargs.norm', kwargs.get('norm', ViT.norm), NORMS)
+    @classmethod
+    def check(cls, kwargs: dict, input_shape: tuple) -> None:
+        """Known stem, pooling and norm placement; the patch tiles the image (`check_patch`)."""
+        model = checks.settings(cls, kwargs)
+        checks.one_of(model, 'stem', STEMS)
+        check_patch(model.patch, model.stem, input_shape)
+        checks.one_of(model, 'pool', POOLS)
+        checks.one_of(model, 'norm', NORMS)
 
     @nn.compact
     def __call__(self, images: jax.Array, *, train: bool = False) -> jax.Array:
@@ -124,6 +111,24 @@ class ViT(nn.Module):
             if not last:
                 x = nn.gelu(x, approximate=self.gelu_approximate)
         return x
+
+
+def check_patch(patch: int, stem: str, input_shape: tuple) -> None:
+    """`patch` tiles the [height, width, ...] image (stem='patch') or is a power of two no larger
+    than it (stem='conv')."""
+    height, width = input_shape[:2]
+    if stem == 'conv':
+        strides = [2**k for k in range(1, min(height, width).bit_length())]
+        if patch not in strides:
+            raise ConfigError(
+                f"config.model.kwargs.patch={patch} is not a stride of stem='conv' for the "
+                f'{height}x{width} image; allowed: {", ".join(map(str, strides))}'
+            )
+    elif patch < 1 or height % patch or width % patch:
+        raise ConfigError(
+            f'config.model.kwargs.patch={patch} does not divide the {height}x{width} image; '
+            f'allowed: {", ".join(str(p) for p in _divisors(height, width))}'
+        )
 
 
 def _divisors(height: int, width: int) -> list[int]:

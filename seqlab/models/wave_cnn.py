@@ -15,9 +15,9 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from seqlab.config import ConfigError
 from seqlab.layers.conv import Conv, receptive_field
 from seqlab.layers.pooling import max_pool
+from seqlab.models import checks
 
 
 class WaveCNN(nn.Module):
@@ -32,17 +32,13 @@ class WaveCNN(nn.Module):
     dropout: float = 0.0
     dtype: str = 'float32'  # compute dtype; parameters, normalisation statistics and logits float32
 
-    @staticmethod
-    def check(kwargs: dict, input_shape: tuple) -> None:
+    @classmethod
+    def check(cls, kwargs: dict, input_shape: tuple) -> None:
+        """Positive sizes, strides and dilations."""
+        model = checks.settings(cls, kwargs)
         for key in ('channels', 'front_kernel', 'front_stride', 'pool', 'stages', 'kernel_size'):
-            value = kwargs.get(key, getattr(WaveCNN, key))
-            if not isinstance(value, int) or value < 1:
-                raise ConfigError(f'config.model.kwargs.{key}={value!r} must be an int >= 1')
-        dilations = kwargs.get('dilations', WaveCNN.dilations)
-        if not dilations or min(dilations) < 1:
-            raise ConfigError(
-                f'config.model.kwargs.dilations={dilations!r}: need positive ints, e.g. (1, 2, 4)'
-            )
+            checks.int_at_least(model, key, 1)
+        checks.positive_ints(model, 'dilations')
 
     @property
     def receptive_field(self) -> int:

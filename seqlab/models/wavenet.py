@@ -21,6 +21,7 @@ import jax.numpy as jnp
 from seqlab.config import ConfigError
 from seqlab.layers.conv import causal_conv1d, receptive_field, wavenet_dilations
 from seqlab.layers.dense import Linear
+from seqlab.models import checks
 
 Cache = tuple[jax.Array, list[jax.Array]]  # (time t, per-layer queues [B, (K-1) d_l, C])
 
@@ -35,16 +36,15 @@ class WaveNet(nn.Module):
     stacks: int = 2
     dtype: str = 'float32'  # compute dtype; parameters, normalisation statistics and logits float32
 
-    @staticmethod
-    def check(kwargs: dict, input_shape: tuple) -> None:
-        max_dilation = kwargs.get('max_dilation', WaveNet.max_dilation)
-        stacks = kwargs.get('stacks', WaveNet.stacks)
+    @classmethod
+    def check(cls, kwargs: dict, input_shape: tuple) -> None:
+        """Dilations 1, 2, ..., max_dilation (a power of two) per stack; a causal kernel."""
+        model = checks.settings(cls, kwargs)
         try:
-            wavenet_dilations(max_dilation, stacks)
+            wavenet_dilations(model.max_dilation, model.stacks)
         except ValueError as error:
             raise ConfigError(f'config.model.kwargs: {error}') from None
-        if kwargs.get('kernel_size', WaveNet.kernel_size) < 2:
-            raise ConfigError('config.model.kwargs.kernel_size must be >= 2 (a causal conv)')
+        checks.int_at_least(model, 'kernel_size', 2, ' (a causal convolution)')
 
     @property
     def dilations(self) -> list[int]:

@@ -249,8 +249,7 @@ def prepare(config: ml_collections.ConfigDict, workdir: str, mode: str = 'train'
     check_test_split(config.data)
     model_class = models.get(config.model.name)
     kwargs = {**config.model.kwargs, **task.model_kwargs(splits.info)}
-    if hasattr(model_class, 'check'):
-        model_class.check(kwargs, splits.info.input_shape)
+    model_class.check(kwargs, splits.info.input_shape)
     steps_per_epoch = max(1, splits.info.num_train // config.data.batch_size)
     total_steps = cadence.to_steps(
         config.steps, steps_per_epoch=steps_per_epoch, where='config.steps'

@@ -13,7 +13,7 @@ import tensorflow_datasets as tfds
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seqlab import data, launcher
+from seqlab import config_defaults, data, launcher
 from seqlab.config import ConfigError
 from seqlab.data import audio_splits
 from seqlab.data.recipe import assemble
@@ -24,7 +24,7 @@ SAMPLE_RATE = 16_000  # the rate `audio_splits.sample_rate_of` finds for FakeBui
 
 
 def tiny_config(**overrides) -> ml_collections.ConfigDict:
-    config = audio_splits.default_config('spoken_keywords/tiny', batch_size=4)
+    config = config_defaults.audio_data('spoken_keywords/tiny', batch_size=4)
     config.eval_batch_size = 3
     config.update(overrides)
     return config

@@ -6,14 +6,13 @@ import time
 
 import pytest
 
-from seqlab import data
+from seqlab import config_defaults, data
 from seqlab.config import ConfigError
-from seqlab.data import builders, text_splits
-from seqlab.train import defaults
+from seqlab.data import builders
 
 
 def config(tmp_path, name='tfds:mnist'):
-    data_config = defaults.vision_data(name, batch_size=8)
+    data_config = config_defaults.vision_data(name, batch_size=8)
     data_config.data_dir = str(tmp_path / 'cache')
     return data_config
 
@@ -56,5 +55,5 @@ def test_offline_an_unprepared_catalogue_dataset_is_one_line_naming_the_manual_d
 def test_a_catalogue_text_dataset_is_read_as_the_configs_modality(tmp_path):
     """A text config routes `tfds:` names to text, not vision (which would ask for images)."""
     assert data.modality_of(config(tmp_path, 'tfds:imdb_reviews')) == 'vision'
-    text = text_splits.default_config('tfds:imdb_reviews')
+    text = config_defaults.text_data('tfds:imdb_reviews')
     assert data.modality_of(text) == 'text'

@@ -8,9 +8,9 @@ import wave
 import numpy as np
 import pytest
 
-from seqlab import data, launcher
+from seqlab import config_defaults, data, launcher
 from seqlab.config import ConfigError
-from seqlab.data import audio_io, audio_splits
+from seqlab.data import audio_io
 from tests.conftest import REPO
 
 TONES = {'low': 300.0, 'high': 1200.0}
@@ -33,7 +33,7 @@ def write_clips(root: pathlib.Path, count: int, rate: int = 8000) -> dict[str, p
 
 
 def config(root: pathlib.Path, tmp_path: pathlib.Path, **overrides):
-    data_config = audio_splits.default_config(f'audiofolder:{root}', batch_size=4, length=4000)
+    data_config = config_defaults.audio_data(f'audiofolder:{root}', batch_size=4, length=4000)
     data_config.update(data_dir=str(tmp_path / 'cache'), eval_batch_size=8, **overrides)
     return data_config
 

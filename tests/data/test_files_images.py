@@ -8,11 +8,10 @@ import PIL.Image
 import pytest
 import sklearn.datasets
 
-from seqlab import data
+from seqlab import config_defaults, data
 from seqlab.config import ConfigError
 from seqlab.data import holdout
 from seqlab.data.files import layout
-from seqlab.train import defaults
 
 DIGITS = sklearn.datasets.load_digits()
 
@@ -38,7 +37,7 @@ def cached_files(tmp_path: pathlib.Path) -> list[pathlib.Path]:
 
 
 def config(root: pathlib.Path, tmp_path: pathlib.Path, **overrides):
-    data_config = defaults.vision_data(f'imagefolder:{root}', batch_size=4)
+    data_config = config_defaults.vision_data(f'imagefolder:{root}', batch_size=4)
     data_config.update(data_dir=str(tmp_path / 'cache'), eval_batch_size=8, **overrides)
     return data_config
 

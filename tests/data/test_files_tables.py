@@ -9,10 +9,9 @@ import pathlib
 import numpy as np
 import pytest
 
-from seqlab import data, launcher
+from seqlab import config_defaults, data, launcher
 from seqlab.config import ConfigError
-from seqlab.data import holdout, text_splits
-from seqlab.train import forecasting_defaults
+from seqlab.data import holdout
 from tests.conftest import REPO
 
 TOPICS = {'sport': ('goal', 'match', 'team'), 'food': ('bread', 'soup', 'salt')}
@@ -43,7 +42,7 @@ def write_jsonl(path: pathlib.Path, rows: list[dict]) -> pathlib.Path:
 
 
 def text_config(name: str, tmp_path: pathlib.Path, **keys):
-    config = text_splits.default_config(name, 4, 'word', 100, 8)
+    config = config_defaults.text_data(name, 4, 'word', 100, 8)
     config.update(data_dir=str(tmp_path / 'cache'), eval_batch_size=8)
     config['keys'].update(keys)
     return config
@@ -103,7 +102,7 @@ def test_jsonl_split_files_are_kept_and_the_missing_test_split_is_carved_from_tr
 
 def series_config(path: pathlib.Path, tmp_path: pathlib.Path):
     """The data config of a small forecasting run on the table `path`, cached under tmp_path."""
-    config = forecasting_defaults.forecasting(
+    config = config_defaults.forecasting(
         f'csv:{path}',
         'conv',
         {},

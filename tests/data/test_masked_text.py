@@ -6,13 +6,12 @@ one-line errors."""
 import numpy as np
 import pytest
 
-from seqlab import data
-from seqlab.data import text_splits
+from seqlab import config_defaults, data
 from seqlab.data.tokenizers import MASK_ID
 
 
 def config(name='kjv/tiny', layout='masked_lm', **keys):
-    data_config = text_splits.default_config(name, 8, 'bpe', 300, 16, layout=layout)
+    data_config = config_defaults.text_data(name, 8, 'bpe', 300, 16, layout=layout)
     data_config.update(eval_batch_size=16, **keys)
     return data_config
 

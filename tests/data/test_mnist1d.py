@@ -3,8 +3,7 @@ audio pipeline unchanged."""
 
 import numpy as np
 
-from seqlab import data
-from seqlab.data.audio_splits import default_config
+from seqlab import config_defaults, data
 from seqlab.data.builders import mnist1d
 
 
@@ -15,7 +14,7 @@ def test_splits_hold_the_generated_signals_and_feed_the_audio_pipeline():
         'validation': 400,
         'test': 1000,
     }
-    config = default_config('mnist1d', batch_size=16, length=mnist1d.LENGTH)
+    config = config_defaults.audio_data('mnist1d', batch_size=16, length=mnist1d.LENGTH)
     config.update(sample_rate=mnist1d.SAMPLE_RATE, eval_batch_size=1000, eval_split='test')
     splits = data.get(config, seed=0)
     assert (splits.info.num_classes, splits.info.input_shape) == (10, (40,))

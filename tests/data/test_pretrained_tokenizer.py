@@ -4,6 +4,7 @@ tokens, no special tokens added by encode, saved and loaded back, one-line error
 import pytest
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
+from seqlab import config_defaults
 from seqlab.data import text_splits
 from seqlab.data.tokenizers import PretrainedTokenizer, load_tokenizer
 
@@ -83,7 +84,7 @@ def test_more_ids_than_vocab_size_is_one_line(tmp_path):
     ],
 )
 def test_tokenizer_file_goes_with_pretrained_and_exists(kind, file, message):
-    config = text_splits.default_config(tokenizer=kind, vocab_size=300)
+    config = config_defaults.text_data(tokenizer=kind, vocab_size=300)
     config.tokenizer_file = file
     with pytest.raises(ValueError, match=message):
         text_splits.check(config)

@@ -6,7 +6,7 @@ import datetime
 import numpy as np
 import pytest
 
-from seqlab import data
+from seqlab import config_defaults, data
 from seqlab.data import text_pairs, text_splits
 from seqlab.data.builders import dates
 from seqlab.data.tokenizers import BOS_ID, EOS_ID, PAD_ID, ByteTokenizer, load_tokenizer
@@ -45,7 +45,7 @@ def test_bad_pairs_are_one_line_errors(pairs, lengths, message):
 
 
 def dates_config(**kw):
-    config = text_splits.default_config(
+    config = config_defaults.text_data(
         'dates/tiny', 8, 'char', 64, 40, target_length=11, layout='seq2seq'
     )
     config.update(eval_batch_size=16, **kw)
@@ -68,7 +68,7 @@ def test_dates_batches_decode_to_source_and_iso_target():
 
 def test_dates_config_errors():
     with pytest.raises(ValueError, match="'dates/tiny' pairs a source with a target"):
-        data.get(text_splits.default_config('dates/tiny', 8, 'char', 64, 40), seed=0)
+        data.get(config_defaults.text_data('dates/tiny', 8, 'char', 64, 40), seed=0)
     with pytest.raises(ValueError, match='config.data.target_length=0 is not allowed'):
         data.check(dates_config(target_length=0))
     with pytest.raises(ValueError, match='config.data.max_length=20 is shorter than train'):

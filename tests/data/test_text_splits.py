@@ -6,14 +6,14 @@ import os
 import numpy as np
 import pytest
 
-from seqlab import data
+from seqlab import config_defaults, data
 from seqlab.config import ConfigError
 from seqlab.data import text_splits
 from seqlab.data.tokenizers import EOS_ID, PAD_ID, load_tokenizer
 
 
 def text_config(name='wordnet_supersense/tiny', tokenizer='word', vocab_size=300, **kw):
-    config = text_splits.default_config(name, 8, tokenizer, vocab_size, 12)
+    config = config_defaults.text_data(name, 8, tokenizer, vocab_size, 12)
     config.eval_batch_size = 16
     config.update(kw)
     return config

@@ -2,9 +2,9 @@
 
 import pytest
 
-from seqlab import data
+from seqlab import config_defaults, data
 from seqlab.config import ConfigError
-from seqlab.train import defaults, source
+from seqlab.train import source
 
 BUILDER = """
 import numpy as np
@@ -46,7 +46,7 @@ def package(tmp_path, monkeypatch):
 
 
 def config(tmp_path, builder):
-    data_config = defaults.vision_data(batch_size=8)
+    data_config = config_defaults.vision_data(batch_size=8)
     data_config.update(builder=builder, data_dir=str(tmp_path / 'cache'))
     return data_config
 

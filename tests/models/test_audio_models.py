@@ -107,7 +107,7 @@ def test_model_checks_are_one_line_config_errors():
         SpecCNN.check({'head': 'column'}, (16_000,))
     with pytest.raises(ConfigError, match='max_dilation=500 must be a power of two'):
         WaveNet.check({'max_dilation': 500}, (16_000,))
-    with pytest.raises(ConfigError, match='width=10 is not divisible by heads=4'):
+    with pytest.raises(ConfigError, match='heads=4 does not divide width=10'):
         AudioTransformer.check({'width': 10}, (16_000,))
     with pytest.raises(ConfigError, match='dilations=\\(\\)'):
         WaveCNN.check({'dilations': ()}, (16_000,))

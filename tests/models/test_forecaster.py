@@ -124,7 +124,7 @@ def test_pooled_head_forecasts_the_next_value_only():
     [
         ({'backbone': 'transformer'}, r"backbone='transformer' is not allowed; allowed: conv"),
         ({'sampling': 'scheduled', 'head': 'pooled'}, r"allowed with head='shifted' only"),
-        ({'sampling_max': 1.5}, r'sampling_max=1.5 must lie in \[0, 1\]'),
+        ({'sampling_max': 1.5}, r'sampling_max=1.5 is not allowed; allowed: a number in \[0, 1\]'),
         ({'max_dilation': 6}, r'max_dilation=6 must be a power of two'),
         ({'max_dilation': 64}, r'receptive field 128 .* exceeds config.data.context=100'),
     ],

@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seqlab import data
+from seqlab import config_defaults, data
 from seqlab.data import text_splits
 from seqlab.data.tokenizers import EOS_ID, load_tokenizer, make_tokenizer
 from seqlab.tasks.causal_lm import CausalLM
@@ -27,7 +27,7 @@ def test_token_bytes_sum_to_the_utf8_length(text):
 
 
 def test_bits_per_byte_over_an_eval_split_is_the_streams_nats_per_byte():
-    config = text_splits.default_config('kjv/tiny', 8, 'bpe', 300, 12, layout='causal_lm')
+    config = config_defaults.text_data('kjv/tiny', 8, 'bpe', 300, 12, layout='causal_lm')
     config.eval_batch_size = 16  # several batches, the last one padded
     splits = data.get(config, seed=0)
     tokenizer = load_tokenizer(splits.info.assets[text_splits.TOKENIZER_ASSET])

@@ -7,8 +7,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from seqlab import config_defaults
 from seqlab.models.vit import ViT
-from seqlab.train import checkpoint, defaults, layout, optim, sharding
+from seqlab.train import checkpoint, layout, optim, sharding
 from seqlab.train import state as state_lib
 
 IMAGES = np.random.default_rng(0).random((2, 4, 4, 1), dtype=np.float32)
@@ -29,7 +30,7 @@ def trained_state(model, inputs):
 def abstract(model, inputs):
     tx = optim.make(optim.default_config(), 0, 10)
     shapes = state_lib.abstract(model, tx, inputs, seed=0)
-    mesh = sharding.make_mesh(defaults.base().mesh)
+    mesh = sharding.make_mesh(config_defaults.base().mesh)
     return jax.tree.map(
         lambda leaf: jax.ShapeDtypeStruct(
             leaf.shape, leaf.dtype, sharding=sharding.replicated(mesh)

@@ -9,10 +9,10 @@ import ml_collections
 import pytest
 from jax.sharding import PartitionSpec as P
 
-from seqlab import launcher
+from seqlab import config_defaults, launcher
 from seqlab.config import ConfigError
 from seqlab.models.vit import ViT
-from seqlab.train import defaults, optim, partition, preflight, sharding
+from seqlab.train import optim, partition, preflight, sharding
 from seqlab.train import state as state_lib
 from tests.conftest import REPO
 
@@ -20,7 +20,7 @@ SIZES = {'data': 2, 'fsdp': 2, 'tensor': 2}
 
 
 def mesh_config(**changes) -> ml_collections.ConfigDict:
-    config = defaults.base().mesh
+    config = config_defaults.base().mesh
     config.update({'fsdp_min_size': 0, **changes})
     return config
 
