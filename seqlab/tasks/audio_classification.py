@@ -11,13 +11,14 @@ import jax
 
 from seqlab.config import ConfigError, one_of
 from seqlab.tasks.audio_features import LogMel, describe_samples
+from seqlab.tasks.base import Task
 from seqlab.tasks.classification import Classification
 
 FEATURES = ('log_mel', 'waveform')
 
 
 @dataclasses.dataclass(frozen=True)
-class AudioClassification:
+class AudioClassification(Task):
     features: str = 'log_mel'
     label_smoothing: float = 0.0
     sample_rate: int = 16_000

@@ -20,12 +20,13 @@ import optax
 
 from seqlab.config import ConfigError
 from seqlab.tasks.audio_features import LogMel
+from seqlab.tasks.base import Task
 
 SPEECH_FRACTION = 0.5
 
 
 @dataclasses.dataclass(frozen=True)
-class FrameClassification:
+class FrameClassification(Task):
     sample_rate: int = 16_000
     n_fft: int = 512
     hop_length: int = 160

@@ -17,10 +17,11 @@ import optax
 
 from seqlab.config import ConfigError
 from seqlab.tasks.audio_features import LogMel
+from seqlab.tasks.base import Task
 
 
 @dataclasses.dataclass(frozen=True)
-class MaskEstimation:
+class MaskEstimation(Task):
     sample_rate: int = 16_000
     n_fft: int = 512
     hop_length: int = 160

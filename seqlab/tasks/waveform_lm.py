@@ -22,10 +22,11 @@ from seqlab.config import ConfigError
 from seqlab.data import audio, audio_io
 from seqlab.models.wavenet_sampling import fast_sampler
 from seqlab.tasks.audio_features import describe_samples
+from seqlab.tasks.base import Task
 
 
 @dataclasses.dataclass(frozen=True)
-class WaveformLM:
+class WaveformLM(Task):
     levels: int = 256
     conditional: bool = False
     sample_rate: int = 16_000

@@ -121,16 +121,12 @@ def _metric_shapes(grad_fn, state, micro, rng):
 
 
 def make_eval_step(plan: preflight.Plan) -> Callable:
-    """`eval_step(params, batch) -> metrics`; outputs from the task's `eval_outputs` if it has one."""
+    """`eval_step(params, batch) -> metrics` on the task's `eval_outputs`."""
     task = plan.task
 
     def eval_step(params, batch):
         batch = prefetch.decode(batch)
-        if hasattr(task, 'eval_outputs'):
-            outputs = task.eval_outputs(plan.model, params, batch)
-        else:
-            outputs = plan.model.apply({'params': params}, *task.inputs(batch), train=False)
-        return task.loss(outputs, batch)[1]
+        return task.loss(task.eval_outputs(plan.model, params, batch), batch)[1]
 
     return eval_step
 
@@ -390,8 +386,9 @@ class Run:
             plan.total_steps,
             plan.steps_per_epoch,
         )
-        if hasattr(plan.task, 'describe'):
-            log.info('%s', plan.task.describe(plan.model))
+        description = plan.task.describe(plan.model)
+        if description:
+            log.info('%s', description)
         for note in plan.notes:
             log.warning('%s', note)
         learning_rate = optim.learning_rate(config.optim, plan.warmup_steps, plan.total_steps)
@@ -634,11 +631,7 @@ def predict(
 @precision.applied
 def generate(config: ml_collections.ConfigDict, workdir: str, step: int | None = None) -> str:
     """--mode=generate: the task samples from a checkpoint into <workdir>/generated_<step>/."""
-    if not hasattr(tasks.get(config.task.name), 'generate'):
-        raise ConfigError(
-            f'--mode=generate: task {config.task.name!r} does not generate; allowed tasks: '
-            f'{", ".join(tasks.generating())}'
-        )
+    tasks.check_generates(config.task.name)
     if 'generate' not in config:
         raise ConfigError(
             f'--mode=generate needs a config.generate group (options of task {config.task.name!r})'
