@@ -39,7 +39,7 @@ def spectrogram_frame_mask(
     sample_mask: np.ndarray, n_fft: int, hop_length: int, center: bool = True
 ) -> np.ndarray:
     """Which STFT frames of a zero-padded clip are frames of the clip itself: [..., samples] ->
-    [..., frames], the frame count of `audio.stft` for the same arguments.
+    [..., frames], the frame count of `seqlab.layers.spectrogram.stft` for the same arguments.
 
     `sample_mask` marks a prefix of `valid` real samples (as from `pad_with_mask`). Frame t spans
     n_fft samples from t * hop_length of the (when `center`, zero-extended by n_fft // 2 on both

@@ -14,9 +14,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from seqlab.config import ConfigError
-from seqlab.data import audio
+from seqlab.layers import spectrogram
 
-CHUNK = 16  # clips per vectorised feature call on CPU (audio.py: about 2x faster than all at once)
+CHUNK = 16  # clips per vectorised feature call on CPU (spectrogram.py: about 2x faster than all at once)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,7 +38,7 @@ class LogMel:
     def power(self, waveforms: jax.Array) -> jax.Array:
         """Mel power spectrogram M = mel_filterbank @ |stft|^2: [B, samples] -> [B, n_mels, T]."""
         return jax.lax.map(
-            lambda x: audio.mel_spectrogram(
+            lambda x: spectrogram.mel_spectrogram(
                 x, self.sample_rate, self.n_fft, self.hop_length, self.n_mels
             ),
             waveforms,
@@ -46,17 +46,17 @@ class LogMel:
         )
 
     def __call__(self, waveforms: jax.Array) -> jax.Array:
-        decibels = audio.power_to_db(self.power(waveforms))
+        decibels = spectrogram.power_to_db(self.power(waveforms))
         mean = decibels.mean(axis=(-2, -1), keepdims=True)
         std = decibels.std(axis=(-2, -1), keepdims=True)
         return (decibels - mean) / jnp.maximum(std, 1e-3)
 
     def frame_average(self, values: jax.Array) -> jax.Array:
         """Σ_n w[n] v[t·hop + n - n_fft/2] / Σ_n w[n] (zeros outside): [B, samples] -> [B, T]."""
-        window = audio.stft_window('hann', self.n_fft, self.n_fft)
+        window = spectrogram.stft_window('hann', self.n_fft, self.n_fft)
         half = self.n_fft // 2
         padded = jnp.pad(values, ((0, 0), (half, half)))
-        frames = audio.frame(padded, self.n_fft, self.hop_length)  # [B, n_fft, T]
+        frames = spectrogram.frame(padded, self.n_fft, self.hop_length)  # [B, n_fft, T]
         return jnp.einsum('bnt,n->bt', frames, window / window.sum())
 
     def frame_mask(self, sample_mask: jax.Array) -> jax.Array:
@@ -67,8 +67,8 @@ class LogMel:
 
     def band_edges_hz(self) -> np.ndarray:
         """The n_mels + 2 mel-spaced edges (Hz) of the filters; band m spans edges m to m + 2."""
-        top = audio.hz_to_mel(self.sample_rate / 2)
-        return audio.mel_to_hz(np.linspace(0.0, top, self.n_mels + 2))
+        top = spectrogram.hz_to_mel(self.sample_rate / 2)
+        return spectrogram.mel_to_hz(np.linspace(0.0, top, self.n_mels + 2))
 
     def describe(self, frames: int, bands: int) -> str:
         """A frames x bands receptive field in seconds and in Hz at both ends of the mel scale."""

@@ -19,7 +19,8 @@ import numpy as np
 import optax
 
 from seqlab.config import ConfigError
-from seqlab.data import audio, audio_io
+from seqlab.data import audio_io
+from seqlab.layers.mu_law import mu_law_decode, mu_law_encode
 from seqlab.models.wavenet_sampling import fast_sampler
 from seqlab.tasks.audio_features import describe_samples
 from seqlab.tasks.base import Task
@@ -42,7 +43,7 @@ class WaveformLM(Task):
         return {'levels': self.levels, 'num_labels': info.num_classes if self.conditional else 0}
 
     def tokens(self, batch: dict) -> jax.Array:
-        return audio.mu_law_encode(batch['audio'], self.levels)
+        return mu_law_encode(batch['audio'], self.levels)
 
     def inputs(self, batch: dict) -> tuple:
         return self.tokens(batch), batch['label']
@@ -82,7 +83,7 @@ class WaveformLM(Task):
         labels, names = clip_labels(options, model.num_labels, info.extras.get('class_names', ()))
         sample = fast_sampler(model, round(options.seconds * self.sample_rate), options.temperature)
         tokens = sample(params, labels, jax.random.key(options.seed))
-        waveforms = np.asarray(audio.mu_law_decode(tokens, model.levels))
+        waveforms = np.asarray(mu_law_decode(tokens, model.levels))
         for name, waveform in zip(names, waveforms, strict=True):
             audio_io.write_wav(os.path.join(directory, f'{name}.wav'), waveform, self.sample_rate)
         return directory

@@ -1,4 +1,4 @@
-"""Audio features in JAX, equal to librosa's for the same arguments (librosa is test-only).
+"""Spectrograms in JAX, equal to librosa's for the same arguments (librosa is test-only).
 
 Every function takes waveforms `x: [..., samples]` (any leading batch axes) and is jit-able;
 the parameters (`n_fft`, `hop_length`, ...) are static, and called eagerly each function runs
@@ -10,7 +10,7 @@ On CPU, map large batches in chunks, `jax.lax.map(f, x, batch_size=16)`: the int
 in cache and a batch of 256 clips runs about 2x faster (experiments/bench_spectrogram.py).
 
 Bad arguments raise ValueError. NaN/inf samples can only be seen in concrete arrays, so they are
-checked outside `jit` only (check clips in the pipeline with `audio_io.check_clip`).
+checked outside `jit` only (the audio pipeline checks clips with `seqlab.data.audio_io.check_clip`).
 """
 
 import functools
@@ -317,30 +317,3 @@ def mfcc(
         k = np.arange(1, n_mfcc + 1, dtype=np.float64)
         cepstrum *= (1.0 + (lifter / 2.0) * np.sin(np.pi * k / lifter)).astype(np.float32)[:, None]
     return cepstrum
-
-
-@functools.partial(jax.jit, static_argnames='channels')
-def mu_law_encode(x: jax.Array, channels: int = 256) -> jax.Array:
-    """µ-law companding, then uniform quantisation to classes 0..channels-1 (WaveNet).
-
-    f = sign(x) ln(1 + µ|x|) / ln(1 + µ),  q = round((f + 1) / 2 * µ),  µ = channels - 1,
-    for x in [-1, 1] (clipped).
-
-    Returns int32 with x's shape.
-    """
-    if channels < 2:
-        raise ValueError(f'channels={channels} must be at least 2')
-    mu = channels - 1
-    x = jnp.clip(jnp.asarray(x, jnp.float32), -1.0, 1.0)
-    companded = jnp.sign(x) * jnp.log1p(mu * jnp.abs(x)) / math.log1p(mu)
-    return jnp.floor((companded + 1.0) / 2.0 * mu + 0.5).astype(jnp.int32)
-
-
-@functools.partial(jax.jit, static_argnames='channels')
-def mu_law_decode(q: jax.Array, channels: int = 256) -> jax.Array:
-    """Inverse of `mu_law_encode`: f = 2q / µ - 1, x = sign(f) ((1 + µ)^|f| - 1) / µ. float32."""
-    if channels < 2:
-        raise ValueError(f'channels={channels} must be at least 2')
-    mu = channels - 1
-    companded = 2.0 * jnp.asarray(q, jnp.float32) / mu - 1.0
-    return jnp.sign(companded) * jnp.expm1(jnp.abs(companded) * math.log1p(mu)) / mu
