@@ -6,6 +6,8 @@ Random crops draw from the `rng` they are given (the pipeline's per-example gene
 
 import numpy as np
 
+from seqlab.layers.spectrogram import num_frames
+
 
 def pad_with_mask(samples: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
     """Zero-pads a clip at the end to `length`.
@@ -50,6 +52,7 @@ def spectrogram_frame_mask(
     samples = sample_mask.shape[-1] + extension
     if samples < n_fft:
         raise ValueError(f'clip of {sample_mask.shape[-1]} samples is shorter than n_fft={n_fft}')
-    ends = hop_length * np.arange(1 + (samples - n_fft) // hop_length) + n_fft
+    frames = num_frames(sample_mask.shape[-1], n_fft, hop_length, center)
+    ends = hop_length * np.arange(frames) + n_fft
     valid = np.sum(sample_mask, axis=-1, keepdims=True)
     return ends <= valid + extension

@@ -19,6 +19,8 @@ import numpy as np
 from seqlab import models
 from seqlab.config import ConfigError
 from seqlab.figures import attention, curves, filters, position, receptive_field, spectrogram
+from seqlab.layers import conv
+from seqlab.tasks.audio_task import LogMelTask
 from seqlab.train import logging as metric_log
 from seqlab.train import loop, prefetch
 
@@ -121,7 +123,7 @@ def first_filters(source: Source) -> str:
 
 def frame_predictions(source: Source) -> str:
     task = source.run.plan.task
-    if not hasattr(task, 'front_end'):
+    if not isinstance(task, LogMelTask):
         raise Unavailable(f'task {source.config.task.name!r} has no spectrogram front end')
     (log_mel,) = source.inputs
     logits = np.asarray(source.model.apply({'params': source.params}, log_mel, train=False))
@@ -139,10 +141,10 @@ def frame_predictions(source: Source) -> str:
 
 def dilated_receptive_field(source: Source) -> str:
     model = source.model
-    if not hasattr(model, 'dilations') or not hasattr(model, 'kernel_size'):
+    if not isinstance(model, receptive_field.DilatedStack):
         raise Unavailable(f'model {source.config.model.name!r} has no dilated stack')
-    field = 1 + (model.kernel_size - 1) * sum(model.dilations)
-    if getattr(model, 'receptive_field', None) != field:
+    field = conv.dilated_receptive_field(model.kernel_size, model.dilations)
+    if model.receptive_field != field:
         raise Unavailable('the dilated stack does not read the input directly (strides or pooling)')
     signal = np.asarray(source.inputs[0][0], np.float32)
     return receptive_field.plot_receptive_field(

@@ -60,6 +60,16 @@ def _checked_jit(function: Callable) -> Callable:
     return checked
 
 
+def num_frames(samples: int, frame_length: int, hop_length: int, center: bool = False) -> int:
+    """Frames of `frame` (or, with `center`, of the centred `stft`) of a clip of `samples`:
+
+    1 + (samples - frame_length) // hop_length, samples extended by 2 (frame_length // 2) when
+    `center` (even frame_length: 1 + samples // hop_length).
+    """
+    extension = 2 * (frame_length // 2) if center else 0
+    return 1 + (samples + extension - frame_length) // hop_length
+
+
 def frame(x: jax.Array, frame_length: int, hop_length: int) -> jax.Array:
     """Slices overlapping frames like `librosa.util.frame(x, axis=-1)`.
 
@@ -80,8 +90,7 @@ def _frames_last(x: jax.Array, frame_length: int, hop_length: int) -> jax.Array:
     samples = x.shape[-1]
     if samples < frame_length:
         raise ValueError(f'audio of {samples} samples is shorter than frame_length={frame_length}')
-    n_frames = 1 + (samples - frame_length) // hop_length
-    starts = hop_length * np.arange(n_frames)[:, None]
+    starts = hop_length * np.arange(num_frames(samples, frame_length, hop_length))[:, None]
     return x[..., starts + np.arange(frame_length)[None, :]]
 
 
@@ -189,6 +198,12 @@ def mel_to_hz(mels: np.ndarray) -> np.ndarray:
     return np.where(mels >= break_mel, logarithmic, MEL_LINEAR_HZ_PER_MEL * mels)
 
 
+def mel_band_edges_hz(n_mels: int, fmin: float, fmax: float) -> np.ndarray:
+    """The n_mels + 2 edges (Hz) equally spaced in mel from fmin to fmax: float64 [n_mels + 2];
+    mel filter m spans edges m to m + 2."""
+    return mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n_mels + 2))
+
+
 def mel_filterbank(
     sample_rate: float, n_fft: int, n_mels: int = 128, fmin: float = 0.0, fmax: float | None = None
 ) -> np.ndarray:
@@ -210,7 +225,7 @@ def mel_filterbank(
             f'need 0 <= fmin < fmax <= sample_rate / 2 = {nyquist}; got fmin={fmin}, fmax={fmax}'
         )
     bin_hz = np.linspace(0.0, nyquist, 1 + n_fft // 2)
-    edges_hz = mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n_mels + 2))
+    edges_hz = mel_band_edges_hz(n_mels, fmin, fmax)
     widths_hz = np.diff(edges_hz)
     offsets = edges_hz[:, None] - bin_hz[None, :]
     rising = -offsets[:-2] / widths_hz[:-1, None]
