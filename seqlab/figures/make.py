@@ -21,8 +21,7 @@ from seqlab.config import ConfigError
 from seqlab.figures import attention, curves, filters, position, receptive_field, spectrogram
 from seqlab.layers import conv
 from seqlab.tasks.audio_task import LogMelTask
-from seqlab.train import logging as metric_log
-from seqlab.train import loop, prefetch
+from seqlab.train import loop, metrics_log, prefetch
 
 log = logging.getLogger('seqlab')
 
@@ -85,9 +84,11 @@ class Source:
 def training_curves(source: Source) -> str:
     """Curves of the run, or of every trial of a sweep."""
     if source.trials:
-        runs = {f'trial {os.path.basename(t)}': metric_log.read(t) for t in source.trials}
+        runs = {f'trial {os.path.basename(t)}': metrics_log.read(t) for t in source.trials}
     elif os.path.exists(os.path.join(source.workdir, 'metrics.jsonl')):
-        runs = {os.path.basename(os.path.normpath(source.workdir)): metric_log.read(source.workdir)}
+        runs = {
+            os.path.basename(os.path.normpath(source.workdir)): metrics_log.read(source.workdir)
+        }
     else:
         raise Unavailable(f'no metrics.jsonl in {source.workdir}')
     return curves.plot_curves(runs, source.path('curves'))

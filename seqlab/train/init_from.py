@@ -23,8 +23,7 @@ import ml_collections
 
 from seqlab.config import ConfigError
 from seqlab.interop import finetune
-from seqlab.train import checkpoint
-from seqlab.train import logging as metric_log
+from seqlab.train import checkpoint, metrics_log
 
 SOURCE_KEYS = ('workdir', 'step', 'params')  # the part of config.init that names a source
 FREE = ('dropout', 'attention_dropout', 'dtype', 'remat', 'num_classes')  # may differ from source
@@ -114,7 +113,7 @@ def best_step(spec: str, workdir: str) -> int:
     """The kept step of `workdir` with the best value of its own config.checkpoint.best_metric."""
     ckpt = read_config(spec, workdir).checkpoint
     steps = checkpoint.saved_steps(os.path.join(workdir, 'checkpoints'))
-    step = metric_log.best_step(workdir, ckpt.best_metric, ckpt.best_mode, steps)
+    step = metrics_log.best_step(workdir, ckpt.best_metric, ckpt.best_mode, steps)
     if step is None:
         raise ConfigError(
             f'config.init_from={spec!r}: no kept step of {workdir} has {ckpt.best_metric!r} in '

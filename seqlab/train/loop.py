@@ -31,6 +31,7 @@ from seqlab.train import (
     finite,
     init_from,
     memory,
+    metrics_log,
     optim,
     precision,
     prefetch,
@@ -40,7 +41,6 @@ from seqlab.train import (
     transfer,
     workdir_lock,
 )
-from seqlab.train import logging as metric_log
 from seqlab.train import state as state_lib
 from seqlab.train import window as window_lib
 from seqlab.train.cadence import itstime
@@ -392,13 +392,13 @@ class Run:
         for note in plan.notes:
             log.warning('%s', note)
         learning_rate = optim.learning_rate(config.optim, plan.warmup_steps, plan.total_steps)
-        writer = metric_log.MetricWriter(self.workdir, resume_step=step)
+        writer = metrics_log.MetricWriter(self.workdir, resume_step=step)
         example_ids = (
-            metric_log.ExampleIds(self.workdir, step, jax.process_index(), jax.process_count())
+            metrics_log.ExampleIds(self.workdir, step, jax.process_index(), jax.process_count())
             if config.get('log_example_ids')
             else None
         )
-        progress = metric_log.Progress(step, plan.total_steps)
+        progress = metrics_log.Progress(step, plan.total_steps)
         stop = _StopRequest()
         skips = finite.SkippedUpdates(config.optim.skip_non_finite)
         window = empty_window()
