@@ -28,6 +28,7 @@ from seqlab.interop import finetune
 from seqlab.train import (
     assets,
     checkpoint,
+    code_version,
     finite,
     init_from,
     memory,
@@ -37,7 +38,6 @@ from seqlab.train import (
     prefetch,
     preflight,
     sharding,
-    source,
     transfer,
     workdir_lock,
 )
@@ -350,7 +350,7 @@ class Run:
     def _train(self, train_step: Callable, empty_window: Callable) -> dict[str, float]:
         plan, config = self.plan, self.config
         self.workdir_info()
-        code = source.digest()
+        code = code_version.digest()
         ckpt = self.checkpointer()
         iterator = iter(plan.splits.train)
         if ckpt.latest_step() is not None:
@@ -366,7 +366,7 @@ class Run:
             log.info(
                 'resumed from %s at step %d; config changes: %s', ckpt.directory, step, changes
             )
-            saved_code = ckpt.saved_source(step)
+            saved_code = ckpt.saved_code_version(step)
             if saved_code and saved_code != code:
                 log.warning(
                     'seqlab source changed since step %d was saved (%s -> %s): this run will not '
@@ -448,7 +448,7 @@ class Run:
                         state,
                         fed.data_state,
                         metrics=eval_metrics if evaluated else None,
-                        source=code,
+                        code_version=code,
                     )
                 if stop.requested:
                     ckpt.wait()
