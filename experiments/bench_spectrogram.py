@@ -1,4 +1,4 @@
-"""Log-mel spectrograms of a batch of 256 one-second 16 kHz clips: seqlab.data.audio vs librosa.
+"""Log-mel spectrograms of a batch of 256 one-second 16 kHz clips: seqlab.layers.spectrogram vs librosa.
 
 JAX runs jitted after a warm-up call, as one computation over the batch and as `jax.lax.map` over
 chunks of 16 clips (whose intermediates stay in cache on CPU). librosa gets the whole batch in
@@ -19,7 +19,7 @@ import librosa
 import numpy as np
 import report
 
-from seqlab.data import audio
+from seqlab.layers import spectrogram
 
 SAMPLE_RATE = 16_000
 BATCH = 256
@@ -36,7 +36,7 @@ SETTINGS = {
 
 def log_mel(clips: jax.Array, **kwargs) -> jax.Array:
     """[..., samples] -> [..., n_mels, frames] decibels (per clip, top_db 80)."""
-    return audio.power_to_db(audio.mel_spectrogram(clips, SAMPLE_RATE, **kwargs))
+    return spectrogram.power_to_db(spectrogram.mel_spectrogram(clips, SAMPLE_RATE, **kwargs))
 
 
 def librosa_log_mel(clips: np.ndarray, **kwargs) -> np.ndarray:

@@ -17,7 +17,9 @@ import numpy as np
 import report
 
 from seqlab import launcher
-from seqlab.data import audio, audio_io
+from seqlab.data import audio_io
+from seqlab.layers import spectrogram
+from seqlab.layers.mu_law import mu_law_decode
 from seqlab.models.wavenet_sampling import fast_sampler, naive_sampler
 from seqlab.train import loop
 
@@ -57,7 +59,7 @@ def real_clip(batches, label: int) -> np.ndarray:
 def spectrogram_figure(clips: dict[str, np.ndarray], path: str) -> None:
     fig, axes = plt.subplots(1, len(clips), figsize=(3.2 * len(clips), 3), squeeze=False)
     for axis, (title, clip) in zip(axes[0], clips.items(), strict=True):
-        mel = audio.power_to_db(audio.mel_spectrogram(clip, SAMPLE_RATE, 512, 160, 40))
+        mel = spectrogram.power_to_db(spectrogram.mel_spectrogram(clip, SAMPLE_RATE, 512, 160, 40))
         axis.imshow(np.asarray(mel), origin='lower', aspect='auto', cmap='magma')
         axis.set(title=title, xlabel='frame (10 ms)', ylabel='mel band')
     fig.tight_layout()
@@ -85,7 +87,7 @@ def main() -> None:
     os.makedirs(args.out, exist_ok=True)
     clips = {}
     for word, tokens in zip(words, batch, strict=True):
-        clips[f'generated "{word}"'] = np.asarray(audio.mu_law_decode(tokens, model.levels))
+        clips[f'generated "{word}"'] = np.asarray(mu_law_decode(tokens, model.levels))
         audio_io.write_wav(
             os.path.join(args.out, f'{word}.wav'), clips[f'generated "{word}"'], SAMPLE_RATE
         )

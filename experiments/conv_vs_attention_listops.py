@@ -23,8 +23,7 @@ from seqlab import data, launcher
 from seqlab.data import builders
 from seqlab.figures.curves import plot_curves
 from seqlab.layers.conv import receptive_field
-from seqlab.train import logging as metric_log
-from seqlab.train import loop, state
+from seqlab.train import loop, metrics_log, state
 
 RUNS = {'cnn': 'configs/listops_cnn.py', 'transformer': 'configs/listops_transformer.py'}
 PUBLISHED = {  # LRA ListOps test accuracy %, sequences up to 2,000 tokens
@@ -62,7 +61,8 @@ def row(name: str, root: str) -> dict:
         'test': 100 * run.evaluate(params)['eval/accuracy'],
         'timing': trained_runs.timing(workdir),
         'curves': [
-            {k: v for k, v in r.items() if k in ('step', *CURVES)} for r in metric_log.read(workdir)
+            {k: v for k, v in r.items() if k in ('step', *CURVES)}
+            for r in metrics_log.read(workdir)
         ],
     }
 

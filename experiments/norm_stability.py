@@ -26,7 +26,7 @@ from seqlab import launcher
 from seqlab.figures import common
 from seqlab.sweep import runner
 from seqlab.sweep.worker import trial_dir
-from seqlab.train import logging as metric_log
+from seqlab.train import metrics_log
 
 SPEC = 'configs/vit.py:smoke'
 OVERRIDES = {  # the smoke ViT on digits, made deeper and trained longer
@@ -55,8 +55,8 @@ def get_sweep(arg: str | None = None) -> dict:
 def outcome(trial: dict, directory: str) -> dict:
     """A sweep row (results.csv) -> its training loss curve, final loss, accuracy, divergence."""
     workdir = trial_dir(directory, int(trial['trial']))
-    started = os.path.exists(os.path.join(workdir, metric_log.METRICS_FILE))
-    records = metric_log.read(workdir) if started else []
+    started = os.path.exists(os.path.join(workdir, metrics_log.METRICS_FILE))
+    records = metrics_log.read(workdir) if started else []
     losses = [(r['step'], r['train/loss']) for r in records if 'train/loss' in r]
     accuracies = [r['eval/accuracy'] for r in records if 'eval/accuracy' in r]
     final = losses[-1][1] if losses else math.nan

@@ -1,6 +1,6 @@
 """Non-neural peer for spoken_keywords: the accuracy the spectrogram CNN must beat.
 
-Each clip becomes the mean and standard deviation over time of its MFCCs (seqlab.data.audio.mfcc:
+Each clip becomes the mean and standard deviation over time of its MFCCs (seqlab.layers.spectrogram.mfcc:
 n_fft 512 = 32 ms, hop 160 = 10 ms, 40 mels, 20 coefficients), standardised with train
 statistics, classified by multinomial logistic regression (scikit-learn) with C picked on the
 validation voices. Reported: accuracy on the held-out test voices.
@@ -19,8 +19,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from seqlab.data import audio, audio_io
+from seqlab.data import audio_io
 from seqlab.data.builders import spoken_keywords
+from seqlab.layers import spectrogram
 
 MFCC_ARGS = {'n_mfcc': 20, 'n_fft': 512, 'hop_length': 160, 'n_mels': 40}
 C_GRID = (0.1, 1.0, 10.0, 100.0)
@@ -41,7 +42,7 @@ def load(data_dir: str) -> dict[str, list[dict]]:
 def mfcc_statistics(clips: jax.Array) -> jax.Array:
     """[batch, samples] float -> [batch, 2 * n_mfcc]: per-coefficient mean and std over frames."""
     cepstra = jax.lax.map(
-        lambda clip: audio.mfcc(clip, spoken_keywords.SAMPLE_RATE, **MFCC_ARGS),
+        lambda clip: spectrogram.mfcc(clip, spoken_keywords.SAMPLE_RATE, **MFCC_ARGS),
         clips,
         batch_size=16,
     )

@@ -19,8 +19,7 @@ from typing import Any
 import ml_collections
 from report import publish  # noqa: F401  (experiments call trained_runs.publish)
 
-from seqlab.train import logging as metric_log
-from seqlab.train import loop, preflight
+from seqlab.train import loop, metrics_log, preflight
 
 TIME_FILE = 'train_seconds.json'
 
@@ -87,7 +86,7 @@ def best_step(config: ml_collections.ConfigDict, workdir: str) -> tuple[int, flo
     """(step, validation value) of the best kept checkpoint by config.checkpoint.best_metric."""
     kept = {int(d) for d in os.listdir(os.path.join(workdir, 'checkpoints')) if d.isdigit()}
     metric, sign = config.checkpoint.best_metric, 1 if config.checkpoint.best_mode == 'max' else -1
-    evals = [r for r in metric_log.read(workdir) if metric in r and r['step'] in kept]
+    evals = [r for r in metrics_log.read(workdir) if metric in r and r['step'] in kept]
     best = max(evals, key=lambda r: sign * r[metric])
     return best['step'], best[metric]
 

@@ -15,7 +15,7 @@ fixed.
 import trained_runs
 
 from seqlab import launcher
-from seqlab.train import logging as metric_log
+from seqlab.train import metrics_log
 
 CANDIDATES = {  # name -> (config, overrides)
     'vit_lr1e-3': ('configs/vit.py', {'steps': '13ep', 'optim.lr': '1e-3'}),
@@ -32,7 +32,7 @@ def config_of(name: str):
 
 def row(name: str, root: str) -> dict:
     workdir = trained_runs.workdir(root, name)
-    evals = [r for r in metric_log.read(workdir) if 'eval/accuracy' in r]
+    evals = [r for r in metrics_log.read(workdir) if 'eval/accuracy' in r]
     return {
         'name': name,
         'spec': CANDIDATES[name][0],

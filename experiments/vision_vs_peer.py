@@ -23,7 +23,7 @@ import statistics
 import trained_runs
 
 from seqlab import launcher
-from seqlab.train import logging as metric_log
+from seqlab.train import metrics_log
 
 MODELS = {  # name -> (config, target mean test accuracy %)
     'vit': ('configs/vit.py', 90.5),
@@ -51,7 +51,7 @@ def peer_rows() -> list[tuple[str, float]]:
 def row(name: str, root: str) -> dict:
     """One run: its final validation and test accuracy (%) and its timing."""
     workdir = trained_runs.workdir(root, name)
-    records = metric_log.read(workdir)
+    records = metrics_log.read(workdir)
     final = max(r['step'] for r in records)
     at_end = {k: v for r in records if r['step'] == final for k, v in r.items()}
     model, seed = RUNS[name]

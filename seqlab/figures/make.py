@@ -1,8 +1,9 @@
 """`launch.py --mode=figures`: every figure a run (or a sweep) can make, written to <workdir>/figures/.
 
-Each figure function takes a `Source` and raises `Unavailable` with the reason when the run cannot
-make it (no checkpoint, no attention layer, no per-frame head, ...); that figure is skipped with a
-log line. Checkpoint figures restore the parameters through the train loop's restore path.
+Each figure function takes the run's `Artifacts` and raises `Unavailable` with the reason when
+the run cannot make it (no checkpoint, no attention layer, no per-frame head, ...); that figure is
+skipped with a log line. Checkpoint figures restore the parameters through the train loop's
+restore path.
 """
 
 import functools
@@ -19,8 +20,9 @@ import numpy as np
 from seqlab import models
 from seqlab.config import ConfigError
 from seqlab.figures import attention, curves, filters, position, receptive_field, spectrogram
-from seqlab.train import logging as metric_log
-from seqlab.train import loop, prefetch
+from seqlab.layers import conv
+from seqlab.tasks.audio_task import LogMelTask
+from seqlab.train import loop, metrics_log, prefetch
 
 log = logging.getLogger('seqlab')
 
@@ -29,8 +31,9 @@ class Unavailable(Exception):
     """This run cannot make this figure; the message says why."""
 
 
-class Source:
-    """What figures are made from, each part built on first use."""
+class Artifacts:
+    """What figures are made from: a run's metrics, checkpoint and first eval example, each read
+    on first use."""
 
     def __init__(self, config: ml_collections.ConfigDict, workdir: str, step: int | None = None):
         self.config, self.workdir, self.step = config, workdir, step
@@ -80,77 +83,83 @@ class Source:
         return os.path.join(self.directory, f'{name}.png')
 
 
-def training_curves(source: Source) -> str:
+def training_curves(artifacts: Artifacts) -> str:
     """Curves of the run, or of every trial of a sweep."""
-    if source.trials:
-        runs = {f'trial {os.path.basename(t)}': metric_log.read(t) for t in source.trials}
-    elif os.path.exists(os.path.join(source.workdir, 'metrics.jsonl')):
-        runs = {os.path.basename(os.path.normpath(source.workdir)): metric_log.read(source.workdir)}
+    if artifacts.trials:
+        runs = {f'trial {os.path.basename(t)}': metrics_log.read(t) for t in artifacts.trials}
+    elif os.path.exists(os.path.join(artifacts.workdir, 'metrics.jsonl')):
+        runs = {
+            os.path.basename(os.path.normpath(artifacts.workdir)): metrics_log.read(
+                artifacts.workdir
+            )
+        }
     else:
-        raise Unavailable(f'no metrics.jsonl in {source.workdir}')
-    return curves.plot_curves(runs, source.path('curves'))
+        raise Unavailable(f'no metrics.jsonl in {artifacts.workdir}')
+    return curves.plot_curves(runs, artifacts.path('curves'))
 
 
-def attention_maps(source: Source) -> str:
-    layers = attention.attention_weights(source.model, source.params, source.inputs)
+def attention_maps(artifacts: Artifacts) -> str:
+    layers = attention.attention_weights(artifacts.model, artifacts.params, artifacts.inputs)
     if not layers:
-        raise Unavailable(f'model {source.config.model.name!r} has no attention layer')
-    return attention.plot_attention(layers, source.path('attention'))
+        raise Unavailable(f'model {artifacts.config.model.name!r} has no attention layer')
+    return attention.plot_attention(layers, artifacts.path('attention'))
 
 
-def positional_encoding(source: Source) -> str:
+def positional_encoding(artifacts: Artifacts) -> str:
     """The encoding of a model with `position='sinusoidal'`, over its max_length and width."""
-    model_class = models.get(source.config.model.name)
-    kwargs = source.config.model.kwargs
+    model_class = models.get(artifacts.config.model.name)
+    kwargs = artifacts.config.model.kwargs
     position_kind, width, length = (
         kwargs.get(name, getattr(model_class, name, None))
         for name in ('position', 'width', 'max_length')
     )
     if position_kind != 'sinusoidal':
-        raise Unavailable(f'model {source.config.model.name!r} has no sinusoidal positions')
-    return position.plot_positional_encoding(length, width, source.path('positions'))
+        raise Unavailable(f'model {artifacts.config.model.name!r} has no sinusoidal positions')
+    return position.plot_positional_encoding(length, width, artifacts.path('positions'))
 
 
-def first_filters(source: Source) -> str:
+def first_filters(artifacts: Artifacts) -> str:
     try:
-        name, kernel = filters.first_conv_kernel(source.model, source.params, source.inputs)
+        name, kernel = filters.first_conv_kernel(
+            artifacts.model, artifacts.params, artifacts.inputs
+        )
     except ValueError as error:
         raise Unavailable(str(error)) from None
-    return filters.plot_filters(kernel, source.path('filters'), f'first convolution: {name}')
+    return filters.plot_filters(kernel, artifacts.path('filters'), f'first convolution: {name}')
 
 
-def frame_predictions(source: Source) -> str:
-    task = source.run.plan.task
-    if not hasattr(task, 'front_end'):
-        raise Unavailable(f'task {source.config.task.name!r} has no spectrogram front end')
-    (log_mel,) = source.inputs
-    logits = np.asarray(source.model.apply({'params': source.params}, log_mel, train=False))
+def frame_predictions(artifacts: Artifacts) -> str:
+    task = artifacts.run.plan.task
+    if not isinstance(task, LogMelTask):
+        raise Unavailable(f'task {artifacts.config.task.name!r} has no spectrogram front end')
+    (log_mel,) = artifacts.inputs
+    logits = np.asarray(artifacts.model.apply({'params': artifacts.params}, log_mel, train=False))
     if logits.ndim != 3 or logits.shape[1] != log_mel.shape[-1]:
         raise Unavailable(f'model outputs {logits.shape} are not per-frame predictions')
     probabilities = np.asarray(jax.nn.softmax(logits[0], axis=-1))
-    names = source.run.plan.splits.info.extras.get('class_names')
+    names = artifacts.run.plan.splits.info.extras.get('class_names')
     names = [*names, 'non-speech'] if names else None
-    label = int(source.example['label'][0]) if 'label' in source.example else None
+    label = int(artifacts.example['label'][0]) if 'label' in artifacts.example else None
     title = f'log-mel spectrogram (label: {names[label]})' if names and label is not None else ''
     return spectrogram.plot_frame_predictions(
-        np.asarray(log_mel[0]), probabilities, source.path('frames'), names, title
+        np.asarray(log_mel[0]), probabilities, artifacts.path('frames'), names, title
     )
 
 
-def dilated_receptive_field(source: Source) -> str:
-    model = source.model
-    if not hasattr(model, 'dilations') or not hasattr(model, 'kernel_size'):
-        raise Unavailable(f'model {source.config.model.name!r} has no dilated stack')
-    field = 1 + (model.kernel_size - 1) * sum(model.dilations)
-    if getattr(model, 'receptive_field', None) != field:
+def dilated_receptive_field(artifacts: Artifacts) -> str:
+    model = artifacts.model
+    if not isinstance(model, receptive_field.DilatedStack):
+        raise Unavailable(f'model {artifacts.config.model.name!r} has no dilated stack')
+    field = conv.dilated_receptive_field(model.kernel_size, model.dilations)
+    if model.receptive_field != field:
         raise Unavailable('the dilated stack does not read the input directly (strides or pooling)')
-    signal = np.asarray(source.inputs[0][0], np.float32)
+    signal = np.asarray(artifacts.inputs[0][0], np.float32)
     return receptive_field.plot_receptive_field(
-        model.kernel_size, list(model.dilations), signal, source.path('receptive_field')
+        model.kernel_size, list(model.dilations), signal, artifacts.path('receptive_field')
     )
 
 
-FIGURES: dict[str, Callable[[Source], str]] = {
+FIGURES: dict[str, Callable[[Artifacts], str]] = {
     'curves': training_curves,
     'attention': attention_maps,
     'positions': positional_encoding,
@@ -164,11 +173,11 @@ def make(config: ml_collections.ConfigDict, workdir: str, step: int | None = Non
     """Write every figure this run can make; returns their paths."""
     if not os.path.isdir(workdir):
         raise ConfigError(f'--workdir={workdir!r} is not a directory; allowed: a run or a sweep')
-    source = Source(config, workdir, step)
+    artifacts = Artifacts(config, workdir, step)
     written = []
     for name, draw in FIGURES.items():
         try:
-            written.append(draw(source))
+            written.append(draw(artifacts))
             log.info('figure %s: %s', name, written[-1])
         except Unavailable as reason:
             log.info('figure %s skipped: %s', name, reason)

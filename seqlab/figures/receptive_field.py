@@ -2,8 +2,11 @@
 
 Output position t of layer l reads positions t - j d_l (causal) or t + (j - (k-1)/2) d_l (centred),
 j = 0..k-1, of layer l - 1; following these edges down from one output covers
-r = 1 + (k - 1) Σ_l d_l input positions (seqlab.layers.conv.receptive_field).
+r = 1 + (k - 1) Σ_l d_l input positions (seqlab.layers.conv.dilated_receptive_field).
 """
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 from matplotlib.collections import LineCollection
@@ -12,6 +15,17 @@ from seqlab.figures.common import figure, pixels, save
 
 PANEL = (8.0, 2.5)
 MAX_DOTS = 4096  # draw every node up to this many; beyond, edges only
+
+
+@runtime_checkable
+class DilatedStack(Protocol):
+    """A model whose input goes through stride-1 convolutions of width `kernel_size` with
+    `dilations`, in order; `receptive_field` (input positions one output sees) equals
+    1 + (kernel_size - 1) Σ dilations when nothing else (strides, pooling) widens it."""
+
+    kernel_size: int
+    dilations: Sequence[int]
+    receptive_field: int
 
 
 def size() -> tuple[int, int]:

@@ -18,8 +18,7 @@ import ml_collections
 
 from seqlab import interop
 from seqlab.config import ConfigError
-from seqlab.train import checkpoint, loop
-from seqlab.train import logging as metric_log
+from seqlab.train import checkpoint, loop, metrics_log
 
 
 def best_step(run: loop.Run) -> int:
@@ -29,7 +28,7 @@ def best_step(run: loop.Run) -> int:
     checkpointer = run.checkpointer()
     steps = checkpointer.all_steps()
     checkpointer.close()
-    step = metric_log.best_step(workdir, metric, mode, steps)
+    step = metrics_log.best_step(workdir, metric, mode, steps)
     if step is None:
         raise ConfigError(
             f'--best: no kept step of {workdir} has {metric} in metrics.jsonl; allowed: --step '

@@ -125,6 +125,11 @@ def receptive_field(
     return field
 
 
+def dilated_receptive_field(kernel_size: int, dilations: Sequence[int]) -> int:
+    """r = 1 + (k - 1) Σ_l d_l: stride-1 convolutions of width k with dilations d_l, in order."""
+    return receptive_field([kernel_size] * len(dilations), dilations=dilations)
+
+
 def receptive_field_in_seconds_and_hz(
     frames: int, bins: int, sample_rate: float, frame_length: int, hop: int
 ) -> tuple[float, float]:

@@ -14,7 +14,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from seqlab.layers.conv import CausalConv1D, receptive_field, wavenet_dilations
+from seqlab.layers.conv import CausalConv1D, dilated_receptive_field, wavenet_dilations
 from seqlab.layers.dense import Linear
 
 
@@ -34,7 +34,7 @@ class DilatedStack(nn.Module):
 
     @property
     def receptive_field(self) -> int:
-        return receptive_field([self.kernel_size] * len(self.dilations), dilations=self.dilations)
+        return dilated_receptive_field(self.kernel_size, self.dilations)
 
     @nn.compact
     def __call__(self, x: jax.Array) -> tuple[jax.Array, jax.Array]:

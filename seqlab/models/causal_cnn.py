@@ -3,7 +3,7 @@
     h^1 = relu(conv_{k, d_1}(x)),   h^l = h^{l-1} + relu(LN(conv_{k, d_l}(h^{l-1}))),
     logits = W h^L_T + b
 Causal convolutions only look back, so the last output sees the last r inputs,
-r = 1 + (k - 1) Σ_l d_l (seqlab.layers.conv.receptive_field): with dilations 1, 2, 4, ... r doubles
+r = 1 + (k - 1) Σ_l d_l (seqlab.layers.conv.dilated_receptive_field): with dilations 1, 2, 4, ... r doubles
 with each layer; undilated it grows by k - 1 a layer. Dilation changes no parameter count.
 waveform [B, T] -> logits [B, num_classes].
 """
@@ -14,7 +14,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from seqlab.layers.conv import CausalConv1D, receptive_field
+from seqlab.layers.conv import CausalConv1D, dilated_receptive_field
 from seqlab.models import checks
 
 
@@ -36,7 +36,7 @@ class CausalCNN(nn.Module):
     @property
     def receptive_field(self) -> int:
         """Input samples that the last output (the one classified) sees."""
-        return receptive_field([self.kernel_size] * len(self.dilations), dilations=self.dilations)
+        return dilated_receptive_field(self.kernel_size, self.dilations)
 
     @nn.compact
     def __call__(self, waveform: jax.Array, *, train: bool = False) -> jax.Array:

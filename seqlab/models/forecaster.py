@@ -24,7 +24,7 @@ import jax
 import jax.numpy as jnp
 
 from seqlab.config import ConfigError
-from seqlab.layers.conv import receptive_field, wavenet_dilations
+from seqlab.layers.conv import dilated_receptive_field, wavenet_dilations
 from seqlab.layers.dense import Linear
 from seqlab.layers.dilated import DilatedStack
 from seqlab.layers.recurrent import Recurrent
@@ -46,8 +46,7 @@ def sampling_probability(step: jax.Array, sampling_max: float, sampling_ramp: in
 
 
 def conv_receptive_field(kernel_size: int, max_dilation: int, repeats: int) -> int:
-    dilations = wavenet_dilations(max_dilation, repeats)
-    return receptive_field([kernel_size] * len(dilations), dilations=dilations)
+    return dilated_receptive_field(kernel_size, wavenet_dilations(max_dilation, repeats))
 
 
 class Forecaster(nn.Module):

@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 
 from seqlab.config import ConfigError
-from seqlab.layers.conv import causal_conv1d, receptive_field, wavenet_dilations
+from seqlab.layers.conv import causal_conv1d, dilated_receptive_field, wavenet_dilations
 from seqlab.layers.dense import Linear
 from seqlab.models import checks
 
@@ -52,7 +52,7 @@ class WaveNet(nn.Module):
 
     @property
     def receptive_field(self) -> int:
-        return receptive_field([self.kernel_size] * len(self.dilations), dilations=self.dilations)
+        return dilated_receptive_field(self.kernel_size, self.dilations)
 
     def setup(self):
         width, layers = self.channels, len(self.dilations)

@@ -14,7 +14,7 @@ import threading
 import time
 
 from seqlab import runtime
-from seqlab.train import logging as metric_log
+from seqlab.train import metrics_log
 
 LAUNCH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), 'launch.py')
 DIE_WITH_PARENT = ['setpriv', '--pdeathsig', 'TERM'] if shutil.which('setpriv') else []
@@ -81,7 +81,7 @@ def error_line(log_path: str, offset: int, returncode: int) -> str:
 def outcome(workdir: str, metric: str, mode: str) -> dict[str, float]:
     """best, best_step, final (value of `metric`) and steps of a finished run's metrics.jsonl."""
     path = os.path.join(workdir, 'metrics.jsonl')
-    records = metric_log.read(workdir) if os.path.exists(path) else []
+    records = metrics_log.read(workdir) if os.path.exists(path) else []
     evals = [r for r in records if metric in r]
     if not evals:
         names = sorted({k for r in records for k in r if k != 'step'})

@@ -1,16 +1,7 @@
 """Task registry: a task turns a batch into model inputs and model outputs into a loss and metrics.
 
-Interface (the train loop knows nothing else):
-  task.model_kwargs(info) -> dict          # what the model needs from the data (num_classes, vocab, ...)
-  task.inputs(batch) -> tuple              # positional model inputs
-  task.loss(outputs, batch) -> (loss, metrics)   # metrics: name -> (sum, count) for exact averaging
-  task.predict(outputs) -> dict            # per-example predictions written by --mode=predict
-  task.eval_outputs(model, params, batch) -> outputs   # optional: what the eval step passes to
-      loss instead of model.apply(params, *inputs(batch)) (e.g. logits plus a decoding)
-  task.describe(model) -> str              # optional: logged at start-up (e.g. receptive field)
-  task.generate(model, params, options, info, directory) -> str   # optional: --mode=generate
-      samples from trained params with the options in config.generate, writes files into
-      `directory` and returns what it wrote (a path)
+Every task subclasses `seqlab.tasks.base.Task`, which states the interface the train loop uses
+(model_kwargs, inputs, loss, predict; eval_outputs, describe, generate with defaults).
 """
 
 import importlib
@@ -36,14 +27,38 @@ def names() -> list[str]:
     return sorted(_TASKS)
 
 
-def get(name: str):
-    """The task class registered under `name`."""
+def get(name: str) -> type:
+    """The task class registered under `name` (a `seqlab.tasks.base.Task`)."""
     if name not in _TASKS:
         raise ConfigError(f'config.task.name={name!r} is not a task; allowed: {", ".join(names())}')
     module, attr = _TASKS[name].split(':')
     return getattr(importlib.import_module(module), attr)
 
 
+def name_of(task_class: type) -> str:
+    """The name `task_class` is registered under (its class name if it is not registered)."""
+    path = f'{task_class.__module__}:{task_class.__qualname__}'
+    return next((name for name, value in _TASKS.items() if value == path), task_class.__name__)
+
+
 def generating() -> list[str]:
     """Names of the tasks that implement generate() (what --mode=generate accepts)."""
-    return [name for name in names() if hasattr(get(name), 'generate')]
+    from seqlab.tasks.base import generates
+
+    return [name for name in names() if generates(get(name))]
+
+
+def check_generates(name: str) -> None:
+    """Raises ConfigError unless task `name` exists and generates."""
+    from seqlab.tasks.base import generates
+
+    if not generates(get(name)):
+        raise generate_unavailable(name)
+
+
+def generate_unavailable(name: str) -> ConfigError:
+    """The error for --mode=generate with task `name`, which does not generate."""
+    return ConfigError(
+        f'--mode=generate: task {name!r} does not generate; allowed tasks: '
+        f'{", ".join(generating())}'
+    )

@@ -20,11 +20,12 @@ import optax
 from seqlab.data import text_splits
 from seqlab.data.tokenizers import load_tokenizer
 from seqlab.models import gpt
+from seqlab.tasks.base import Task
 from seqlab.tasks.text_prompts import check_options, decode_lines, encode_prompts
 
 
 @dataclasses.dataclass(frozen=True)
-class CausalLM:
+class CausalLM(Task):
     def model_kwargs(self, info: Any) -> dict:
         return {'vocab_size': info.extras['vocab_size']}
 

@@ -12,10 +12,11 @@ import jax.numpy as jnp
 import optax
 
 from seqlab.config import ConfigError
+from seqlab.tasks.base import Task
 
 
 @dataclasses.dataclass(frozen=True)
-class Classification:
+class Classification(Task):
     label_smoothing: float = 0.0
     input_key: str = 'image'
 

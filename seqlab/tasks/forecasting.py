@@ -16,6 +16,8 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from seqlab.tasks.base import Task
+
 
 def next_values(batch: dict) -> jax.Array:
     """x_2 .. x_{T+1}: the context shifted by one, ending with the first target. -> [B, T]."""
@@ -23,7 +25,7 @@ def next_values(batch: dict) -> jax.Array:
 
 
 @dataclasses.dataclass(frozen=True)
-class Forecasting:
+class Forecasting(Task):
     def model_kwargs(self, info: Any) -> dict:
         return {}
 

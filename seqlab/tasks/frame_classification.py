@@ -19,41 +19,32 @@ import jax.numpy as jnp
 import optax
 
 from seqlab.config import ConfigError
-from seqlab.tasks.audio_features import LogMel
+from seqlab.tasks.audio_task import LogMelTask
 
 SPEECH_FRACTION = 0.5
 
 
 @dataclasses.dataclass(frozen=True)
-class FrameClassification:
-    sample_rate: int = 16_000
-    n_fft: int = 512
-    hop_length: int = 160
-    n_mels: int = 40
-
-    @property
-    def front_end(self) -> LogMel:
-        return LogMel(self.sample_rate, self.n_fft, self.hop_length, self.n_mels)
-
+class FrameClassification(LogMelTask):
     def model_kwargs(self, info: Any) -> dict:
-        self.front_end.check(info.extras.get('sample_rate'))
+        self.check_sample_rate(info)
         if info.num_classes < 2:
             raise ConfigError(f'dataset {info.name!r} has no class labels to classify')
         return {'num_classes': info.num_classes + 1}  # the keywords and non-speech
 
     def inputs(self, batch: dict) -> tuple:
-        return (self.front_end(batch['audio']),)
+        return (self.log_mel(batch['audio']),)
 
     def loss(self, logits: jax.Array, batch: dict) -> tuple[jax.Array, dict]:
         """logits [B, T, K + 1] -> (mean frame cross-entropy, metrics)."""
         logits = logits.astype(jnp.float32)
         non_speech = logits.shape[-1] - 1
-        speech = self.front_end.frame_average(batch['voice']) >= SPEECH_FRACTION
+        speech = self.frame_average(batch['voice']) >= SPEECH_FRACTION
         if speech.shape[1] != logits.shape[1]:
             raise ValueError(
                 f'{logits.shape[1]} frames of logits for {speech.shape[1]} spectrogram frames'
             )
-        weights = self.front_end.frame_mask(batch['sample_mask']) * batch['mask'][:, None]
+        weights = self.frame_mask(batch['sample_mask']) * batch['mask'][:, None]
         targets = jnp.where(speech, batch['label'][:, None], non_speech)
         per_frame = optax.softmax_cross_entropy_with_integer_labels(logits, targets)
         predicted = logits.argmax(-1)
@@ -77,9 +68,6 @@ class FrameClassification:
             'vote': clip_vote,
             'speech': logits.argmax(-1) != logits.shape[-1] - 1,
         }
-
-    def describe(self, model: Any) -> str:
-        return self.front_end.describe(*model.receptive_field)
 
 
 def aggregate(logits: jax.Array, weights: jax.Array) -> tuple[jax.Array, jax.Array]:

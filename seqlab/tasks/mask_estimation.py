@@ -16,22 +16,13 @@ import jax.numpy as jnp
 import optax
 
 from seqlab.config import ConfigError
-from seqlab.tasks.audio_features import LogMel
+from seqlab.tasks.audio_task import LogMelTask
 
 
 @dataclasses.dataclass(frozen=True)
-class MaskEstimation:
-    sample_rate: int = 16_000
-    n_fft: int = 512
-    hop_length: int = 160
-    n_mels: int = 40
-
-    @property
-    def front_end(self) -> LogMel:
-        return LogMel(self.sample_rate, self.n_fft, self.hop_length, self.n_mels)
-
+class MaskEstimation(LogMelTask):
     def model_kwargs(self, info: Any) -> dict:
-        self.front_end.check(info.extras.get('sample_rate'))
+        self.check_sample_rate(info)
         if not (info.extras.get('noise') and info.extras.get('noise_eval')):
             raise ConfigError(
                 'task mask_estimation needs noise mixed into every clip; set config.data.noise '
@@ -40,12 +31,12 @@ class MaskEstimation:
         return {'num_classes': 1}
 
     def inputs(self, batch: dict) -> tuple:
-        return (self.front_end(batch['audio']),)
+        return (self.log_mel(batch['audio']),)
 
     def ideal_binary_mask(self, batch: dict) -> jax.Array:
         """[B, n_mels, frames] bool: the clean clip's mel power exceeds the noise's."""
-        clean = self.front_end.power(batch['clean'])
-        noise = self.front_end.power(batch['audio'] - batch['clean'])
+        clean = self.mel_power(batch['clean'])
+        noise = self.mel_power(batch['audio'] - batch['clean'])
         return clean > noise
 
     def loss(self, logits: jax.Array, batch: dict) -> tuple[jax.Array, dict]:
@@ -54,7 +45,7 @@ class MaskEstimation:
         target = self.ideal_binary_mask(batch)
         if target.shape != logits.shape:
             raise ValueError(f'logits of shape {logits.shape} for a mask of shape {target.shape}')
-        frames = self.front_end.frame_mask(batch['sample_mask']) * batch['mask'][:, None]
+        frames = self.frame_mask(batch['sample_mask']) * batch['mask'][:, None]
         weights = jnp.broadcast_to(frames[:, None, :], logits.shape)
         per_bin = optax.sigmoid_binary_cross_entropy(logits, target.astype(jnp.float32))
         predicted = logits > 0
@@ -70,6 +61,3 @@ class MaskEstimation:
 
     def predict(self, logits: jax.Array) -> dict:
         return {'mask': logits[..., 0] > 0}
-
-    def describe(self, model: Any) -> str:
-        return self.front_end.describe(*model.receptive_field)

@@ -13,9 +13,11 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from seqlab.tasks.base import Task
+
 
 @dataclasses.dataclass(frozen=True)
-class MaskedLM:
+class MaskedLM(Task):
     def model_kwargs(self, info: Any) -> dict:
         return {'vocab_size': info.extras['vocab_size'], 'pad_id': info.extras['pad_id']}
 

@@ -12,11 +12,12 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from seqlab.tasks.base import Task
 from seqlab.tasks.regression import graph_inputs, graph_model_kwargs
 
 
 @dataclasses.dataclass(frozen=True)
-class NodeClassification:
+class NodeClassification(Task):
     def model_kwargs(self, info: Any) -> dict:
         return {'num_outputs': info.num_classes, 'readout': 'node', **graph_model_kwargs(info)}
 

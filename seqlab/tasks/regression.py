@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 
 from seqlab.config import one_of
+from seqlab.tasks.base import Task
 
 GRAPH_READOUTS = ('graph', 'sum')
 # Batch keys a graph model takes, in the order of its positional inputs.
@@ -34,7 +35,7 @@ def graph_inputs(batch: dict) -> tuple:
 
 
 @dataclasses.dataclass(frozen=True)
-class GraphRegression:
+class GraphRegression(Task):
     """readout: 'graph' (the virtual token's state) or 'sum' (per-node terms summed)."""
 
     readout: str = 'graph'

@@ -24,10 +24,11 @@ from seqlab.data.text_splits import TOKENIZER_ASSET
 from seqlab.data.tokenizers import BOS_ID, Tokenizer, load_tokenizer
 from seqlab.models.seq2seq import Seq2Seq as Seq2SeqModel
 from seqlab.models.seq2seq import greedy_decode
+from seqlab.tasks.base import Task
 
 
 @dataclasses.dataclass(frozen=True)
-class Seq2Seq:
+class Seq2Seq(Task):
     def model_kwargs(self, info: Any) -> dict:
         if info.modality != 'text' or len(info.input_shape) != 2:
             raise ConfigError(

@@ -19,29 +19,25 @@ import numpy as np
 import optax
 
 from seqlab.config import ConfigError
-from seqlab.data import audio, audio_io
+from seqlab.data import audio_io
+from seqlab.layers.mu_law import mu_law_decode, mu_law_encode
 from seqlab.models.wavenet_sampling import fast_sampler
-from seqlab.tasks.audio_features import describe_samples
+from seqlab.tasks.audio_task import AudioTask
 
 
 @dataclasses.dataclass(frozen=True)
-class WaveformLM:
+class WaveformLM(AudioTask):
     levels: int = 256
     conditional: bool = False
-    sample_rate: int = 16_000
 
     def model_kwargs(self, info: Any) -> dict:
-        if info.extras.get('sample_rate') != self.sample_rate:
-            raise ConfigError(
-                f'config.task.kwargs.sample_rate={self.sample_rate} but the data is at '
-                f'{info.extras.get("sample_rate")} Hz; allowed: {info.extras.get("sample_rate")}'
-            )
+        self.check_sample_rate(info)
         if self.conditional and info.num_classes < 1:
             raise ConfigError(f'conditional=True but dataset {info.name!r} has no labels')
         return {'levels': self.levels, 'num_labels': info.num_classes if self.conditional else 0}
 
     def tokens(self, batch: dict) -> jax.Array:
-        return audio.mu_law_encode(batch['audio'], self.levels)
+        return mu_law_encode(batch['audio'], self.levels)
 
     def inputs(self, batch: dict) -> tuple:
         return self.tokens(batch), batch['label']
@@ -63,7 +59,7 @@ class WaveformLM:
         return {'next_sample': logits.argmax(-1)}
 
     def describe(self, model: Any) -> str:
-        return describe_samples(model.receptive_field, self.sample_rate)
+        return self.describe_samples(model.receptive_field)
 
     def generate(
         self,
@@ -81,7 +77,7 @@ class WaveformLM:
         labels, names = clip_labels(options, model.num_labels, info.extras.get('class_names', ()))
         sample = fast_sampler(model, round(options.seconds * self.sample_rate), options.temperature)
         tokens = sample(params, labels, jax.random.key(options.seed))
-        waveforms = np.asarray(audio.mu_law_decode(tokens, model.levels))
+        waveforms = np.asarray(mu_law_decode(tokens, model.levels))
         for name, waveform in zip(names, waveforms, strict=True):
             audio_io.write_wav(os.path.join(directory, f'{name}.wav'), waveform, self.sample_rate)
         return directory

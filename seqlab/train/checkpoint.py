@@ -8,7 +8,7 @@ only after the new checkpoint has committed. A failed asynchronous write surface
 or at `wait`/`close`, naming its step; a state holding NaN or Inf is never written. An unreadable
 checkpoint is reported with its path and moved aside (`<step>.unreadable`) once an older one has
 been restored, so the resumed run can write that step again. Each step also records the digest of
-the seqlab source that wrote it (`source.py`), which a resume compares with its own.
+the seqlab source that wrote it (`code_version.py`), which a resume compares with its own.
 The layer layout (scanned or unscanned stacks, `layout.py`) is recorded too: a checkpoint restores
 into a model with the other layout by stacking or unstacking the layer axis. Arrays are read with
 the shardings of the abstract state passed in, so a checkpoint restores onto any mesh.
@@ -121,10 +121,10 @@ class Checkpointer:
         state: Any,
         data_state: dict,
         metrics: dict | None = None,
-        source: str = '',
+        code_version: str = '',
     ) -> None:
         """Start an asynchronous save of `step`, once the previous one has committed (its failure
-        surfaces here); `source` is the digest of the code saving it. A state with NaN or Inf
+        surfaces here); `code_version` is the digest of the code saving it. A state with NaN or Inf
         values raises FloatingPointError, unsaved."""
         if self.read_only:
             raise RuntimeError(f'saving step {step}: {self.directory} was opened read-only')
@@ -149,7 +149,7 @@ class Checkpointer:
                     data=ocp.args.JsonSave(data_state),
                     shapes=ocp.args.JsonSave(state_shapes),
                     layout=ocp.args.JsonSave(layout.of(state_shapes)),
-                    source=ocp.args.JsonSave({'seqlab': source}),
+                    source=ocp.args.JsonSave({'seqlab': code_version}),
                 ),
                 metrics=metrics,
                 force=True,
@@ -263,8 +263,9 @@ class Checkpointer:
         except KeyError:
             return layout.of(saved_shapes)
 
-    def saved_source(self, step: int) -> str:
-        """The source digest recorded with `step` ('' if none was, or it predates the record)."""
+    def saved_code_version(self, step: int) -> str:
+        """The code digest recorded with `step` (in its item `source`; '' if none was, or it
+        predates the record)."""
         try:
             saved = self._manager.restore(
                 step, args=ocp.args.Composite(source=ocp.args.JsonRestore())

@@ -41,8 +41,7 @@ from flax import traverse_util
 from seqlab.config import ConfigError
 from seqlab.data.types import DatasetInfo
 from seqlab.interop import finetune
-from seqlab.train import checkpoint, transfer
-from seqlab.train import logging as metric_log
+from seqlab.train import checkpoint, metrics_log, transfer
 
 KEYS = ('source', 'params', 'word_vectors', 'embedding')
 FREE = ('dropout', 'attention_dropout', 'dtype', 'remat', 'num_classes')  # may differ from source
@@ -155,7 +154,7 @@ def best_step(source: str, workdir: str) -> int:
     ckpt = read_config(source, workdir).checkpoint
     directory = os.path.join(workdir, 'checkpoints')
     steps = checkpoint.saved_steps(directory) if os.path.isdir(directory) else []
-    step = metric_log.best_step(workdir, ckpt.best_metric, ckpt.best_mode, steps)
+    step = metrics_log.best_step(workdir, ckpt.best_metric, ckpt.best_mode, steps)
     if step is None:
         raise ConfigError(
             f'config.init.source={source!r}: no kept step of {workdir} has {ckpt.best_metric!r} '

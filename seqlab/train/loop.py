@@ -27,18 +27,18 @@ from seqlab.config import ConfigError, flatten
 from seqlab.train import (
     assets,
     checkpoint,
+    code_version,
     finite,
     init,
     memory,
+    metrics_log,
     optim,
     precision,
     prefetch,
     preflight,
     sharding,
-    source,
     workdir_lock,
 )
-from seqlab.train import logging as metric_log
 from seqlab.train import state as state_lib
 from seqlab.train import window as window_lib
 from seqlab.train.cadence import itstime
@@ -119,16 +119,12 @@ def _metric_shapes(grad_fn, state, micro, rng):
 
 
 def make_eval_step(plan: preflight.Plan) -> Callable:
-    """`eval_step(params, batch) -> metrics`; outputs from the task's `eval_outputs` if it has one."""
+    """`eval_step(params, batch) -> metrics` on the task's `eval_outputs`."""
     task = plan.task
 
     def eval_step(params, batch):
         batch = prefetch.decode(batch)
-        if hasattr(task, 'eval_outputs'):
-            outputs = task.eval_outputs(plan.model, params, batch)
-        else:
-            outputs = plan.model.apply({'params': params}, *task.inputs(batch), train=False)
-        return task.loss(outputs, batch)[1]
+        return task.loss(task.eval_outputs(plan.model, params, batch), batch)[1]
 
     return eval_step
 
@@ -337,10 +333,10 @@ class Run:
             step,
             self.plan.total_steps,
         )
-        logged = os.path.exists(os.path.join(self.workdir, metric_log.METRICS_FILE))
+        logged = os.path.exists(os.path.join(self.workdir, metrics_log.METRICS_FILE))
         return {
             name: value
-            for record in (metric_log.read(self.workdir) if logged else [])
+            for record in (metrics_log.read(self.workdir) if logged else [])
             if record['step'] == step
             for name, value in record.items()
             if name.startswith(('eval/', 'test/'))
@@ -370,7 +366,7 @@ class Run:
     def _train(self, train_step: Callable, empty_window: Callable) -> dict[str, float]:
         plan, config = self.plan, self.config
         self.workdir_info()
-        code = source.digest()
+        code = code_version.digest()
         ckpt = self.checkpointer()
         iterator = iter(plan.splits.train)
         if ckpt.latest_step() is not None:
@@ -386,7 +382,7 @@ class Run:
             log.info(
                 'resumed from %s at step %d; config changes: %s', ckpt.directory, step, changes
             )
-            saved_code = ckpt.saved_source(step)
+            saved_code = ckpt.saved_code_version(step)
             if saved_code and saved_code != code:
                 log.warning(
                     'seqlab source changed since step %d was saved (%s -> %s): this run will not '
@@ -406,18 +402,19 @@ class Run:
             plan.total_steps,
             plan.steps_per_epoch,
         )
-        if hasattr(plan.task, 'describe'):
-            log.info('%s', plan.task.describe(plan.model))
+        description = plan.task.describe(plan.model)
+        if description:
+            log.info('%s', description)
         for note in plan.notes:
             log.warning('%s', note)
         learning_rate = optim.learning_rate(config.optim, plan.warmup_steps, plan.total_steps)
-        writer = metric_log.MetricWriter(self.workdir, resume_step=step)
+        writer = metrics_log.MetricWriter(self.workdir, resume_step=step)
         example_ids = (
-            metric_log.ExampleIds(self.workdir, step, jax.process_index(), jax.process_count())
+            metrics_log.ExampleIds(self.workdir, step, jax.process_index(), jax.process_count())
             if config.get('log_example_ids')
             else None
         )
-        progress = metric_log.Progress(step, plan.total_steps)
+        progress = metrics_log.Progress(step, plan.total_steps)
         stop = _StopRequest()
         skips = finite.SkippedUpdates(config.optim.skip_non_finite)
         window = empty_window()
@@ -467,7 +464,7 @@ class Run:
                         state,
                         fed.data_state,
                         metrics=eval_metrics if evaluated else None,
-                        source=code,
+                        code_version=code,
                     )
                 if stop.requested:
                     ckpt.wait()
@@ -650,11 +647,7 @@ def predict(
 @precision.applied
 def generate(config: ml_collections.ConfigDict, workdir: str, step: int | None = None) -> str:
     """--mode=generate: the task samples from a checkpoint into <workdir>/generated_<step>/."""
-    if not hasattr(tasks.get(config.task.name), 'generate'):
-        raise ConfigError(
-            f'--mode=generate: task {config.task.name!r} does not generate; allowed tasks: '
-            f'{", ".join(tasks.generating())}'
-        )
+    tasks.check_generates(config.task.name)
     if 'generate' not in config:
         raise ConfigError(
             f'--mode=generate needs a config.generate group (options of task {config.task.name!r})'

@@ -5,7 +5,8 @@ import hypothesis.strategies as st
 import numpy as np
 import pytest
 
-from seqlab.data import audio, audio_length
+from seqlab.data import audio_length
+from seqlab.layers import spectrogram
 
 
 @hypothesis.given(st.integers(1, 50), st.integers(0, 30))
@@ -77,7 +78,7 @@ def test_valid_frames_of_a_padded_clip_are_the_clip_frames(valid, extra, n_fft, 
 
 def test_frame_mask_has_the_stft_frame_count_for_a_batch():
     mask = np.stack([np.arange(1000) < 1000, np.arange(1000) < 300])
-    stft = audio.stft(np.ones((2, 1000), np.float32), n_fft=256, hop_length=100)
+    stft = spectrogram.stft(np.ones((2, 1000), np.float32), n_fft=256, hop_length=100)
     frame_mask = audio_length.spectrogram_frame_mask(mask, 256, 100)
     assert frame_mask.shape == (2, stft.shape[-1])
     assert frame_mask.sum(axis=1).tolist() == [11, 4]  # 1 + valid // hop_length

@@ -4,7 +4,7 @@ import pytest
 
 from seqlab import config_defaults, data
 from seqlab.config import ConfigError
-from seqlab.train import source
+from seqlab.train import code_version
 
 BUILDER = """
 import numpy as np
@@ -52,12 +52,12 @@ def config(tmp_path, builder):
 
 
 def test_a_builder_from_the_working_directory_trains_as_vision_data(package):
-    digest = source.digest.__wrapped__()
+    digest = code_version.digest.__wrapped__()
     splits = data.get(config(package, 'mylab.digits:Digits'), seed=0)
     assert splits.info.name == 'builder:mylab.digits:Digits' and splits.info.modality == 'vision'
     assert (splits.info.num_classes, splits.info.input_shape) == (10, (8, 8, 1))
     assert splits.info.num_train + splits.info.num_eval == 100  # validation carved from train
-    assert source.digest.__wrapped__() == digest
+    assert code_version.digest.__wrapped__() == digest
 
 
 @pytest.mark.parametrize(

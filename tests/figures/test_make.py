@@ -18,12 +18,12 @@ from seqlab.tasks.frame_classification import FrameClassification
 from tests.figures.test_figures import png_size
 
 
-def stub(tmp_path, model, inputs, task=None, model_name='stub', **kwargs) -> make.Source:
-    """A Source whose run, parameters and inputs are given instead of restored."""
+def stub(tmp_path, model, inputs, task=None, model_name='stub', **kwargs) -> make.Artifacts:
+    """Artifacts whose run, parameters and inputs are given instead of restored."""
     config = ml_collections.ConfigDict(
         dict(model=dict(name=model_name, kwargs=kwargs), task=dict(name='stub'))
     )
-    source = make.Source(config, str(tmp_path))
+    artifacts = make.Artifacts(config, str(tmp_path))
     plan = types.SimpleNamespace(
         model=model,
         task=task,
@@ -31,13 +31,13 @@ def stub(tmp_path, model, inputs, task=None, model_name='stub', **kwargs) -> mak
             info=types.SimpleNamespace(extras={'class_names': ['a', 'b']})
         ),
     )
-    source.__dict__.update(
+    artifacts.__dict__.update(
         run=types.SimpleNamespace(plan=plan),
         params=model.init(jax.random.key(0), *inputs)['params'] if model else None,
         inputs=inputs,
         example={'label': np.array([1])},
     )
-    return source
+    return artifacts
 
 
 def test_positional_encoding_only_for_sinusoidal_positions(tmp_path):
@@ -52,8 +52,8 @@ def test_receptive_field_only_for_a_stack_on_its_input(tmp_path):
     wavenet = WaveNet(
         levels=8, channels=4, skip_channels=4, kernel_size=2, max_dilation=4, stacks=1
     )
-    source = stub(tmp_path, wavenet, (np.zeros((1, 16), np.int32), np.zeros((1,), np.int32)))
-    assert png_size(make.dilated_receptive_field(source)) == receptive_field.size()
+    artifacts = stub(tmp_path, wavenet, (np.zeros((1, 16), np.int32), np.zeros((1,), np.int32)))
+    assert png_size(make.dilated_receptive_field(artifacts)) == receptive_field.size()
     strided = WaveCNN(
         num_classes=2,
         channels=4,
@@ -63,16 +63,16 @@ def test_receptive_field_only_for_a_stack_on_its_input(tmp_path):
         dilations=(1, 2),
         stages=1,
     )
-    source = stub(tmp_path, strided, (np.zeros((1, 64), np.float32),))
+    artifacts = stub(tmp_path, strided, (np.zeros((1, 64), np.float32),))
     with pytest.raises(make.Unavailable, match='does not read the input directly'):
-        make.dilated_receptive_field(source)
+        make.dilated_receptive_field(artifacts)
 
 
 def test_frame_predictions_only_for_a_per_frame_head(tmp_path):
     log_mel = np.random.default_rng(0).normal(size=(1, 8, 12)).astype(np.float32)
     frames = SpecCNN(num_classes=3, head='frame', channels=(4,))
-    source = stub(tmp_path, frames, (log_mel,), task=FrameClassification())
-    assert png_size(make.frame_predictions(source)) == spectrogram.size()
+    artifacts = stub(tmp_path, frames, (log_mel,), task=FrameClassification())
+    assert png_size(make.frame_predictions(artifacts)) == spectrogram.size()
     clips = SpecCNN(num_classes=3, head='clip', channels=(4,))
     with pytest.raises(make.Unavailable, match='not per-frame predictions'):
         make.frame_predictions(stub(tmp_path, clips, (log_mel,), task=FrameClassification()))

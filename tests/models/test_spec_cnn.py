@@ -8,7 +8,6 @@ import pytest
 
 from seqlab.models.spec_cnn import SpecCNN
 from seqlab.tasks.audio_classification import AudioClassification
-from seqlab.tasks.audio_features import LogMel
 from seqlab.tasks.frame_classification import FrameClassification, aggregate
 from seqlab.tasks.mask_estimation import MaskEstimation
 
@@ -66,20 +65,20 @@ def test_clip_head_receptive_field_counts_the_pools():
 
 
 def test_log_mel_is_standardised_per_clip_and_describes_seconds_and_hz():
-    front_end = LogMel(**FRONT_END)
+    front_end = AudioClassification(**FRONT_END)
     noise = np.random.default_rng(0).standard_normal((1, SAMPLES)).astype(np.float32)
     audio = noise * np.array([[1.0], [10.0], [0.1]], np.float32)
-    features = jax.jit(front_end)(audio)
+    features = jax.jit(front_end.log_mel)(audio)
     assert features.shape == (3, 12, 1 + SAMPLES // 16)
     np.testing.assert_allclose(features.mean((1, 2)), 0, atol=1e-4)
     np.testing.assert_allclose(features.std((1, 2)), 1, atol=1e-3)
     np.testing.assert_allclose(features[0], features[1], atol=1e-3)  # gain drops out
-    text = front_end.describe(frames=11, bands=12)
+    text = front_end.describe_field(frames=11, bands=12)
     assert f'{(10 * 16 + 64) / 8000:.3f} s' in text and '4,000 Hz (lowest bands)' in text
 
 
 def test_frame_average_weights_samples_by_the_window():
-    front_end = LogMel(**FRONT_END)
+    front_end = AudioClassification(**FRONT_END)
     voice = jnp.zeros((1, SAMPLES)).at[:, 320:].set(1.0)
     average = front_end.frame_average(voice)[0]
     assert average.shape == (1 + SAMPLES // 16,)
@@ -139,7 +138,7 @@ def test_ideal_binary_mask_follows_the_louder_source_per_band():
     batch = {'clean': clean[None], 'audio': (clean + noise)[None]}
     ideal_binary_mask = jax.jit(task.ideal_binary_mask)
     mask = np.asarray(ideal_binary_mask(batch)[0])  # [bands, frames]
-    edges = task.front_end.band_edges_hz()
+    edges = task.band_edges_hz()
     centres = edges[1:-1]
     assert mask[np.argmin(abs(centres - 500)), 5:-5].all()
     assert not mask[np.argmin(abs(centres - 3000)), 5:-5].any()

@@ -11,7 +11,7 @@ import pytest
 
 from seqlab import launcher
 from seqlab.config import ConfigError
-from seqlab.data import audio
+from seqlab.layers.mu_law import mu_law_encode
 from seqlab.models import wavenet_sampling
 from seqlab.models.wavenet import WaveNet
 from seqlab.tasks.waveform_lm import WaveformLM
@@ -79,7 +79,7 @@ def test_next_sample_loss_aligns_logits_t_with_sample_t_plus_one():
     audio_batch = jnp.asarray(np.random.default_rng(4).uniform(-1, 1, (2, 30)), jnp.float32)
     sample_mask = jnp.ones((2, 30)).at[0, 20:].set(0.0)
     batch = {'audio': audio_batch, 'sample_mask': sample_mask, 'mask': jnp.array([1.0, 0.0])}
-    tokens = audio.mu_law_encode(audio_batch, 16)
+    tokens = mu_law_encode(audio_batch, 16)
     right = 30.0 * jax.nn.one_hot(jnp.roll(tokens, -1, axis=1), 16)  # logits[t] -> q[t+1]
     loss, metrics = jax.jit(task.loss)(right, batch)
     assert metrics['accuracy'] == (19, 19)  # clip 0 up to its 20 real samples; clip 1 is padding

@@ -15,6 +15,7 @@ from seqlab.config import ConfigError
 from seqlab.data.tokenizers import BOS_ID, EOS_ID, PAD_ID, load_tokenizer, make_tokenizer
 from seqlab.models.seq2seq import Seq2Seq as Seq2SeqModel
 from seqlab.models.seq2seq import greedy_decode
+from seqlab.tasks.base import Task
 from seqlab.tasks.seq2seq import Seq2Seq, output_text
 from seqlab.train import loop
 
@@ -106,9 +107,14 @@ def test_eval_step_uses_the_tasks_eval_outputs(params):
             'exact_match',
         }
     )
-    plain = types.SimpleNamespace(model=MODEL, task=types.SimpleNamespace(**vars(TASK)))
-    plain.task.inputs, plain.task.loss = TASK.inputs, TASK.loss  # the same task, no hook
+    plain = types.SimpleNamespace(model=MODEL, task=WithoutHook())  # the base class's outputs
     assert 'exact_match' not in loop.make_eval_step(plain)(params, batch)
+
+
+class WithoutHook(Seq2Seq):
+    """The same task with the default eval_outputs (model.apply on the inputs)."""
+
+    eval_outputs = Task.eval_outputs
 
 
 @pytest.fixture(scope='module')

@@ -7,8 +7,7 @@ import sys
 import numpy as np
 
 from seqlab import launcher
-from seqlab.train import logging as metric_log
-from seqlab.train import loop
+from seqlab.train import loop, metrics_log
 from tests.conftest import REPO
 
 
@@ -45,7 +44,7 @@ def test_test_split_once_at_the_end_and_predictions_join_the_source_files(tmp_pa
     config = launcher.load_config(os.path.join(REPO, 'configs/vit.py:smoke'), overrides)
     workdir = str(tmp_path / 'run')
     trained = loop.train_and_evaluate(config, workdir)
-    logged = [r for r in metric_log.read(workdir) if any(k.startswith('test/') for k in r)]
+    logged = [r for r in metrics_log.read(workdir) if any(k.startswith('test/') for k in r)]
     assert [r['step'] for r in logged] == [3] and logged[0]['test/accuracy'] == trained[
         'test/accuracy'
     ]

@@ -1,4 +1,4 @@
-"""Audio features in JAX, equal to librosa's for the same arguments (librosa is test-only).
+"""Spectrograms in JAX, equal to librosa's for the same arguments (librosa is test-only).
 
 Every function takes waveforms `x: [..., samples]` (any leading batch axes) and is jit-able;
 the parameters (`n_fft`, `hop_length`, ...) are static, and called eagerly each function runs
@@ -10,7 +10,7 @@ On CPU, map large batches in chunks, `jax.lax.map(f, x, batch_size=16)`: the int
 in cache and a batch of 256 clips runs about 2x faster (experiments/bench_spectrogram.py).
 
 Bad arguments raise ValueError. NaN/inf samples can only be seen in concrete arrays, so they are
-checked outside `jit` only (check clips in the pipeline with `audio_io.check_clip`).
+checked outside `jit` only (the audio pipeline checks clips with `seqlab.data.audio_io.check_clip`).
 """
 
 import functools
@@ -60,6 +60,16 @@ def _checked_jit(function: Callable) -> Callable:
     return checked
 
 
+def num_frames(samples: int, frame_length: int, hop_length: int, center: bool = False) -> int:
+    """Frames of `frame` (or, with `center`, of the centred `stft`) of a clip of `samples`:
+
+    1 + (samples - frame_length) // hop_length, samples extended by 2 (frame_length // 2) when
+    `center` (even frame_length: 1 + samples // hop_length).
+    """
+    extension = 2 * (frame_length // 2) if center else 0
+    return 1 + (samples + extension - frame_length) // hop_length
+
+
 def frame(x: jax.Array, frame_length: int, hop_length: int) -> jax.Array:
     """Slices overlapping frames like `librosa.util.frame(x, axis=-1)`.
 
@@ -80,8 +90,7 @@ def _frames_last(x: jax.Array, frame_length: int, hop_length: int) -> jax.Array:
     samples = x.shape[-1]
     if samples < frame_length:
         raise ValueError(f'audio of {samples} samples is shorter than frame_length={frame_length}')
-    n_frames = 1 + (samples - frame_length) // hop_length
-    starts = hop_length * np.arange(n_frames)[:, None]
+    starts = hop_length * np.arange(num_frames(samples, frame_length, hop_length))[:, None]
     return x[..., starts + np.arange(frame_length)[None, :]]
 
 
@@ -189,6 +198,12 @@ def mel_to_hz(mels: np.ndarray) -> np.ndarray:
     return np.where(mels >= break_mel, logarithmic, MEL_LINEAR_HZ_PER_MEL * mels)
 
 
+def mel_band_edges_hz(n_mels: int, fmin: float, fmax: float) -> np.ndarray:
+    """The n_mels + 2 edges (Hz) equally spaced in mel from fmin to fmax: float64 [n_mels + 2];
+    mel filter m spans edges m to m + 2."""
+    return mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n_mels + 2))
+
+
 def mel_filterbank(
     sample_rate: float, n_fft: int, n_mels: int = 128, fmin: float = 0.0, fmax: float | None = None
 ) -> np.ndarray:
@@ -210,7 +225,7 @@ def mel_filterbank(
             f'need 0 <= fmin < fmax <= sample_rate / 2 = {nyquist}; got fmin={fmin}, fmax={fmax}'
         )
     bin_hz = np.linspace(0.0, nyquist, 1 + n_fft // 2)
-    edges_hz = mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n_mels + 2))
+    edges_hz = mel_band_edges_hz(n_mels, fmin, fmax)
     widths_hz = np.diff(edges_hz)
     offsets = edges_hz[:, None] - bin_hz[None, :]
     rising = -offsets[:-2] / widths_hz[:-1, None]
@@ -317,30 +332,3 @@ def mfcc(
         k = np.arange(1, n_mfcc + 1, dtype=np.float64)
         cepstrum *= (1.0 + (lifter / 2.0) * np.sin(np.pi * k / lifter)).astype(np.float32)[:, None]
     return cepstrum
-
-
-@functools.partial(jax.jit, static_argnames='channels')
-def mu_law_encode(x: jax.Array, channels: int = 256) -> jax.Array:
-    """µ-law companding, then uniform quantisation to classes 0..channels-1 (WaveNet).
-
-    f = sign(x) ln(1 + µ|x|) / ln(1 + µ),  q = round((f + 1) / 2 * µ),  µ = channels - 1,
-    for x in [-1, 1] (clipped).
-
-    Returns int32 with x's shape.
-    """
-    if channels < 2:
-        raise ValueError(f'channels={channels} must be at least 2')
-    mu = channels - 1
-    x = jnp.clip(jnp.asarray(x, jnp.float32), -1.0, 1.0)
-    companded = jnp.sign(x) * jnp.log1p(mu * jnp.abs(x)) / math.log1p(mu)
-    return jnp.floor((companded + 1.0) / 2.0 * mu + 0.5).astype(jnp.int32)
-
-
-@functools.partial(jax.jit, static_argnames='channels')
-def mu_law_decode(q: jax.Array, channels: int = 256) -> jax.Array:
-    """Inverse of `mu_law_encode`: f = 2q / µ - 1, x = sign(f) ((1 + µ)^|f| - 1) / µ. float32."""
-    if channels < 2:
-        raise ValueError(f'channels={channels} must be at least 2')
-    mu = channels - 1
-    companded = 2.0 * jnp.asarray(q, jnp.float32) / mu - 1.0
-    return jnp.sign(companded) * jnp.expm1(jnp.abs(companded) * math.log1p(mu)) / mu
