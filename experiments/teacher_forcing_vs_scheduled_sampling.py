@@ -23,7 +23,6 @@ import seeds
 import trained_runs
 from report import command
 
-from seqlab import launcher
 from seqlab.figures.common import figure, save
 
 SPEC = {  # sampling -> run name in forecast_vs_peer (its config there)
@@ -39,12 +38,11 @@ HORIZONS = (1, 4, 12, 26, 52)
 
 
 def spec(name: str) -> str:
-    """The config of run `name`."""
+    """The config of run `name` (without its seed)."""
     return forecast_vs_peer.CONFIGS[SPEC[RUNS[name][0]]]
 
 
-def config(name: str):
-    return launcher.load_config(spec(name), seeds.overrides(RUNS[name][1]))
+config = forecast_vs_peer.config  # the same run names, so the same configs and workdirs
 
 
 def mae_by_horizon(name: str, root: str, step: int) -> np.ndarray:
