@@ -7,7 +7,7 @@ python launch.py --config=configs/forecast.py                          # teacher
 python launch.py --config=configs/forecast.py:sampling=scheduled       # scheduled sampling
 python launch.py --config=configs/forecast.py:head=pooled              # x_{T+1} from the pool
 python launch.py --config=configs/forecast.py:smoke
-python experiments/forecast_vs_peer.py --workdir=runs/forecast         # MAE/RMSE at h = 1, 12, 52
+python experiments/forecast_vs_peer.py --train      # MAE/RMSE at h = 1, 12, 52, 3 seeds, vs peers
 """
 
 import ml_collections

@@ -16,11 +16,18 @@ Longer than training: the same checkpoints evaluated on the first 64 characters.
 is linearly resampled from 32 to 64 positions (interpolate=True); sinusoids are evaluated at the
 new positions; onehot and scalar are defined only up to the trained length.
 
+Every encoding is trained with seeds 0, 1 and 2 (runs/positions/<encoding>, <encoding>_seed<k>)
+and scored on the validation split only: the table gives mean ± sample standard deviation over
+seeds, every seed's numbers and wall time, and which differences are beyond the seed spread
+(experiments/seeds.py). Nothing is chosen here, and the test split is not used.
+
   python experiments/positional_encodings.py --train     # -> results/positional_encodings.md, .png
 """
 
 import benchlib
 import ml_collections
+import numpy as np
+import seeds
 import trained_runs
 
 from seqlab import launcher
@@ -40,13 +47,20 @@ OVERRIDES = {
     'eval_every': str(STEPS),
     'checkpoint.every': str(STEPS),
 }
-RUNS = ('none', 'onehot', 'scalar', 'learned', 'sinusoidal', 'sinusoidal_concat')
+POSITIONS = ('none', 'onehot', 'scalar', 'learned', 'sinusoidal', 'sinusoidal_concat')
+RUNS = {  # run name -> (position, seed)
+    seeds.run_name(position, seed): (position, seed)
+    for position in POSITIONS
+    for seed in seeds.SEEDS
+}
 EXTENDS = ('none', 'learned', 'sinusoidal', 'sinusoidal_concat')  # defined beyond TRAIN_LENGTH
 COMMAND = 'python experiments/positional_encodings.py --train'
 
 
-def config(position: str) -> ml_collections.ConfigDict:
-    return launcher.load_config(f'{SPEC},position={position}', OVERRIDES)
+def config(name: str) -> ml_collections.ConfigDict:
+    """The config of run `name`: its encoding, at its seed."""
+    position, seed = RUNS[name]
+    return launcher.load_config(f'{SPEC},position={position}', OVERRIDES | seeds.overrides(seed))
 
 
 def longer(config: ml_collections.ConfigDict, length: int) -> ml_collections.ConfigDict:
@@ -64,45 +78,130 @@ def accuracy(config: ml_collections.ConfigDict, workdir: str) -> float:
     return 100 * run.evaluate(params)['eval/accuracy']
 
 
-def row(position: str, root: str) -> dict:
-    trained, workdir = config(position), trained_runs.workdir(root, position)
+def row(name: str, root: str) -> dict:
+    position, seed = RUNS[name]
+    trained, workdir = config(name), trained_runs.workdir(root, name)
     return {
         'position': position,
+        'seed': seed,
         'trained': accuracy(trained, workdir),
         'long': accuracy(longer(trained, LONG_LENGTH), workdir) if position in EXTENDS else None,
         'timing': trained_runs.timing(workdir),
     }
 
 
+def by_position(rows: list[dict]) -> dict[str, list[dict]]:
+    """Encoding -> its rows (one per seed), in POSITIONS order."""
+    return {
+        p: [r for r in rows if r['position'] == p]
+        for p in POSITIONS
+        if any(r['position'] == p for r in rows)
+    }
+
+
+def change(r: dict) -> float:
+    """Accuracy at LONG_LENGTH minus at TRAIN_LENGTH, in points."""
+    return r['long'] - r['trained']
+
+
+def drop_verdict(changes: list[float]) -> str:
+    """Whether the change with length is beyond the seed spread (every seed on one side of 0)."""
+    if max(changes) < 0:
+        return 'every seed drops'
+    if min(changes) > 0:
+        return 'every seed gains'
+    return 'within the spread'
+
+
+def comparisons(groups: dict[str, list[float]]) -> list[str]:
+    """Per encoding, best mean first: which encodings it beats and loses to beyond the spread."""
+    order = sorted(groups, key=lambda p: -np.mean(groups[p]))
+    lines = []
+    for position in order:
+        mine = groups[position]
+        above = [p for p in order if p != position and min(mine) > max(groups[p])]
+        below = [p for p in order if p != position and max(mine) < min(groups[p])]
+        within = [p for p in order if p != position and p not in above + below]
+        parts = [
+            f'{label} {", ".join(names)}'
+            for label, names in (
+                ('above', above),
+                ('below', below),
+                ('within the spread of', within),
+            )
+            if names
+        ]
+        lines.append(f'- {position} ({np.mean(mine):.1f}): {"; ".join(parts)}')
+    return lines
+
+
 def report(rows: list[dict], figure: str) -> str:
-    table = [
+    groups = by_position(rows)
+    summary = []
+    for position, mine in groups.items():
+        extends = position in EXTENDS
+        summary.append(
+            [
+                position,
+                len(mine),
+                seeds.spread([r['trained'] for r in mine], 1),
+                seeds.spread([r['long'] for r in mine], 1) if extends else '—',
+                seeds.spread([change(r) for r in mine], 1) if extends else '—',
+                drop_verdict([change(r) for r in mine]) if extends else '—',
+            ]
+        )
+    every = [
         [
             r['position'],
+            r['seed'],
             f'{r["trained"]:.1f}',
             '—' if r['long'] is None else f'{r["long"]:.1f}',
-            '—' if r['long'] is None else f'{r["long"] - r["trained"]:+.1f}',
+            '—' if r['long'] is None else f'{change(r):+.1f}',
             trained_runs.train_time(r['timing']),
         ]
         for r in rows
     ]
-    header = [
-        'position',
-        f'accuracy % at {TRAIN_LENGTH} chars (trained)',
-        f'at {LONG_LENGTH} chars',
-        'change',
-        'train time',
-    ]
+    trained_header = f'accuracy % at {TRAIN_LENGTH} chars (trained)'
     lines = [
         '# Positional encodings: gloss -> supersense from characters (45 classes, validation)',
         '',
         f'Command: `{COMMAND}`. Machine: {benchlib.machine()}.',
         f'Runs: `{SPEC},position=<position>` with '
-        f'{", ".join(f"{k}={v}" for k, v in OVERRIDES.items())}; one seed each. '
-        f'The {LONG_LENGTH}-character column evaluates the same checkpoints with '
-        f'data.max_length={LONG_LENGTH} (learned: table interpolated 32 -> 64); — : the '
-        'encoding is not defined past the trained length.',
+        f'{", ".join(f"{k}={v}" for k, v in OVERRIDES.items())}; seeds '
+        f'{", ".join(map(str, sorted({r["seed"] for r in rows})))}, mean ± sample standard '
+        f'deviation over seeds; {seeds.RULE}. The {LONG_LENGTH}-character column evaluates the '
+        f'same checkpoints with data.max_length={LONG_LENGTH} (learned: table interpolated '
+        '32 -> 64); — : the encoding is not defined past the trained length. Validation split '
+        'only; nothing is chosen. Train time is the training process wall time; load is the '
+        '1-minute load average before and after it (every runnable process, also lower-priority '
+        'ones).',
         '',
-        *benchlib.markdown_table(header, table),
+        *benchlib.markdown_table(
+            [
+                'position',
+                'seeds',
+                trained_header,
+                f'at {LONG_LENGTH} chars',
+                'change',
+                'change beyond the spread?',
+            ],
+            summary,
+        ),
+        '',
+        f'Which differences at {TRAIN_LENGTH} characters are beyond the seed spread:',
+        '',
+        *comparisons({p: [r['trained'] for r in mine] for p, mine in groups.items()}),
+        '',
+        f'At {LONG_LENGTH} characters:',
+        '',
+        *comparisons({p: [r['long'] for r in mine] for p, mine in groups.items() if p in EXTENDS}),
+        '',
+        'Every run:',
+        '',
+        *benchlib.markdown_table(
+            ['position', 'seed', trained_header, f'at {LONG_LENGTH} chars', 'change', 'train time'],
+            every,
+        ),
         '',
         f'![accuracy per encoding]({figure.rsplit("/", 1)[-1]})',
         '',
@@ -111,23 +210,23 @@ def report(rows: list[dict], figure: str) -> str:
 
 
 def plot(rows: list[dict], path: str) -> str:
-    """Accuracy per encoding at the trained length and at twice that length."""
+    """Mean accuracy per encoding at the trained length and at twice that length, with every
+    seed's value as a dot."""
+    groups = by_position(rows)
     fig = common.figure(1, 1, panel=(7.0, 3.5))
     axis = fig.axes[0]
-    places = range(len(rows))
-    axis.bar(
-        [p - 0.2 for p in places],
-        [r['trained'] for r in rows],
-        0.4,
-        label=f'{TRAIN_LENGTH} chars (trained)',
-    )
-    axis.bar(
-        [p + 0.2 for p in places],
-        [r['long'] or 0.0 for r in rows],
-        0.4,
-        label=f'{LONG_LENGTH} chars',
-    )
-    axis.set_xticks(list(places), [r['position'] for r in rows], fontsize='small')
+    for offset, key, label in (
+        (-0.2, 'trained', f'{TRAIN_LENGTH} chars (trained)'),
+        (0.2, 'long', f'{LONG_LENGTH} chars'),
+    ):
+        places = [i + offset for i, p in enumerate(groups) if key == 'trained' or p in EXTENDS]
+        values = [
+            [r[key] for r in mine] for p, mine in groups.items() if key == 'trained' or p in EXTENDS
+        ]
+        axis.bar(places, [np.mean(v) for v in values], 0.4, label=label)
+        for place, seed_values in zip(places, values, strict=True):
+            axis.plot([place] * len(seed_values), seed_values, '.', color='black', markersize=3)
+    axis.set_xticks(list(range(len(groups))), list(groups), fontsize='small')
     axis.set(ylabel='validation accuracy %')
     axis.legend(fontsize='small')
     return common.save(fig, path)
@@ -135,10 +234,10 @@ def plot(rows: list[dict], path: str) -> str:
 
 def main() -> None:
     args = trained_runs.parse_args(
-        __doc__, dict.fromkeys(RUNS), 'runs/positions', 'results/positional_encodings.md'
+        __doc__, RUNS, 'runs/positions', 'results/positional_encodings.md'
     )
     trained_runs.train_missing(args, config)
-    rows = [row(position, args.root) for position in args.names]
+    rows = [row(name, args.root) for name in args.names]
     figure = plot(rows, args.out.removesuffix('.md') + '.png')
     trained_runs.publish(report(rows, figure), args.out)
 

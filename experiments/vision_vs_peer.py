@@ -20,6 +20,7 @@ import os
 import re
 import statistics
 
+import seeds
 import trained_runs
 
 from seqlab import launcher
@@ -70,23 +71,17 @@ def in_time(r: dict) -> bool:
     return seconds is not None and seconds <= 60 * TIME_LIMIT_MINUTES
 
 
-def spread(values: list[float]) -> str:
-    """'90.12 ± 0.08' (mean ± sample standard deviation), or the value alone for one run."""
-    mean = statistics.mean(values)
-    return f'{mean:.2f} ± {statistics.stdev(values):.2f}' if len(values) > 1 else f'{mean:.2f}'
-
-
 def summary(model: str, rows: list[dict]) -> str:
     spec, target = MODELS[model]
     mine = [r for r in rows if r['model'] == model]
     tests = [r['test'] for r in mine]
-    seeds = len(mine) == len(SEEDS)
-    accurate = seeds and statistics.mean(tests) >= target
+    all_seeds = len(mine) == len(SEEDS)
+    accurate = all_seeds and statistics.mean(tests) >= target
     slow = [f'seed {r["seed"]}' for r in mine if not in_time(r)]
-    timely = seeds and not slow
+    timely = all_seeds and not slow
     return (
-        f'| {model} | `{spec}` | {len(mine)} | {spread([r["validation"] for r in mine])} | '
-        f'{spread(tests)} | mean >= {target:.1f}%: {verdict(accurate)} | '
+        f'| {model} | `{spec}` | {len(mine)} | {seeds.spread([r["validation"] for r in mine])} | '
+        f'{seeds.spread(tests)} | mean >= {target:.1f}%: {verdict(accurate)} | '
         f'each <= {TIME_LIMIT_MINUTES} min: {verdict(timely)}'
         f'{" (over: " + ", ".join(slow) + ")" if slow else ""} |'
     )

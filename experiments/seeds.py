@@ -1,0 +1,42 @@
+"""Runs repeated over seeds: their names, their mean ± spread, and whether two groups of seeds
+differ by more than their spread.
+
+Seed 0 of a run keeps the run's own name (and the config's default seed), so an experiment that
+adds seeds reuses the seed-0 workdir trained before; seed k > 0 is `<name>_seed<k>`.
+
+"Beyond the seed spread" is the rule every seeded table states: the seeds of one group all lie on
+the same side of every seed of the other (their min-max ranges do not overlap). With 3 seeds it
+is a plain, conservative reading, not a significance test.
+"""
+
+import statistics
+from collections.abc import Sequence
+
+SEEDS = (0, 1, 2)
+RULE = (
+    'a difference is beyond the seed spread when the two groups of seeds do not overlap '
+    '(every seed of one is better than every seed of the other)'
+)
+
+
+def run_name(name: str, seed: int) -> str:
+    """The workdir name of `name` trained with `seed`: `name` for seed 0, else `name_seed<k>`."""
+    return name if seed == 0 else f'{name}_seed{seed}'
+
+
+def overrides(seed: int) -> dict[str, str]:
+    """The config override for `seed` (none for seed 0, the configs' default)."""
+    return {'seed': str(seed)} if seed else {}
+
+
+def spread(values: Sequence[float], digits: int = 2) -> str:
+    """'0.28 ± 0.01': mean ± sample standard deviation, or the value alone for one run."""
+    mean = statistics.mean(values)
+    if len(values) == 1:
+        return f'{mean:.{digits}f}'
+    return f'{mean:.{digits}f} ± {statistics.stdev(values):.{digits}f}'
+
+
+def separated(a: Sequence[float], b: Sequence[float]) -> bool:
+    """Whether the groups of seeds `a` and `b` do not overlap (a single value is a group of one)."""
+    return max(a) < min(b) or max(b) < min(a)
