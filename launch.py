@@ -25,7 +25,7 @@ if __name__ == '__main__' and (settings := runtime.allocator(os.environ)):
 from absl import app, flags  # noqa: E402
 
 from seqlab import launcher  # noqa: E402
-from seqlab.sweep.runner import Options as SweepOptions  # noqa: E402
+from seqlab.sweep.options import Options as SweepOptions  # noqa: E402
 
 flags.DEFINE_string('config', None, 'configs/<name>.py[:arg]', required=True)
 flags.DEFINE_string('workdir', None, 'checkpoints, logs and resolved config (default runs/<name>)')

@@ -25,7 +25,7 @@ from absl import flags
 
 from seqlab import models, paths, runtime
 from seqlab.config import ConfigError, apply_overrides
-from seqlab.sweep import runner as sweep_runner
+from seqlab.sweep.options import Options as SweepOptions
 from seqlab.train import checkpoint, init, loop, preflight, sharding
 
 log = logging.getLogger('seqlab')
@@ -172,7 +172,7 @@ def run(
     workdir: str | None,
     mode: str,
     checkpoint_step: int | None = None,
-    sweep: sweep_runner.Options | None = None,
+    sweep: SweepOptions | None = None,
     split: str | None = None,
 ) -> None:
     """Dispatch `mode` (or, with `sweep`, run the config's sweep); bad input exits with code 2.
@@ -202,6 +202,9 @@ def run(
                     f'--sweep trains its trials; --mode={mode} is not allowed with it'
                 )
             get_sweep = config_function(spec, 'get_sweep')
+            # imported here: Optuna and its database layer take a second that other runs skip
+            from seqlab.sweep import runner as sweep_runner
+
             sys.exit(sweep_runner.run(spec, overrides, config, get_sweep, workdir, sweep))
         if config.get('deterministic', True):  # before JAX starts: exact resume on GPUs
             os.environ.update(runtime.deterministic(os.environ))

@@ -5,7 +5,6 @@ import math
 import wave
 
 import numpy as np
-import scipy.signal
 
 from seqlab.data.types import BadRecordError
 
@@ -61,6 +60,8 @@ def resample(samples: np.ndarray, sample_rate: int, target_rate: int) -> np.ndar
     """
     if sample_rate <= 0 or target_rate <= 0:
         raise ValueError(f'sample rates must be positive; got {sample_rate} -> {target_rate}')
+    import scipy.signal  # here: a second to import, needed only by audio at another rate
+
     common = math.gcd(sample_rate, target_rate)
     return scipy.signal.resample_poly(
         samples.astype(np.float64), target_rate // common, sample_rate // common

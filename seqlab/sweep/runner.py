@@ -7,7 +7,6 @@ are reported and rerun only with `--sweep_retry_failed`. Returns the process exi
 every trial is complete, 1 when some failed, 143 when stopped.
 """
 
-import dataclasses
 import logging
 import os
 import signal
@@ -22,21 +21,11 @@ from seqlab.config import ConfigError, one_of
 from seqlab.sweep import definition, results, worker
 from seqlab.sweep import study as study_lib
 from seqlab.sweep import trial as trial_lib
+from seqlab.sweep.options import Options
 from seqlab.train import loop, preflight
 
 log = logging.getLogger('seqlab')
 STOPPED_EXIT_CODE = 143
-
-
-@dataclasses.dataclass(frozen=True)
-class Options:
-    """The --sweep_* flags."""
-
-    dry_run: bool = False
-    retry_failed: bool = False
-    storage: str | None = None  # default: SQLite in the sweep directory
-    parallel: int = 1  # trials at a time in this process
-    heartbeat: int = 30  # seconds between heartbeats; a trial is stale after 3 missed ones
 
 
 def run(
