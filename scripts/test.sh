@@ -9,4 +9,4 @@ python -m pip install -q -r requirements-test.txt
 ruff check .
 ruff format --check .
 lint-imports
-python -m pytest -n 2 -q tests "$@"
+python -m pytest -n 2 --dist worksteal -q tests "$@"

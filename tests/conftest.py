@@ -17,6 +17,21 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.environ.update(runtime.share_device(int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '1'))))
 
 
+# Directories whose tests launch whole runs (seconds to a minute each) go first, so that the
+# xdist workers end on short tests and finish together instead of one waiting for the other.
+SLOW_FIRST = ('tests/reliability/', 'tests/sweep/', 'tests/interop/', 'tests/train/')
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    """Stable reorder: SLOW_FIRST directories in that order, then everything else as collected."""
+
+    def rank(item) -> int:
+        path = os.path.relpath(str(item.path), REPO)
+        return next((i for i, prefix in enumerate(SLOW_FIRST) if path.startswith(prefix)), 99)
+
+    items.sort(key=rank)
+
+
 @pytest.fixture(scope='session', autouse=True)
 def data_dir(tmp_path_factory):
     """Datasets are built once per session (builders lock against concurrent workers)."""
