@@ -419,7 +419,6 @@ class Run:
         skips = finite.SkippedUpdates(config.optim.skip_non_finite)
         window = empty_window()
         eval_metrics: dict[str, float] = {}
-        trained = step < plan.total_steps
         batches = prefetch.Prefetcher(
             lambda batch_step: read_batch(lambda: next(iterator), batch_step),
             iterator.get_state,
@@ -480,7 +479,8 @@ class Run:
             stop.restore()
         ckpt.wait()
         ckpt.close()
-        if trained and plan.total_steps == step:  # once, when this process finished the run
+        if plan.total_steps == step:  # once, when this process finished the run (a finished
+            # run never gets here: `train` returns `already_trained` before the lock)
             test_metrics = self.test(state.params)
             if test_metrics:
                 writer.write(step, test_metrics)
