@@ -14,14 +14,14 @@ CNN 94%, GRU 91%, MLP 68%) come from other models and training budgets: context,
 """
 
 import os
-import platform
 
+import benchlib
 import trained_runs
 
 from seqlab import launcher
 from seqlab.data.builders import mnist1d
 from seqlab.figures.receptive_field import plot_receptive_field
-from seqlab.train import loop, state
+from seqlab.train import state
 
 RUNS = {
     'dilated': 'configs/causal_cnn.py',
@@ -31,13 +31,11 @@ PUBLISHED = {'CNN': 94, 'GRU': 91, 'MLP': 68}  # Greydanus 2020, MNIST-1D test a
 
 
 def row(name: str, root: str) -> dict:
-    config = launcher.load_config(RUNS[name], {})
     workdir = trained_runs.workdir(root, name)
-    step, validation = trained_runs.best_step(config, workdir)
-    config.data.eval_split = 'test'
-    run = loop.Run(config, workdir, mode='eval')
-    params, _ = run.restore_params(step)
-    kwargs = config.model.kwargs
+    run, params, step, validation = trained_runs.restore_best(
+        launcher.load_config(RUNS[name], {}), workdir
+    )
+    kwargs = run.config.model.kwargs
     return {
         'name': name,
         'spec': RUNS[name],
@@ -56,8 +54,8 @@ def report(rows: list[dict], figures: list[str]) -> str:
     lines = [
         '# Dilated vs undilated causal convolutions on MNIST-1D (1,000 test signals of 40 samples)',
         '',
-        'Command: `python experiments/dilated_vs_undilated.py --train`; '
-        f'{os.cpu_count()} CPU cores ({platform.machine()}). Classified from the last output of '
+        'Command: `python experiments/dilated_vs_undilated.py --train`. Machine: '
+        f'{benchlib.machine()}. Classified from the last output of '
         'the causal stack; best checkpoint by validation accuracy (400 signals).',
         '',
         '| run | dilations | receptive field (of 40) | parameters | best step | validation % | '
