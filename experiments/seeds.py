@@ -40,3 +40,28 @@ def spread(values: Sequence[float], digits: int = 2) -> str:
 def separated(a: Sequence[float], b: Sequence[float]) -> bool:
     """Whether the groups of seeds `a` and `b` do not overlap (a single value is a group of one)."""
     return max(a) < min(b) or max(b) < min(a)
+
+
+def counted(n: int) -> str:
+    """'3 seeds', or '1 of 3 seeds' for a group trained on fewer than SEEDS so far."""
+    return f'{n} seeds' if n >= len(SEEDS) else f'{n} of {len(SEEDS)} seeds'
+
+
+def judged(met: bool, n: int) -> str:
+    """A target's verdict on the mean of `n` seeds: 'met' or 'NOT met', and with fewer than
+    SEEDS, on how many it rests: 'met on 1 of 3 seeds only'."""
+    word = 'met' if met else 'NOT met'
+    return word if n >= len(SEEDS) else f'{word} on {counted(n)} only'
+
+
+def margin(values: Sequence[float], reference: float, digits: int = 2, unit: str = '') -> str:
+    """'mean - peer = +4.10, beyond the seed spread (every seed above it)': the mean of `values`
+    minus one deterministic `reference` (a peer), and whether every seed lies on one side of it."""
+    difference = statistics.mean(values) - reference
+    if len(values) == 1:
+        where = 'one seed: no spread to judge it against'
+    elif separated(values, [reference]):
+        where = f'beyond the seed spread (every seed {"above" if difference > 0 else "below"} it)'
+    else:
+        where = 'within the seed spread (seeds on both sides of it)'
+    return f'mean - peer = {difference:+.{digits}f}{unit}, {where}'

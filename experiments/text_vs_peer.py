@@ -1,4 +1,5 @@
-"""The text models next to their non-neural peers (results/peer_text.md), in one table:
+"""The text models over 3 seeds next to their non-neural peers (results/peer_text.md), in one
+table:
 
 (a) wordnet_supersense test accuracy of the text CNN and the text transformer vs TF-IDF word
     1-2-grams + logistic regression;
@@ -6,33 +7,47 @@
     BPE tokens) vs xz -9, zstd -19 and bzip2 -9 given the training text, and the best byte n-gram
     (Kneser-Ney).
 
-Each run picks its best checkpoint on the validation split (config.checkpoint.best_metric) and is
-evaluated once on the test split, next to its training wall time and machine load. Targets:
-both classifiers above the peer; the GPT below every compressor and the n-gram after
-at most 30 minutes of training.
+Each run (a model at seed 0, 1 or 2; runs/text/<model> for seed 0, <model>_seed<k> otherwise)
+picks its best checkpoint on the validation split (config.checkpoint.best_metric) and is evaluated
+once on the test split, next to its training wall time and machine load. The table gives every
+run and each model's mean ± sample standard deviation over its seeds. Targets, judged on the mean:
+both classifiers above the peer; the GPT below every compressor and the n-gram, each run after at
+most 30 minutes of training; each says whether the margin over the peer is beyond the seed spread
+(experiments/seeds.py) and, with fewer than 3 seeds, on how many it rests.
 
   python experiments/text_vs_peer.py --train     # train missing runs (resume unfinished), then test
-  python experiments/text_vs_peer.py --runs text_cnn,text_transformer   # test trained runs only
+  python experiments/text_vs_peer.py --train --runs text_cnn,text_cnn_seed1,text_cnn_seed2
   -> results/text_vs_peer.md
 """
 
-import os
 import re
-import sys
+import statistics
 
 import benchlib
+import seeds
 import trained_runs
+from report import command
 
 from seqlab import launcher
 from seqlab.train import state
 
-RUNS = {  # name -> (config, what it is, test metric)
+MODELS = {  # model -> (config, what it is, test metric)
     'text_cnn': ('configs/text_cnn.py', 'text CNN', 'eval/accuracy'),
     'text_transformer': ('configs/text_transformer.py', 'text transformer', 'eval/accuracy'),
     'gpt': ('configs/gpt.py', 'GPT', 'eval/bits_per_byte'),
 }
+CLASSIFIERS = ('text_cnn', 'text_transformer')
+RUNS = {  # run name -> (model, seed)
+    seeds.run_name(model, seed): (model, seed) for model in MODELS for seed in seeds.SEEDS
+}
 PEER_FILE = 'results/peer_text.md'
 GPT_MINUTES = 30.0
+
+
+def config(name: str):
+    """The config of run `name`: its model's, at its seed."""
+    model, seed = RUNS[name]
+    return launcher.load_config(MODELS[model][0], seeds.overrides(seed))
 
 
 def peers(path: str = PEER_FILE) -> dict[str, tuple[str, float]]:
@@ -54,70 +69,100 @@ def peers(path: str = PEER_FILE) -> dict[str, tuple[str, float]]:
 
 
 def row(name: str, root: str) -> dict:
-    spec, label, metric = RUNS[name]
-    config = launcher.load_config(spec, {})
+    """One run: its best checkpoint by validation and its test result (accuracy % or bits per
+    byte)."""
+    model, seed = RUNS[name]
+    spec, label, metric = MODELS[model]
+    run_config = config(name)
     workdir = trained_runs.workdir(root, name)
-    run, params, step, validation = trained_runs.restore_best(config, workdir)
+    run, params, step, validation = trained_runs.restore_best(run_config, workdir)
+    scale = 100 if metric == 'eval/accuracy' else 1
     return {
-        'label': f'{label} ({config.data.tokenizer} tokens, vocabulary {config.data.vocab_size})',
+        'model': model,
+        'seed': seed,
+        'label': f'{label} ({run_config.data.tokenizer} tokens, vocabulary '
+        f'{run_config.data.vocab_size})',
         'spec': spec,
         'parameters': state.num_params(params),
         'step': step,
         'total': run.plan.total_steps,
-        'validation': f'{config.checkpoint.best_metric.removeprefix("eval/")} {validation:.4f}',
-        'test': run.evaluate(params)[metric],
+        'metric': run_config.checkpoint.best_metric.removeprefix('eval/'),
+        'validation': validation,
+        'test': scale * run.evaluate(params)[metric],
         'timing': trained_runs.timing(workdir),
     }
 
 
-def report(rows: dict[str, dict], peer: dict[str, tuple[str, float]], command: str) -> str:
+def model_lines(mine: list[dict], digits: int) -> list[str]:
+    """Each seed's row of one model, then its mean ± sd row (saying how many seeds it rests on)."""
+    lines = [
+        f'| | {r["label"]} `{r["spec"]}` | {r["seed"]} | {r["test"]:.{digits}f} | '
+        f'{r["step"]} / {r["total"]} ({r["metric"]} {r["validation"]:.4f}) | '
+        f'{r["parameters"]:,} | {trained_runs.train_time(r["timing"])} |'
+        for r in mine
+    ]
+    validation = seeds.spread([r['validation'] for r in mine], 4)
+    lines.append(
+        f'| | **{mine[0]["label"]}, mean ± sd** | {seeds.counted(len(mine))} | '
+        f'**{seeds.spread([r["test"] for r in mine], digits)}** | ({mine[0]["metric"]} '
+        f'{validation}) | | |'
+    )
+    return lines
+
+
+def classifier_verdict(mine: list[dict], tfidf: float) -> str:
+    accuracies = [r['test'] for r in mine]
+    met = statistics.mean(accuracies) > tfidf
+    return (
+        f'- {mine[0]["label"]}: mean {seeds.spread(accuracies, 1)}% vs {tfidf:.1f}%; '
+        f'{seeds.margin(accuracies, tfidf, 1, " points")}. Beat TF-IDF + LR on the mean: '
+        f'{seeds.judged(met, len(mine))}.'
+    )
+
+
+def gpt_verdict(mine: list[dict], best: tuple[str, float]) -> str:
+    best_label, best_bits = best
+    bits = [r['test'] for r in mine]
+    in_time = all(r['timing'] and r['timing']['seconds'] <= 60 * GPT_MINUTES for r in mine)
+    met = statistics.mean(bits) < best_bits and in_time
+    times = ', '.join(trained_runs.train_time(r['timing']) for r in mine)
+    return (
+        f'- GPT: mean {seeds.spread(bits, 3)} bits per byte vs the best peer {best_bits:.3f} '
+        f'({best_label}); {seeds.margin(bits, best_bits, 3)}; train times {times}. Below every '
+        f'peer on the mean, each run within {GPT_MINUTES:.0f} min: '
+        f'{seeds.judged(met, len(mine))}.'
+    )
+
+
+def report(rows: list[dict], peer: dict[str, tuple[str, float]], command_line: str) -> str:
+    groups = {m: [r for r in rows if r['model'] == m] for m in MODELS}
     lines = [
         '# Text models vs non-neural peers',
         '',
-        f'Command: `{command}`. Best checkpoint by the validation split, evaluated once on the '
-        f'test split. Peers: {PEER_FILE} (experiments/peer_text.py, same splits). Machine: '
-        f'{os.cpu_count()} CPU threads, shared; load average at the start and end of training in '
-        'the last column.',
+        f'Command: `{command_line}`. Best checkpoint by the validation split, evaluated once on '
+        f'the test split. Peers: {PEER_FILE} (experiments/peer_text.py, same splits; '
+        f'deterministic, one number each). Machine: {benchlib.machine()}, shared; load average '
+        'at the start and end of training in the last column. Each model: every seed, then the '
+        f'mean ± sample standard deviation over its seeds; {seeds.RULE}.',
         '',
-        '| task | model | test result | best step / steps (validation) | parameters | train time |',
-        '|---|---|---|---|---|---|',
-        '| **wordnet_supersense** | | **accuracy %** | | | |',
-        f'| | {peer["tfidf"][0]} (peer) | {peer["tfidf"][1]:.1f} | — | — | — |',
+        '| task | model | seed | test result | best step / steps (validation) | parameters | '
+        'train time |',
+        '|---|---|---|---|---|---|---|',
+        '| **wordnet_supersense** | | | **accuracy %** | | | |',
+        f'| | {peer["tfidf"][0]} (peer) | — | {peer["tfidf"][1]:.1f} | — | — | — |',
     ]
-
-    def model_line(r: dict, value: str) -> str:
-        timing = trained_runs.train_time(r['timing'])
-        return (
-            f'| | {r["label"]} `{r["spec"]}` | **{value}** | {r["step"]} / {r["total"]} '
-            f'({r["validation"]}) | {r["parameters"]:,} | {timing} |'
-        )
-
     verdicts = []
-    tfidf = peer['tfidf'][1]
-    for name in ('text_cnn', 'text_transformer'):
-        if name in rows:
-            accuracy = 100 * rows[name]['test']
-            lines.append(model_line(rows[name], f'{accuracy:.1f}'))
-            met = 'met' if accuracy > tfidf else 'NOT met'
-            verdicts.append(
-                f'- {rows[name]["label"]}: {accuracy:.1f}% vs {tfidf:.1f}% (beat TF-IDF + LR: '
-                f'{met}).'
-            )
-    lines.append('| **kjv** (test: Hebrews-Revelation) | | **bits per byte** | | | |')
+    for model in CLASSIFIERS:
+        if groups[model]:
+            lines += model_lines(groups[model], 1)
+            verdicts.append(classifier_verdict(groups[model], peer['tfidf'][1]))
+    lines.append('| **kjv** (test: Hebrews-Revelation) | | | **bits per byte** | | | |')
     baselines = [peer[key] for key in ('xz -9', 'zstd -19', 'bzip2 -9', 'ngram')]
-    lines += [f'| | {label} (peer) | {bits:.3f} | — | — | — |' for label, bits in baselines]
-    if 'gpt' in rows:
-        r = rows['gpt']
-        lines.append(model_line(r, f'{r["test"]:.3f}'))
-        best_label, best_bits = min(baselines, key=lambda pair: pair[1])
-        fast = bool(r['timing']) and r['timing']['seconds'] <= 60 * GPT_MINUTES
-        met = 'met' if r['test'] < best_bits and fast else 'NOT met'
-        verdicts.append(
-            f'- GPT: {r["test"]:.3f} bits per byte vs the best peer {best_bits:.3f} ({best_label}) '
-            f'after {trained_runs.train_time(r["timing"])} (below every peer within '
-            f'{GPT_MINUTES:.0f} min: {met}).'
-        )
-    lines += ['', '**Targets:**', '', *verdicts, '']
+    lines += [f'| | {label} (peer) | — | {bits:.3f} | — | — | — |' for label, bits in baselines]
+    if groups['gpt']:
+        lines += model_lines(groups['gpt'], 3)
+        verdicts.append(gpt_verdict(groups['gpt'], min(baselines, key=lambda pair: pair[1])))
+    lines += ['', '**Targets** (on the mean over seeds):', '', *verdicts, '']
     lines.append(
         "GPT bits per byte: the test verses' tokens joined by eos (the line break, one byte) cut "
         'into windows of config.data.max_length + 1 tokens that share one token; every token after '
@@ -131,9 +176,9 @@ def report(rows: dict[str, dict], peer: dict[str, tuple[str, float]], command: s
 def main() -> None:
     benchlib.use_seqlab_allocator()  # as launch.py runs
     args = trained_runs.parse_args(__doc__, RUNS, 'runs/text', 'results/text_vs_peer.md')
-    trained_runs.train_missing(args, lambda name: launcher.load_config(RUNS[name][0], {}))
-    rows = {name: row(name, args.root) for name in args.names}
-    trained_runs.publish(report(rows, peers(), f'python {" ".join(sys.argv)}'), args.out)
+    trained_runs.train_missing(args, config)
+    rows = [row(name, args.root) for name in args.names]
+    trained_runs.publish(report(rows, peers(), command()), args.out)
 
 
 if __name__ == '__main__':
