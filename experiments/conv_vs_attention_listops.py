@@ -129,7 +129,6 @@ def report(rows: list[dict], figure_path: str) -> str:
         + '.',
         '',
         *verdict(groups),
-        '',
         f'Curves: `{figure_path}`. Cost as n grows (from `{COST_FILE}`, '
         '`python experiments/conv_vs_attention_cost.py`; conv k = 3, d = 128):',
         '',
@@ -152,7 +151,7 @@ def verdict(groups: dict[str, list[dict]]) -> list[str]:
             f'- {split}: conv - attention = {difference:+.1f} points, {beyond} the seed spread '
             f'({len(cnn)} and {len(attention)} seeds).'
         )
-    return ['', f'Mean ± sample standard deviation over seeds; {seeds.RULE}.', '', *lines]
+    return [f'Mean ± sample standard deviation over seeds; {seeds.RULE}.', '', *lines, '']
 
 
 def main() -> None:
