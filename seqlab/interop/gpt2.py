@@ -1,8 +1,8 @@
 """GPT-2 (transformers' GPT2LMHeadModel) <-> seqlab GPT.
 
-GPT-2 is seqlab's GPT with learned positions, tanh-approximate GELU ('gelu_new') and LayerNorm
-epsilon 1e-5. Its Conv1D weights are already [in, out] like seqlab kernels; the fused query/key/
-value projection c_attn [D, 3D] is split into three [D, D] kernels.
+GPT-2 is seqlab's GPT with learned positions, pre-LN blocks, tanh-approximate GELU ('gelu_new')
+and LayerNorm epsilon 1e-5. Its Conv1D weights are already [in, out] like seqlab kernels; the fused
+query/key/value projection c_attn [D, 3D] is split into three [D, D] kernels.
 tokens: int32 [B, T] -> logits [B, T, vocab_size].
 """
 
@@ -56,6 +56,7 @@ def adapt(model: GPT, sample_inputs: tuple, name: str, value: jax.Array, shape: 
 def hf_config(model: GPT, params: dict) -> dict:
     """A GPT-2 config.json describing `model`."""
     exportable(model, 'position', ('learned',), ARCHITECTURE)
+    exportable(model, 'norm', ('pre_ln',), ARCHITECTURE)
     return dict(
         architectures=[ARCHITECTURE],
         model_type='gpt2',

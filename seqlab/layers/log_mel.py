@@ -49,7 +49,9 @@ def frame_average(values: jax.Array, n_fft: int, hop_length: int) -> jax.Array:
 
 def centred_frame_mask(sample_mask: jax.Array, n_fft: int, hop_length: int) -> jax.Array:
     """1 for the frames centred inside the clip (t·hop < its length Σ sample_mask), else 0:
-    [B, samples] -> float32 [B, frames]."""
+    [B, samples] -> float32 [B, frames]. These are the first frames of the unpadded clip's centred
+    STFT; for an even n_fft and a length that hop divides, that STFT has one more (centred just
+    past the clip's end), which is not counted."""
     frames = num_frames(sample_mask.shape[-1], n_fft, hop_length, center=True)
     centres = hop_length * jnp.arange(frames)
     return (centres[None, :] < sample_mask.sum(-1, keepdims=True)).astype(jnp.float32)

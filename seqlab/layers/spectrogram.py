@@ -17,6 +17,7 @@ import functools
 import inspect
 import math
 from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -47,9 +48,10 @@ def _check_waveform(x: jax.Array | np.ndarray) -> None:
         raise ValueError('audio contains NaN or inf samples; expected finite values')
 
 
-def _checked_jit(function: Callable) -> Callable:
-    """jit with every argument but the first (the waveform) static, after `_check_waveform`."""
-    static = tuple(inspect.signature(function).parameters)[1:]
+def _checked_jit(function: Callable, forwards_to: Callable | None = None) -> Callable:
+    """jit with every argument but the first (the waveform) static, after `_check_waveform`;
+    `forwards_to` is the function that `function`'s **kwargs go to, whose arguments are static too."""
+    static = _argument_names(function) + (_argument_names(forwards_to) if forwards_to else ())
     compiled = jax.jit(function, static_argnames=static)
 
     @functools.wraps(function)
@@ -58,6 +60,12 @@ def _checked_jit(function: Callable) -> Callable:
         return compiled(x, *args, **kwargs)
 
     return checked
+
+
+def _argument_names(function: Callable) -> tuple[str, ...]:
+    """The named arguments of `function` after the first (its **kwargs left out)."""
+    parameters = list(inspect.signature(function).parameters.values())[1:]
+    return tuple(p.name for p in parameters if p.kind is not inspect.Parameter.VAR_KEYWORD)
 
 
 def num_frames(samples: int, frame_length: int, hop_length: int, center: bool = False) -> int:
@@ -299,18 +307,15 @@ def dct_matrix(n_out: int, n_in: int) -> np.ndarray:
     return basis.astype(np.float32)
 
 
-@_checked_jit
+@functools.partial(_checked_jit, forwards_to=mel_spectrogram)
 def mfcc(
     x: jax.Array,
     sample_rate: float,
     n_mfcc: int = 20,
-    n_fft: int = 2048,
-    hop_length: int = 512,
-    n_mels: int = 128,
+    *,
     lifter: float = 0.0,
     top_db: float | None = 80.0,
-    fmin: float = 0.0,
-    fmax: float | None = None,
+    **mel_options: Any,
 ) -> jax.Array:
     """Mel-frequency cepstral coefficients, like `librosa.feature.mfcc` (dct_type=2, norm='ortho').
 
@@ -319,13 +324,15 @@ def mfcc(
 
     Args:
       x: [..., samples].
+      mel_options: keyword arguments of `mel_spectrogram` (n_fft=2048, hop_length=512,
+        n_mels=128, fmin=0.0, fmax=None, ...), passed on as librosa passes its **kwargs.
     Returns:
       [..., n_mfcc, frames].
     """
     if lifter < 0:
         raise ValueError(f'lifter={lifter} must be non-negative')
-    basis = dct_matrix(n_mfcc, n_mels)
-    mel = mel_spectrogram(x, sample_rate, n_fft, hop_length, n_mels, fmin=fmin, fmax=fmax)
+    mel = mel_spectrogram(x, sample_rate, **mel_options)
+    basis = dct_matrix(n_mfcc, mel.shape[-2])
     decibels = power_to_db(mel, top_db=top_db)
     cepstrum = jnp.matmul(basis, decibels, precision=jax.lax.Precision.HIGHEST)
     if lifter > 0:

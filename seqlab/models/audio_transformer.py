@@ -1,5 +1,5 @@
 """Audio transformer: a convolutional feature encoder over the waveform (as in wav2vec 2.0), then
-a pre-LN transformer encoder and a classifier on a class token.
+a transformer encoder (pre-LN by default) and a classifier on a class token.
 
     z = GELU(LN(conv_{k_i, stride s_i}( ... ))) over the layers i    [B, samples] -> [B, T, C]
     x = [cls; z W_in] + E_pos  ->  L blocks  ->  x_cls  ->  W_head   -> logits [B, num_classes]
@@ -19,9 +19,12 @@ from seqlab.layers.dense import Linear
 from seqlab.layers.position import LearnedPosition
 from seqlab.layers.transformer import ClassToken, Encoder
 from seqlab.models import checks
+from seqlab.models.transformer_model import TransformerModel, check_blocks
 
 
-class AudioTransformer(nn.Module):
+class AudioTransformer(TransformerModel):
+    """The block settings (dropout, attention, norm, scan, remat, dtype, ...) are TransformerModel's."""
+
     num_classes: int
     conv_channels: int = 64
     conv_kernels: Sequence[int] = (10, 3, 3, 3)
@@ -30,15 +33,11 @@ class AudioTransformer(nn.Module):
     depth: int = 4
     heads: int = 4
     mlp_dim: int = 128
-    dropout: float = 0.0
-    attention: str = 'auto'  # seqlab/layers/attention_backend.py
-    scan: bool = True
-    remat: str = 'none'
-    dtype: str = 'float32'
 
     @classmethod
     def check(cls, kwargs: dict, input_shape: tuple) -> None:
-        """Convolution kernels and strides in pairs of positive ints; heads divide the width."""
+        """Convolution kernels and strides in pairs of positive ints; heads divide the width; a known
+        norm placement."""
         model = checks.settings(cls, kwargs)
         for key in ('conv_kernels', 'conv_strides'):
             checks.positive_ints(model, key)
@@ -49,6 +48,7 @@ class AudioTransformer(nn.Module):
                 'kernel'
             )
         checks.heads_divide_width(model)
+        check_blocks(model)
 
     @property
     def token_receptive_field(self) -> int:
@@ -70,15 +70,5 @@ class AudioTransformer(nn.Module):
         x = ClassToken(name='cls')(Linear(self.width, name='project')(z))
         x = LearnedPosition(max_length=x.shape[1], name='position')(x)
         x = nn.Dropout(self.dropout)(x, deterministic=not train)
-        x = Encoder(
-            num_layers=self.depth,
-            num_heads=self.heads,
-            mlp_dim=self.mlp_dim,
-            dropout=self.dropout,
-            attention=self.attention,
-            scan=self.scan,
-            remat=self.remat,
-            dtype=jnp.dtype(self.dtype),
-            name='encoder',
-        )(x, train=train)
+        x = self.block_stack(Encoder, self.depth, name='encoder')(x, train=train)
         return nn.Dense(self.num_classes, name='head')(x[:, 0].astype(jnp.float32))

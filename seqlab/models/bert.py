@@ -12,6 +12,7 @@ The parameter tree is embeddings/{token, position, token_type, norm}, encoder/..
 mlm_head/{transform, transform_norm, bias (, output)} or classifier.
 """
 
+import dataclasses
 from typing import Any
 
 import flax.linen as nn
@@ -23,8 +24,8 @@ from seqlab.layers.embed import TokenEmbedding
 from seqlab.layers.position import LearnedPosition
 from seqlab.layers.transformer import Encoder, mean_pool
 from seqlab.models import checks
+from seqlab.models.transformer_model import TransformerModel, check_blocks
 
-NORMS = ('post_ln', 'pre_ln')
 REMATS = ('none', 'full', 'dots')
 
 
@@ -81,7 +82,10 @@ class MaskedLMHead(nn.Module):
         return logits + self.param('bias', nn.initializers.zeros, (self.vocab_size,))
 
 
-class BERT(nn.Module):
+class BERT(TransformerModel):
+    """The block settings (dropout, attention, norm, scan, remat, dtype, ...) are TransformerModel's;
+    those after KW_ONLY have BERT's defaults (post-LN, exact GELU, epsilon 1e-12, dropout 0.1)."""
+
     vocab_size: int
     num_classes: int = 0  # 0: masked-LM logits; > 0: a mean-pooled classifier
     width: int = 256
@@ -90,23 +94,20 @@ class BERT(nn.Module):
     mlp_dim: int = 1024
     max_length: int = 128
     type_vocab_size: int = 0  # 0: no token-type embeddings (BERT: 2, sentence A / B)
+    tie_embedding: bool = True
+    pad_id: int = 0
+    _: dataclasses.KW_ONLY
     norm: str = 'post_ln'
     gelu_approximate: bool = False
     layer_norm_epsilon: float = 1e-12
     dropout: float = 0.1
     attention_dropout: float = 0.1
-    attention: str = 'auto'  # seqlab/layers/attention_backend.py
-    tie_embedding: bool = True
-    scan: bool = True
-    remat: str = 'none'
-    pad_id: int = 0
-    dtype: str = 'float32'  # compute dtype; parameters, normalisation statistics and logits float32
 
     @classmethod
     def check(cls, kwargs: dict, input_shape: tuple) -> None:
         """Known norm and remat; the data's length must fit the position table."""
         model = checks.settings(cls, kwargs)
-        checks.one_of(model, 'norm', NORMS)
+        check_blocks(model)
         checks.one_of(model, 'remat', REMATS)
         for key in ('num_classes', 'type_vocab_size'):
             checks.int_at_least(model, key, 0)
@@ -133,21 +134,8 @@ class BERT(nn.Module):
             name='embeddings',
         )
         x = embeddings(tokens, token_types, train=train)
-        x = Encoder(
-            num_layers=self.depth,
-            num_heads=self.heads,
-            mlp_dim=self.mlp_dim,
-            dropout=self.dropout,
-            attention_dropout=self.attention_dropout,
-            attention=self.attention,
-            norm=self.norm,
-            gelu_approximate=self.gelu_approximate,
-            layer_norm_epsilon=self.layer_norm_epsilon,
-            scan=self.scan,
-            remat=self.remat,
-            dtype=jnp.dtype(self.dtype),
-            name='encoder',
-        )(x, mask[:, None, None, :], train=train)
+        encoder = self.block_stack(Encoder, self.depth, name='encoder')
+        x = encoder(x, mask[:, None, None, :], train=train)
         if self.num_classes:
             pooled = mean_pool(x, mask)
             return Linear(self.num_classes, name='classifier')(pooled).astype(jnp.float32)

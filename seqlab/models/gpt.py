@@ -1,6 +1,6 @@
 """GPT: a causal transformer language model, its output layer tied to the input embedding.
 
-x_t = E[w_t] + P[t]  ->  L pre-LN causal decoder blocks  ->  logits_t = x_t E^T,
+x_t = E[w_t] + P[t]  ->  L causal decoder blocks (pre-LN by default)  ->  logits_t = x_t E^T,
 logits_t scoring w_{t+1} given w_{<=t}. P is learned ([max_length, D]) or sinusoidal. With
 tie_embedding=False the output layer is its own matrix W [D, vocab_size]: logits_t = x_t W.
 GPT-2 (Radford et al. 2019) is this model with gelu_approximate=True, layer_norm_epsilon=1e-5.
@@ -20,11 +20,14 @@ from seqlab.layers.decoder import Decoder
 from seqlab.layers.embed import TokenEmbedding
 from seqlab.layers.position import sinusoidal
 from seqlab.models import checks
+from seqlab.models.transformer_model import TransformerModel, check_blocks
 
 POSITIONS = ('learned', 'sinusoidal')
 
 
-class GPT(nn.Module):
+class GPT(TransformerModel):
+    """The block settings (dropout, attention, norm, scan, remat, dtype, ...) are TransformerModel's."""
+
     vocab_size: int
     width: int = 256
     depth: int = 4
@@ -32,22 +35,15 @@ class GPT(nn.Module):
     mlp_dim: int = 1024
     max_length: int = 256
     position: str = 'learned'
-    dropout: float = 0.0
-    attention_dropout: float = 0.0
-    attention: str = 'auto'  # seqlab/layers/attention_backend.py
-    gelu_approximate: bool = True
-    layer_norm_epsilon: float = 1e-6
     tie_embedding: bool = True
-    scan: bool = True
-    remat: str = 'none'
-    dtype: str = 'float32'
     decode: bool = False
 
     @classmethod
     def check(cls, kwargs: dict, input_shape: tuple) -> None:
-        """Known positions; the data's windows must fit max_length."""
+        """Known positions and norm placement; the data's windows must fit max_length."""
         model = checks.settings(cls, kwargs)
         checks.one_of(model, 'position', POSITIONS)
+        check_blocks(model)
         checks.max_length_fits(model.max_length, {'max_length': input_shape[0]})
 
     @nn.compact
@@ -71,21 +67,8 @@ class GPT(nn.Module):
             table = sinusoidal(self.max_length, self.width)
         x = embedding(tokens) + table[positions][None]
         x = nn.Dropout(self.dropout)(x, deterministic=not train)
-        x = Decoder(
-            num_layers=self.depth,
-            num_heads=self.heads,
-            mlp_dim=self.mlp_dim,
-            dropout=self.dropout,
-            attention_dropout=self.attention_dropout,
-            attention=self.attention,
-            gelu_approximate=self.gelu_approximate,
-            layer_norm_epsilon=self.layer_norm_epsilon,
-            decode=self.decode,
-            scan=self.scan,
-            remat=self.remat,
-            dtype=jnp.dtype(self.dtype),
-            name='decoder',
-        )(x, train=train)
+        decoder = self.block_stack(Decoder, self.depth, decode=self.decode, name='decoder')
+        x = decoder(x, train=train)
         if self.tie_embedding:
             return embedding.attend(x).astype(jnp.float32)
         return nn.Dense(self.vocab_size, use_bias=False, name='head')(x).astype(jnp.float32)

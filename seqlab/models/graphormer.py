@@ -10,7 +10,7 @@ where labels are few (karate club) or steps are (molecules: Adam moves a zero st
 per step, too slowly to make attention local); 0 gives Graphormer's plain small random start.
 `edge_encoding='first_edge'` keeps w^h[1, e_1] only (the simplification of later Graphormer
 variants), 'none' drops c. A virtual graph token v is prepended and joined to every node in both
-directions with its own learned bias t^h; pre-LN transformer blocks follow. Readouts:
+directions with its own learned bias t^h; transformer blocks (pre-LN by default) follow. Readouts:
   'graph'  W h_v + b                      the token's final state
   'sum'    s sum_i W h_i + b              over real nodes, for additive properties such as
                                           Crippen logP (a sum of atom contributions)
@@ -36,6 +36,7 @@ import jax.numpy as jnp
 from seqlab.config import ConfigError
 from seqlab.layers.transformer import ClassToken, Encoder
 from seqlab.models import checks
+from seqlab.models.transformer_model import TransformerModel, check_blocks
 
 READOUTS = ('graph', 'sum', 'node')
 EDGE_ENCODINGS = ('path', 'first_edge', 'none')
@@ -75,7 +76,9 @@ def with_graph_token(bias: jax.Array, token_bias: jax.Array) -> jax.Array:
     return full.at[:, :, 1:, 1:].set(bias)
 
 
-class Graphormer(nn.Module):
+class Graphormer(TransformerModel):
+    """The block settings (dropout, attention, norm, scan, remat, dtype, ...) are TransformerModel's."""
+
     num_outputs: int
     node_vocab_sizes: Sequence[int]
     edge_vocab_size: int
@@ -89,20 +92,15 @@ class Graphormer(nn.Module):
     sum_scale: float = 1.0
     locality_prior: float = 0.0
     edge_encoding: str = 'path'
-    dropout: float = 0.0
-    attention_dropout: float = 0.0
-    attention: str = 'auto'  # seqlab/layers/attention_backend.py
-    scan: bool = True
-    remat: str = 'none'
-    dtype: str = 'float32'
 
     @classmethod
     def check(cls, kwargs: dict, input_shape: tuple) -> None:
-        """Known readout and edge encoding; heads divide the width; one vocabulary per feature."""
+        """Known readout, edge encoding and norm placement; heads divide the width; one vocabulary per feature."""
         model = checks.settings(cls, kwargs)
         checks.one_of(model, 'readout', READOUTS)
         checks.one_of(model, 'edge_encoding', EDGE_ENCODINGS)
         checks.heads_divide_width(model)
+        check_blocks(model)
         features = input_shape[-1]
         if len(model.node_vocab_sizes) != features:
             raise ConfigError(
@@ -121,7 +119,6 @@ class Graphormer(nn.Module):
         *,
         train: bool = False,
     ) -> jax.Array:
-        dtype = jnp.dtype(self.dtype)
         embed = functools.partial(nn.Embed, embedding_init=nn.initializers.normal(0.02))
         h = sum(
             embed(size, self.width, name=f'node_embedding_{f}')(node_features[..., f])
@@ -146,20 +143,10 @@ class Graphormer(nn.Module):
         bias = with_graph_token(bias.transpose(0, 3, 1, 2), token_bias)
         keys = jnp.concatenate([jnp.ones_like(node_mask[:, :1]), node_mask], axis=1)
 
-        x = ClassToken(name='graph_token')(h.astype(dtype))
+        x = ClassToken(name='graph_token')(h.astype(jnp.dtype(self.dtype)))
         x = nn.Dropout(self.dropout)(x, deterministic=not train)
-        x = Encoder(
-            num_layers=self.depth,
-            num_heads=self.heads,
-            mlp_dim=self.mlp_dim,
-            dropout=self.dropout,
-            attention_dropout=self.attention_dropout,
-            attention=self.attention,
-            dtype=dtype,
-            scan=self.scan,
-            remat=self.remat,
-            name='encoder',
-        )(x, keys[:, None, None, :], bias, train=train)
+        encoder = self.block_stack(Encoder, self.depth, name='encoder')
+        x = encoder(x, keys[:, None, None, :], bias, train=train)
         head = nn.Dense(self.num_outputs, kernel_init=nn.initializers.zeros, name='head')
         if self.readout == 'graph':
             return head(x[:, 0].astype(jnp.float32))

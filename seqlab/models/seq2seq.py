@@ -23,11 +23,14 @@ from seqlab.layers.embed import TokenEmbedding
 from seqlab.layers.position import sinusoidal
 from seqlab.layers.transformer import Encoder
 from seqlab.models import checks
+from seqlab.models.transformer_model import TransformerModel, check_blocks
 
 POSITIONS = ('learned', 'sinusoidal')
 
 
-class Seq2Seq(nn.Module):
+class Seq2Seq(TransformerModel):
+    """The block settings (dropout, attention, norm, scan, remat, dtype, ...) are TransformerModel's."""
+
     vocab_size: int
     width: int = 128
     encoder_depth: int = 2
@@ -36,18 +39,15 @@ class Seq2Seq(nn.Module):
     mlp_dim: int = 512
     max_length: int = 64
     position: str = 'learned'
-    dropout: float = 0.0
-    attention_dropout: float = 0.0
-    attention: str = 'auto'  # seqlab/layers/attention_backend.py
-    scan: bool = True
     decode: bool = False
-    dtype: str = 'float32'  # compute dtype; parameters, normalisation statistics and logits float32
 
     @classmethod
     def check(cls, kwargs: dict, input_shape: tuple) -> None:
-        """Known positions; the source and target lengths (input_shape) fit the position tables."""
+        """Known positions and norm placement; the source and target lengths (input_shape) fit
+        the position tables."""
         model = checks.settings(cls, kwargs)
         checks.one_of(model, 'position', POSITIONS)
+        check_blocks(model)
         checks.max_length_fits(
             model.max_length,
             dict(zip(('max_length', 'target_length'), input_shape, strict=True)),
@@ -63,17 +63,8 @@ class Seq2Seq(nn.Module):
         else:
             self.source_position = self.target_position = sinusoidal(self.max_length, self.width)
         self.drop = nn.Dropout(self.dropout)
-        layers = dict(
-            num_heads=self.heads,
-            mlp_dim=self.mlp_dim,
-            dropout=self.dropout,
-            attention_dropout=self.attention_dropout,
-            attention=self.attention,
-            scan=self.scan,
-            dtype=jnp.dtype(self.dtype),
-        )
-        self.encoder = Encoder(num_layers=self.encoder_depth, **layers)
-        self.decoder = Decoder(num_layers=self.decoder_depth, decode=self.decode, **layers)
+        self.encoder = self.block_stack(Encoder, self.encoder_depth)
+        self.decoder = self.block_stack(Decoder, self.decoder_depth, decode=self.decode)
 
     def _check_length(self, what: str, length: int) -> None:
         if length > self.max_length:

@@ -1,6 +1,6 @@
 """Transformer encoder text classifier: token embeddings + positions -> encoder -> pool -> head.
 
-x = [cls;] E[w] + P  ->  L pre-LN blocks (keys masked where w = pad_id)  ->  x_cls or
+x = [cls;] E[w] + P  ->  L blocks (pre-LN by default; keys masked where w = pad_id)  ->  x_cls or
 sum_t m_t x_t / sum_t m_t  ->  W_head.  P is learned (a [max_length, D] table, resampled to longer
 inputs only with `interpolate`), sinusoidal, or none. Appended encodings ('onehot': e_t of size
 max_length, 'scalar': t / max_length, 'sinusoidal_concat': position_dim sinusoids) take their dims
@@ -18,6 +18,7 @@ from seqlab.layers.embed import TokenEmbedding
 from seqlab.layers.position import LearnedPosition, SinusoidalPosition, append, onehot, scalar
 from seqlab.layers.transformer import ClassToken, Encoder, mean_pool
 from seqlab.models import checks
+from seqlab.models.transformer_model import TransformerModel, check_blocks
 
 POOLS = ('cls', 'mean')
 POSITIONS = ('learned', 'sinusoidal', 'none', 'onehot', 'scalar', 'sinusoidal_concat')
@@ -29,7 +30,9 @@ def appended_dims(position: str, max_length: int, position_dim: int) -> int:
     return {'onehot': max_length, 'scalar': 1, 'sinusoidal_concat': position_dim}.get(position, 0)
 
 
-class TextTransformer(nn.Module):
+class TextTransformer(TransformerModel):
+    """The block settings (dropout, attention, norm, scan, remat, dtype, ...) are TransformerModel's."""
+
     num_classes: int
     vocab_size: int
     width: int = 128
@@ -41,21 +44,16 @@ class TextTransformer(nn.Module):
     position: str = 'learned'
     interpolate: bool = False
     position_dim: int = 16
-    dropout: float = 0.0
-    attention_dropout: float = 0.0
-    attention: str = 'auto'  # seqlab/layers/attention_backend.py
-    scan: bool = True
-    remat: str = 'none'
-    dtype: str = 'float32'
     pad_id: int = 0
 
     @classmethod
     def check(cls, kwargs: dict, input_shape: tuple) -> None:
-        """Known pooling and positions; the data's length must fit a position table; an
+        """Known pooling, positions and norm placement; the data's length must fit a position table; an
         appended position must leave the tokens some of the width."""
         model = checks.settings(cls, kwargs)
         checks.one_of(model, 'pool', POOLS)
         checks.one_of(model, 'position', POSITIONS)
+        check_blocks(model)
         learned = model.position == 'learned'
         if model.position in TABLES and not (learned and model.interpolate):
             checks.max_length_fits(
@@ -80,18 +78,8 @@ class TextTransformer(nn.Module):
             x = ClassToken(name='cls')(x)
             mask = jnp.concatenate([jnp.ones_like(mask[:, :1]), mask], axis=1)
         x = nn.Dropout(self.dropout)(x, deterministic=not train)
-        x = Encoder(
-            num_layers=self.depth,
-            num_heads=self.heads,
-            mlp_dim=self.mlp_dim,
-            dropout=self.dropout,
-            attention_dropout=self.attention_dropout,
-            attention=self.attention,
-            scan=self.scan,
-            remat=self.remat,
-            dtype=jnp.dtype(self.dtype),
-            name='encoder',
-        )(x, mask[:, None, None, :], train=train)
+        encoder = self.block_stack(Encoder, self.depth, name='encoder')
+        x = encoder(x, mask[:, None, None, :], train=train)
         x = x[:, 0] if self.pool == 'cls' else mean_pool(x, mask)
         return nn.Dense(self.num_classes, kernel_init=nn.initializers.zeros, name='head')(
             x.astype(jnp.float32)

@@ -18,13 +18,15 @@ from seqlab.config import ConfigError
 from seqlab.layers.position import LearnedPosition
 from seqlab.layers.transformer import ClassToken, Encoder, mean_pool
 from seqlab.models import checks
+from seqlab.models.transformer_model import TransformerModel, check_blocks
 
 POOLS = ('cls', 'mean')
-NORMS = ('pre_ln', 'post_ln')
 STEMS = ('patch', 'conv')
 
 
-class ViT(nn.Module):
+class ViT(TransformerModel):
+    """The block settings (dropout, attention, norm, scan, remat, dtype, ...) are TransformerModel's."""
+
     num_classes: int
     patch: int = 4
     width: int = 128
@@ -32,15 +34,6 @@ class ViT(nn.Module):
     heads: int = 4
     mlp_dim: int = 256
     pool: str = 'cls'
-    dropout: float = 0.0
-    attention_dropout: float = 0.0
-    attention: str = 'auto'  # seqlab/layers/attention_backend.py
-    norm: str = 'pre_ln'
-    gelu_approximate: bool = True
-    layer_norm_epsilon: float = 1e-6
-    scan: bool = True
-    remat: str = 'none'
-    dtype: str = 'float32'
     stem: str = 'patch'
 
     @classmethod
@@ -50,11 +43,10 @@ class ViT(nn.Module):
         checks.one_of(model, 'stem', STEMS)
         check_patch(model.patch, model.stem, input_shape)
         checks.one_of(model, 'pool', POOLS)
-        checks.one_of(model, 'norm', NORMS)
+        check_blocks(model)
 
     @nn.compact
     def __call__(self, images: jax.Array, *, train: bool = False) -> jax.Array:
-        dtype = jnp.dtype(self.dtype)
         x = self.conv_stem(images) if self.stem == 'conv' else self.patch_stem(images)
         batch, rows, cols, width = x.shape
         x = x.reshape(batch, rows * cols, width)
@@ -62,21 +54,7 @@ class ViT(nn.Module):
             x = ClassToken(name='cls')(x)
         x = LearnedPosition(max_length=x.shape[1], name='position')(x)
         x = nn.Dropout(self.dropout)(x, deterministic=not train)
-        x = Encoder(
-            num_layers=self.depth,
-            num_heads=self.heads,
-            mlp_dim=self.mlp_dim,
-            dropout=self.dropout,
-            attention_dropout=self.attention_dropout,
-            attention=self.attention,
-            norm=self.norm,
-            gelu_approximate=self.gelu_approximate,
-            layer_norm_epsilon=self.layer_norm_epsilon,
-            dtype=dtype,
-            scan=self.scan,
-            remat=self.remat,
-            name='encoder',
-        )(x, train=train)
+        x = self.block_stack(Encoder, self.depth, name='encoder')(x, train=train)
         x = x[:, 0] if self.pool == 'cls' else mean_pool(x)
         return nn.Dense(self.num_classes, kernel_init=nn.initializers.zeros, name='head')(
             x.astype(jnp.float32)

@@ -24,6 +24,7 @@ check has passed, so a refused run still prints its one error line only). Decisi
 
 import dataclasses
 import os
+import types
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,6 +35,7 @@ from seqlab import data, models, tasks
 from seqlab.config import ConfigError, one_of
 from seqlab.layers import attention_backend
 from seqlab.layers.transformer import REMATS
+from seqlab.models import checks
 from seqlab.train import cadence, checkpoint, optim, precision, sharding
 
 MODES = ('train', 'eval', 'predict')
@@ -93,13 +95,13 @@ def check_names(config: ml_collections.ConfigDict) -> None:
                 f'config.model.kwargs.{key} is not an argument of model {config.model.name!r}; '
                 f'allowed: {", ".join(allowed)}'
             )
+    model = checks.settings(model_class, config.model.kwargs)
     if 'dtype' in allowed:
-        one_of('config.model.kwargs.dtype', config.model.kwargs.get('dtype', 'float32'), DTYPES)
+        one_of('config.model.kwargs.dtype', model.dtype, DTYPES)
     if 'remat' in allowed:
-        remat = config.model.kwargs.get('remat', 'none')
-        one_of('config.model.kwargs.remat', remat, REMATS)
+        one_of('config.model.kwargs.remat', model.remat, REMATS)
     if 'attention' in allowed:
-        check_attention(config.model.kwargs)
+        check_attention(model)
     tasks.get(config.task.name)
     data.check(config.data)
     optim.check(config.optim)
@@ -108,23 +110,24 @@ def check_names(config: ml_collections.ConfigDict) -> None:
     check_mesh(config)
 
 
-def check_attention(kwargs: ml_collections.ConfigDict) -> None:
+def check_attention(model: types.SimpleNamespace) -> None:
     """config.model.kwargs.attention: a backend this platform runs, with what it needs (the
-    head dimension is checked when the model is traced)."""
-    name = kwargs.get('attention', 'auto')
+    head dimension is checked when the model is traced). `model`: the model's settings,
+    config.model.kwargs over its class's defaults (`checks.settings`)."""
+    name = model.attention
     where = 'config.model.kwargs.attention'
     try:
         attention_backend.check(name, where)
     except ValueError as error:
         raise ConfigError(str(error)) from None
-    dropout = kwargs.get('attention_dropout', 0.0)
+    dropout = model.attention_dropout
     if name in attention_backend.FUSED and dropout > 0:
         raise ConfigError(
             f'{where}={name!r} has no attention-weight dropout, and '
             f"config.model.kwargs.attention_dropout={dropout}; allowed: 0, or attention 'auto', "
             "'naive' or 'chunked'"
         )
-    dtype = kwargs.get('dtype', 'float32')
+    dtype = model.dtype
     if name == 'cudnn' and dtype not in ('bfloat16', 'float16'):
         raise ConfigError(
             f"{where}='cudnn' needs config.model.kwargs.dtype=bfloat16 (got {dtype!r}); "

@@ -144,6 +144,11 @@ def test_config_json_that_is_not_json_is_named(checkpoint):
             "supported: 'learned'",
         ),
         (
+            GPT_MODEL.clone(norm='post_ln'),
+            jnp.zeros((1, 8), jnp.int32),
+            "GPT with norm='post_ln' cannot be exported as GPT2LMHeadModel; supported: 'pre_ln'",
+        ),
+        (
             ViT(num_classes=3, width=8, depth=1, heads=2, mlp_dim=8, pool='mean'),
             jnp.zeros((1, 8, 8, 1)),
             "ViT with pool='mean' cannot be exported as ViTForImageClassification; "

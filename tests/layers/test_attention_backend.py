@@ -128,3 +128,15 @@ def test_a_bad_attention_config_is_refused_before_anything_compiles(overrides, m
     with pytest.raises(ConfigError) as error:
         preflight.check_names(config)
     assert str(error.value).startswith(f'config.model.kwargs.{message}')
+
+
+def test_the_attention_check_reads_the_model_defaults():
+    """BERT's attention_dropout defaults to 0.1, so a fused backend is refused without the key."""
+    from seqlab import launcher
+    from seqlab.config import ConfigError
+    from seqlab.train import preflight
+
+    config = launcher.load_config('configs/bert.py:smoke', {'model.kwargs.attention': 'xla'})
+    del config.model.kwargs['attention_dropout']
+    with pytest.raises(ConfigError, match=r'attention_dropout=0\.1; allowed: 0'):
+        preflight.check_names(config)
