@@ -36,6 +36,8 @@ from seqlab.config import ConfigError
 SPECIAL_TOKENS = ('<pad>', '<bos>', '<eos>', '<unk>', '<mask>')
 PAD_ID, BOS_ID, EOS_ID, UNK_ID, MASK_ID = range(len(SPECIAL_TOKENS))
 NUM_SPECIAL = len(SPECIAL_TOKENS)
+BYTE_VOCAB = NUM_SPECIAL + 256  # the byte tokenizer's ids
+TOKENIZER_ASSET = 'tokenizer.json'  # the dataset asset a text dataset's tokenizer is saved as
 UNK_TEXT = '\ufffd'
 _SILENT_IDS = frozenset({PAD_ID, BOS_ID, EOS_ID, MASK_ID})
 _WORD_PATTERN = re.compile(r'\w+|[^\w\s]')
@@ -99,7 +101,7 @@ class ByteTokenizer(Tokenizer):
 
     @property
     def vocab_size(self) -> int:
-        return NUM_SPECIAL + 256
+        return BYTE_VOCAB
 
     def encode(self, text: str) -> list[int]:
         return [b + NUM_SPECIAL for b in text.encode('utf-8')]
@@ -216,9 +218,8 @@ class BpeTokenizer(Tokenizer):
         cls, texts: Sequence[str], vocab_size: int = 8000, min_frequency: int = 2
     ) -> 'BpeTokenizer':
         """Learns merges on `texts` until `vocab_size` ids (special ids included)."""
-        smallest = NUM_SPECIAL + 256
-        if vocab_size < smallest:
-            raise ValueError(f'bpe vocab_size {vocab_size} too small; allowed: >= {smallest}')
+        if vocab_size < BYTE_VOCAB:
+            raise ValueError(f'bpe vocab_size {vocab_size} too small; allowed: >= {BYTE_VOCAB}')
         hf = HfTokenizer(models.BPE())
         hf.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
         hf.decoder = decoders.ByteLevel()
