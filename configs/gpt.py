@@ -14,7 +14,7 @@ import ml_collections
 
 from seqlab import config_defaults
 from seqlab.config import parse_arg
-from seqlab.data import text_splits
+from seqlab.data import tokenizers
 
 # tokenizer -> vocabulary, context, model, optimiser, run length, eval cadence. 'bpe': 1,400 steps
 # (6.1 epochs) at an estimated 0.95-1.0 s a step on 2 idle cores (experiments/step_cost.py;
@@ -25,7 +25,7 @@ SETTINGS = {
         steps='1400', every='20%',
     ),
     'byte': dict(
-        vocab=text_splits.BYTE_VOCAB, length=256, width=256, depth=6, heads=8, dropout=0.1,
+        vocab=tokenizers.BYTE_VOCAB, length=256, width=256, depth=6, heads=8, dropout=0.1,
         scan=True, lr=1e-3, steps='20ep', every='1ep',
     ),
 }  # fmt: skip

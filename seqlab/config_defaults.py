@@ -9,7 +9,7 @@ contract in pyproject.toml), because the library reads a run's config keys, neve
 Sections, each function returning (or changing and returning) an `ml_collections.ConfigDict`:
   the run       `base` (the top-level keys), `smoke` (the tiny run the tests train)
   data          `vision_data`, `audio_data`, `text_data`, `graph_data`, `series_data`: every key
-                the modality reads (seqlab/data/<modality>_splits.py)
+                the modality reads (seqlab/data/<modality>_splits.py, text_splits/)
   tasks         `classify_tokens`, `classify_waveforms`
   recipes       what several configs share: `image_classification` (+ its `_smoke`), `keywords`,
                 `mnist1d`, `supersense` (+ `tiny_text_smoke`), `listops`, `forecasting` (+ its
@@ -20,7 +20,7 @@ from typing import Any
 
 import ml_collections
 
-from seqlab.data import keys, text_splits
+from seqlab.data import keys, masking
 from seqlab.data.builders import listops as listops_builder
 from seqlab.data.builders import mnist1d as mnist1d_builder
 from seqlab.train import init, optim, partition
@@ -124,8 +124,8 @@ def text_data(
     target_length: int | None = None,
     layout: str = 'classification',
 ) -> ml_collections.ConfigDict:
-    """Texts tokenized to `max_length` ids (seqlab/data/text_splits.py), read as `layout` (one of
-    `text_splits.LAYOUTS`); `target_length` (the seq2seq layout's) adds that key, the masked_lm
+    """Texts tokenized to `max_length` ids (seqlab/data/text_splits/), read as `layout` (one of
+    `text_splits.checks.LAYOUTS`); `target_length` (the seq2seq layout's) adds that key, the masked_lm
     layout `mask_rate`."""
     config = _data(
         name,
@@ -139,7 +139,7 @@ def text_data(
     if target_length is not None:
         config.target_length = target_length
     if layout == 'masked_lm':
-        config.mask_rate = text_splits.MASK_RATE
+        config.mask_rate = masking.MASK_RATE
     return config
 
 

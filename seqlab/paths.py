@@ -13,7 +13,7 @@ import os
 import ml_collections
 
 from seqlab.data.tfds_io import DATA_DIR_ENV
-from seqlab.interop.finetune import PREFIX as HF_PREFIX
+from seqlab.train.init import HF_PREFIX
 
 SQLITE = 'sqlite:///'
 

@@ -15,25 +15,14 @@ refuses raises `BadRecordError`. Any other exception is a bug and keeps its trac
 """
 
 import dataclasses
+import importlib
 from types import ModuleType
 
 import ml_collections
 import tensorflow_datasets as tfds
 
 from seqlab.config import ConfigError
-from seqlab.data import (
-    audio_splits,
-    builders,
-    checks,
-    files,
-    graph_splits,
-    holdout,
-    modality,
-    series_splits,
-    text_splits,
-    user_builder,
-    vision_splits,
-)
+from seqlab.data import builders, checks, files, holdout, modality, user_builder
 from seqlab.data.recipe import assemble
 from seqlab.data.tfds_io import data_dir
 from seqlab.data.types import BadRecordError, DatasetInfo, Splits
@@ -41,15 +30,16 @@ from seqlab.data.types import BadRecordError, DatasetInfo, Splits
 __all__ = ['BadRecordError', 'DatasetInfo', 'Splits', 'check', 'data_dir', 'get', 'names']
 
 TFDS_PREFIX = 'tfds:'
-# modality -> the module that reads its datasets: `check(data_config)` (one-line ConfigErrors
-# before any data is read) and `recipe(builder, data_config, *, seed) -> recipe.Recipe`, which
-# `recipe.assemble` turns into the Splits.
-SPLITS_MODULES: dict[str, ModuleType] = {
-    'vision': vision_splits,
-    'text': text_splits,
-    'audio': audio_splits,
-    'graph': graph_splits,
-    'series': series_splits,
+# modality -> the module that reads its datasets, imported when a config reads that modality:
+# `check(data_config)` (one-line ConfigErrors before any data is read) and
+# `recipe(builder, data_config, *, seed) -> recipe.Recipe`, which `recipe.assemble` turns into
+# the Splits.
+SPLITS_MODULES: dict[str, str] = {
+    'vision': 'seqlab.data.vision_splits',
+    'text': 'seqlab.data.text_splits',
+    'audio': 'seqlab.data.audio_splits',
+    'graph': 'seqlab.data.graph_splits',
+    'series': 'seqlab.data.series_splits',
 }
 
 
@@ -139,7 +129,7 @@ def splits_module(data_config: ml_collections.ConfigDict) -> ModuleType:
     name = modality_of(data_config)
     if name not in SPLITS_MODULES:
         raise NotImplementedError(f'datasets of modality {name!r} are not wired into data.get yet')
-    return SPLITS_MODULES[name]
+    return importlib.import_module(SPLITS_MODULES[name])
 
 
 def _builder(data_config: ml_collections.ConfigDict) -> tfds.core.DatasetBuilder:

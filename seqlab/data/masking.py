@@ -11,6 +11,7 @@ import numpy as np
 
 from seqlab.data.tokenizers import Tokenizer
 
+MASK_RATE = 0.15  # BERT's share of positions to predict
 MASK_FRACTION, RANDOM_FRACTION = 0.8, 0.1  # the remaining 0.1 keeps the original token
 
 

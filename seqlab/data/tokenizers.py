@@ -26,16 +26,18 @@ import json
 import pathlib
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar
-
-from tokenizers import Tokenizer as HfTokenizer
-from tokenizers import decoders, models, pre_tokenizers, trainers
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from seqlab.config import ConfigError
+
+if TYPE_CHECKING:  # HF `tokenizers` is imported where a bpe or pretrained tokenizer needs it
+    import tokenizers
 
 SPECIAL_TOKENS = ('<pad>', '<bos>', '<eos>', '<unk>', '<mask>')
 PAD_ID, BOS_ID, EOS_ID, UNK_ID, MASK_ID = range(len(SPECIAL_TOKENS))
 NUM_SPECIAL = len(SPECIAL_TOKENS)
+BYTE_VOCAB = NUM_SPECIAL + 256  # the byte tokenizer's ids
+TOKENIZER_ASSET = 'tokenizer.json'  # the dataset asset a text dataset's tokenizer is saved as
 UNK_TEXT = '\ufffd'
 _SILENT_IDS = frozenset({PAD_ID, BOS_ID, EOS_ID, MASK_ID})
 _WORD_PATTERN = re.compile(r'\w+|[^\w\s]')
@@ -99,7 +101,7 @@ class ByteTokenizer(Tokenizer):
 
     @property
     def vocab_size(self) -> int:
-        return NUM_SPECIAL + 256
+        return BYTE_VOCAB
 
     def encode(self, text: str) -> list[int]:
         return [b + NUM_SPECIAL for b in text.encode('utf-8')]
@@ -208,7 +210,7 @@ class BpeTokenizer(Tokenizer):
     kind = 'bpe'
     lossless = True
 
-    def __init__(self, hf: HfTokenizer):
+    def __init__(self, hf: 'tokenizers.Tokenizer'):
         self.hf = hf
 
     @classmethod
@@ -216,9 +218,11 @@ class BpeTokenizer(Tokenizer):
         cls, texts: Sequence[str], vocab_size: int = 8000, min_frequency: int = 2
     ) -> 'BpeTokenizer':
         """Learns merges on `texts` until `vocab_size` ids (special ids included)."""
-        smallest = NUM_SPECIAL + 256
-        if vocab_size < smallest:
-            raise ValueError(f'bpe vocab_size {vocab_size} too small; allowed: >= {smallest}')
+        if vocab_size < BYTE_VOCAB:
+            raise ValueError(f'bpe vocab_size {vocab_size} too small; allowed: >= {BYTE_VOCAB}')
+        from tokenizers import Tokenizer as HfTokenizer
+        from tokenizers import decoders, models, pre_tokenizers, trainers
+
         hf = HfTokenizer(models.BPE())
         hf.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
         hf.decoder = decoders.ByteLevel()
@@ -255,7 +259,7 @@ class BpeTokenizer(Tokenizer):
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> 'BpeTokenizer':
-        return cls(HfTokenizer.from_str(state['hf']))
+        return cls(hf_tokenizer(state['hf']))
 
 
 # Special tokens of transformers tokenizers by role, in the order they are looked for (BERT's,
@@ -279,7 +283,7 @@ class PretrainedTokenizer(Tokenizer):
     kind = 'pretrained'
     lossless = False
 
-    def __init__(self, hf: HfTokenizer):
+    def __init__(self, hf: 'tokenizers.Tokenizer'):
         self.hf = hf
         vocabulary = hf.get_vocab(with_added_tokens=True)
         ids = {}
@@ -320,7 +324,14 @@ class PretrainedTokenizer(Tokenizer):
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> 'PretrainedTokenizer':
-        return cls(HfTokenizer.from_str(state['hf']))
+        return cls(hf_tokenizer(state['hf']))
+
+
+def hf_tokenizer(text: str) -> 'tokenizers.Tokenizer':
+    """The HF `tokenizers` tokenizer whose JSON is `text`."""
+    import tokenizers
+
+    return tokenizers.Tokenizer.from_str(text)
 
 
 KINDS: dict[str, type[Tokenizer]] = {  # learned from text by make_tokenizer
@@ -358,7 +369,7 @@ def load_tokenizer(path: str | pathlib.Path) -> Tokenizer:
         raise ConfigError(f'{path}: not a tokenizer (a JSON {type(state).__name__})')
     if 'kind' not in state and 'model' in state:
         try:
-            return PretrainedTokenizer(HfTokenizer.from_str(text))
+            return PretrainedTokenizer(hf_tokenizer(text))
         except Exception as error:  # tokenizers raises a bare Exception; ours a ValueError
             raise ConfigError(f'{path}: {str(error).splitlines()[0]}') from None
     kind = state.pop('kind', None)

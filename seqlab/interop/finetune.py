@@ -26,9 +26,9 @@ from seqlab import interop
 from seqlab.config import ConfigError
 from seqlab.data.tokenizers import PretrainedTokenizer, load_tokenizer
 from seqlab.interop import checkpoint_dir
+from seqlab.train.init import HF_PREFIX
 
 log = logging.getLogger('seqlab')
-PREFIX = 'hf:'
 TOKENIZER = 'tokenizer.json'  # transformers' tokenizer file, read with HF `tokenizers`
 
 
@@ -39,7 +39,7 @@ def _open(path: str) -> tuple[dict, dict, ModuleType, dict]:
         arch = interop.architecture_of(config)
         return config, tensors, arch, interop.model_kwargs(arch, config)
     except interop.InteropError as error:
-        raise ConfigError(f'config.init.source={PREFIX}{path}: {error}') from None
+        raise ConfigError(f'config.init.source={HF_PREFIX}{path}: {error}') from None
 
 
 def set_model_fields(
@@ -57,7 +57,7 @@ def set_model_fields(
         use_tokenizer(config, overrides, path, checkpoint_kwargs['vocab_size'])
     if config.model.name != arch.NAME:
         raise ConfigError(
-            f'config.init.source={PREFIX}{path} is a {arch.ARCHITECTURE} checkpoint for model '
+            f'config.init.source={HF_PREFIX}{path} is a {arch.ARCHITECTURE} checkpoint for model '
             f'{arch.NAME!r}; config.model.name={config.model.name!r}'
         )
     kwargs = {k: v for k, v in checkpoint_kwargs.items() if k not in arch.DATA_KEYS}
@@ -91,12 +91,12 @@ def use_tokenizer(
     try:
         tokenizer = load_tokenizer(file)
     except ConfigError as error:
-        raise ConfigError(f'config.init.source={PREFIX}{path}: {error}') from None
+        raise ConfigError(f'config.init.source={HF_PREFIX}{path}: {error}') from None
     if tokenizer.vocab_size > vocab_size:
         raise ConfigError(
-            f'config.init.source={PREFIX}{path}: {TOKENIZER} has {tokenizer.vocab_size} ids and the '
-            f'embedding table {vocab_size} rows (config.json vocab_size); allowed: a tokenizer of '
-            f'at most {vocab_size} ids'
+            f'config.init.source={HF_PREFIX}{path}: {TOKENIZER} has {tokenizer.vocab_size} ids '
+            f'and the embedding table {vocab_size} rows (config.json vocab_size); allowed: a '
+            f'tokenizer of at most {vocab_size} ids'
         )
     if any(config.data.get(key) != value for key, value in data.items()):
         log.info('text tokenized with %s (%d ids)', file, tokenizer.vocab_size)
@@ -111,7 +111,7 @@ def initial_params(path: str, model: nn.Module, sample_inputs: tuple, fresh: dic
     try:
         loaded = interop.load_params(arch, source_model, hf_config, tensors)
     except interop.InteropError as error:
-        raise ConfigError(f'config.init.source={PREFIX}{path}: {error}') from None
+        raise ConfigError(f'config.init.source={HF_PREFIX}{path}: {error}') from None
     source = traverse_util.flatten_dict(loaded, sep='/')
     target = traverse_util.flatten_dict(fresh, sep='/')
     params, reinitialised = {}, []
@@ -126,13 +126,13 @@ def initial_params(path: str, model: nn.Module, sample_inputs: tuple, fresh: dic
             if params[name] is initial:
                 reinitialised.append(f'{name} {list(source[name].shape)} -> {list(initial.shape)}')
     dropped = sorted(set(source) - set(target))
-    log.info('%s%s: %d parameters loaded', PREFIX, path, len(target) - len(reinitialised))
+    log.info('%s%s: %d parameters loaded', HF_PREFIX, path, len(target) - len(reinitialised))
     if reinitialised:
-        log.info('%s%s: re-initialised %s', PREFIX, path, ', '.join(reinitialised))
+        log.info('%s%s: re-initialised %s', HF_PREFIX, path, ', '.join(reinitialised))
     if dropped:
         log.info(
             '%s%s: checkpoint parameters the model does not use: %s',
-            PREFIX,
+            HF_PREFIX,
             path,
             ', '.join(dropped),
         )
@@ -159,11 +159,11 @@ def _adapt(
     """An adapted checkpoint value, `fresh` for a head, or a ConfigError."""
     adapted = arch.adapt(model, sample_inputs, name, value, fresh.shape)
     if adapted is not None:
-        log.info('%s%s: %s %s', PREFIX, path, name, adapted[1])
+        log.info('%s%s: %s %s', HF_PREFIX, path, name, adapted[1])
         return jnp.asarray(adapted[0], fresh.dtype)
     if name.split('/')[0] in arch.HEADS:
         return fresh
     raise ConfigError(
-        f'config.init.source={PREFIX}{path}: parameter {name} has shape {list(value.shape)} in '
+        f'config.init.source={HF_PREFIX}{path}: parameter {name} has shape {list(value.shape)} in '
         f'the checkpoint; the model needs {list(fresh.shape)}'
     )

@@ -17,8 +17,7 @@ import jax.numpy as jnp
 import ml_collections
 import optax
 
-from seqlab.data import text_splits
-from seqlab.data.tokenizers import load_tokenizer
+from seqlab.data.tokenizers import TOKENIZER_ASSET, load_tokenizer
 from seqlab.models import gpt
 from seqlab.tasks.base import Task
 from seqlab.tasks.text_prompts import check_options, decode_lines, encode_prompts
@@ -63,7 +62,7 @@ class CausalLM(Task):
         lengths; one compilation per distinct prompt length) with the key fold_in(seed, index).
         -> the path of samples.txt: per prompt a header line, then prompt + continuation.
         """
-        tokenizer = load_tokenizer(info.assets[text_splits.TOKENIZER_ASSET])  # the workdir copy
+        tokenizer = load_tokenizer(info.assets[TOKENIZER_ASSET])  # the workdir copy
         check_options(options, tokenizer.vocab_size)
         prompts = encode_prompts(options.prompts, tokenizer, options.steps, model.max_length)
         sample = jax.jit(

@@ -20,8 +20,7 @@ import optax
 
 from seqlab.config import ConfigError
 from seqlab.data import text
-from seqlab.data.text_splits import TOKENIZER_ASSET
-from seqlab.data.tokenizers import BOS_ID, Tokenizer, load_tokenizer
+from seqlab.data.tokenizers import BOS_ID, TOKENIZER_ASSET, Tokenizer, load_tokenizer
 from seqlab.models.seq2seq import Seq2Seq as Seq2SeqModel
 from seqlab.models.seq2seq import greedy_decode
 from seqlab.tasks.base import Task

@@ -40,12 +40,12 @@ from flax import traverse_util
 
 from seqlab.config import ConfigError
 from seqlab.data.types import DatasetInfo
-from seqlab.interop import finetune
 from seqlab.train import checkpoint, metrics_log, transfer
 
 KEYS = ('source', 'params', 'word_vectors', 'embedding')
 FREE = ('dropout', 'attention_dropout', 'dtype', 'remat', 'num_classes')  # may differ from source
-SOURCES = "'' (random), 'hf:<dir>', '<workdir>', '<workdir>@<step>', '<workdir>@best'"
+HF_PREFIX = 'hf:'  # config.init.source of a transformers checkpoint (seqlab.interop.finetune)
+SOURCES = f"'' (random), '{HF_PREFIX}<dir>', '<workdir>', '<workdir>@<step>', '<workdir>@best'"
 
 
 def default_config() -> ml_collections.ConfigDict:
@@ -86,8 +86,10 @@ def resolve(
             'config.init.word_vectors and config.init.embedding go together: the vectors file and '
             f'the embedding parameter path (got {word_vectors!r}, {embedding!r})'
         )
-    if source.startswith(finetune.PREFIX):
-        path = source[len(finetune.PREFIX) :]
+    if source.startswith(HF_PREFIX):
+        from seqlab.interop import finetune  # imported for transformers checkpoints only
+
+        path = source[len(HF_PREFIX) :]
         finetune.set_model_fields(config, overrides or {}, path)
         return Init(hf_dir=path, word_vectors=word_vectors, embedding=embedding) if fresh else None
     if params and not source:
@@ -189,6 +191,8 @@ def apply(
     if init.word_vectors:
         rows = transfer.word_vector_rows(init.word_vectors, init.embedding, destination, info)
     if init.hf_dir is not None:
+        from seqlab.interop import finetune  # imported for transformers checkpoints only
+
         state = finetune.start(init.hf_dir, state, model, sample_inputs, tx, shardings)
     params = traverse_util.flatten_dict(state.params, sep='/')
     if pairs:

@@ -21,8 +21,7 @@ import jax
 
 from seqlab.config import ConfigError
 from seqlab.data import word_vectors
-from seqlab.data.text_splits import TOKENIZER_ASSET
-from seqlab.data.tokenizers import load_tokenizer
+from seqlab.data.tokenizers import TOKENIZER_ASSET, load_tokenizer
 from seqlab.data.types import DatasetInfo
 from seqlab.train import checkpoint
 

@@ -6,6 +6,7 @@ from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
 from seqlab import config_defaults
 from seqlab.data import text_splits
+from seqlab.data.text_splits import vocabulary
 from seqlab.data.tokenizers import PretrainedTokenizer, load_tokenizer
 
 TEXTS = ['In the beginning God created the heaven and the earth.'] * 3
@@ -66,9 +67,9 @@ def test_more_ids_than_vocab_size_is_one_line(tmp_path):
     path = str(tmp_path / 'tokenizer.json')
     word_piece(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']).save(path)
     size = load_tokenizer(path).vocab_size
-    assert text_splits.pretrained_tokenizer(path, size)[1] == path
+    assert vocabulary.pretrained_tokenizer(path, size)[1] == path
     with pytest.raises(ValueError) as error:
-        text_splits.pretrained_tokenizer(path, size - 1)
+        vocabulary.pretrained_tokenizer(path, size - 1)
     assert str(error.value) == (
         f'config.data.tokenizer_file={path!r} has {size} ids and config.data.vocab_size='
         f'{size - 1} (the embedding table); allowed: a vocab_size >= {size}'

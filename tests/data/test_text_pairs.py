@@ -7,9 +7,16 @@ import numpy as np
 import pytest
 
 from seqlab import config_defaults, data
-from seqlab.data import text_pairs, text_splits
+from seqlab.data import text_pairs
 from seqlab.data.builders import dates
-from seqlab.data.tokenizers import BOS_ID, EOS_ID, PAD_ID, ByteTokenizer, load_tokenizer
+from seqlab.data.tokenizers import (
+    BOS_ID,
+    EOS_ID,
+    PAD_ID,
+    TOKENIZER_ASSET,
+    ByteTokenizer,
+    load_tokenizer,
+)
 
 BYTES = ByteTokenizer()
 
@@ -55,7 +62,7 @@ def dates_config(**kw):
 def test_dates_batches_decode_to_source_and_iso_target():
     splits = data.get(dates_config(), seed=0)
     assert splits.info.input_shape == (40, 11) and splits.info.num_eval == 100
-    tokenizer = load_tokenizer(splits.info.assets[text_splits.TOKENIZER_ASSET])
+    tokenizer = load_tokenizer(splits.info.assets[TOKENIZER_ASSET])
     batch = splits.eval[0]
     assert batch['source'].shape == (16, 40) and batch['target'].shape == (16, 12)
     for row in range(16):

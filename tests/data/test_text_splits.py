@@ -8,8 +8,8 @@ import pytest
 
 from seqlab import config_defaults, data
 from seqlab.config import ConfigError
-from seqlab.data import text_splits
-from seqlab.data.tokenizers import EOS_ID, PAD_ID, load_tokenizer
+from seqlab.data.text_splits.classification import classification_example
+from seqlab.data.tokenizers import EOS_ID, PAD_ID, TOKENIZER_ASSET, load_tokenizer
 
 
 def text_config(name='wordnet_supersense/tiny', tokenizer='word', vocab_size=300, **kw):
@@ -42,7 +42,7 @@ def test_classification_batches_pad_and_mask(classification):
 
 
 def test_long_texts_keep_their_first_tokens(classification):
-    tokenizer = load_tokenizer(classification.info.assets[text_splits.TOKENIZER_ASSET])
+    tokenizer = load_tokenizer(classification.info.assets[TOKENIZER_ASSET])
     source = data.builders.offline('wordnet_supersense/tiny', data.data_dir(text_config()))
     records = source.as_data_source(split='validation')
     by_id = {int(record['id']): record for record in records}  # batches carry source ids
@@ -53,13 +53,11 @@ def test_long_texts_keep_their_first_tokens(classification):
 
 
 def test_an_empty_text_is_refused_naming_its_record(classification):
-    tokenizer = load_tokenizer(classification.info.assets[text_splits.TOKENIZER_ASSET])
+    tokenizer = load_tokenizer(classification.info.assets[TOKENIZER_ASSET])
     record = {'text': b'', 'label': 3}
     with pytest.raises(data.BadRecordError, match=r'^train record 7: text is empty \(no tokens\)'):
-        text_splits.classification_example(
-            7, record, split='train', tokenizer=tokenizer, max_length=12
-        )
-    example = text_splits.classification_example(
+        classification_example(7, record, split='train', tokenizer=tokenizer, max_length=12)
+    example = classification_example(
         7, {'text': b'a gloss', 'label': 3}, split='train', tokenizer=tokenizer, max_length=12
     )
     assert example['token_mask'].sum() > 0
@@ -77,7 +75,7 @@ def test_eval_padding_examples_are_masked(classification):
 
 
 def test_tokenizer_is_cached_and_splits_are_deterministic(classification):
-    path = classification.info.assets[text_splits.TOKENIZER_ASSET]
+    path = classification.info.assets[TOKENIZER_ASSET]
     assert os.path.dirname(path).endswith(os.path.join('wordnet_supersense', 'tiny', '1.0.0'))
     assert os.path.basename(path) == 'tokenizer_train_word_300.json'
     before = os.path.getmtime(path)
@@ -89,12 +87,12 @@ def test_tokenizer_is_cached_and_splits_are_deterministic(classification):
     ):
         assert all(np.array_equal(a[k], b[k]) for k in a)
     other = data.get(text_config(vocab_size=50), seed=0)
-    assert other.info.assets[text_splits.TOKENIZER_ASSET] != path
+    assert other.info.assets[TOKENIZER_ASSET] != path
     assert other.train[0]['tokens'].max() < 50
 
 
 def test_lm_windows_cover_the_eval_stream_once(language_model):
-    tokenizer = load_tokenizer(language_model.info.assets[text_splits.TOKENIZER_ASSET])
+    tokenizer = load_tokenizer(language_model.info.assets[TOKENIZER_ASSET])
     source = data.builders.offline('kjv/tiny', data.data_dir(text_config()))
     stream = []
     for record in source.as_data_source(split='validation'):
@@ -113,7 +111,7 @@ def test_token_bytes_count_the_text(language_model):
     expected = np.where(batch['tokens'] == EOS_ID, 1, batch['token_mask'].astype(np.int32))
     assert np.array_equal(batch['token_bytes'], expected)  # bytes: one per content token
     bpe = data.get(text_config('kjv/tiny', 'bpe', 300, layout='causal_lm'), seed=0)
-    tokenizer = load_tokenizer(bpe.info.assets[text_splits.TOKENIZER_ASSET])
+    tokenizer = load_tokenizer(bpe.info.assets[TOKENIZER_ASSET])
     batch = bpe.eval[0]
     for row in range(4):
         ids = [i for i in batch['tokens'][row][batch['token_mask'][row]] if i != EOS_ID]

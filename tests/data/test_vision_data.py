@@ -2,6 +2,7 @@
 
 import gzip
 import hashlib
+import importlib
 import os
 import subprocess
 import sys
@@ -134,6 +135,9 @@ def test_offline_names_are_the_builder_modules():
 def test_every_modality_has_a_splits_module_and_every_builder_a_modality():
     assert tuple(data.SPLITS_MODULES) == modality.MODALITIES
     assert {builders.module(name).MODALITY for name in data.names()} <= set(data.SPLITS_MODULES)
+    for name in data.SPLITS_MODULES.values():  # imported by name when a config reads it
+        module = importlib.import_module(name)
+        assert callable(module.check) and callable(module.recipe), name
 
 
 def test_concurrent_preparation_builds_once_and_every_process_sees_the_splits(tmp_path):

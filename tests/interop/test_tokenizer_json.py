@@ -20,7 +20,8 @@ from tokenizers import models as hf_models
 
 from seqlab import data, interop, launcher
 from seqlab.config import ConfigError
-from seqlab.data import builders, data_dir, text_splits
+from seqlab.data import builders, data_dir
+from seqlab.data.text_splits import vocabulary
 from seqlab.data.tfds_io import source
 from seqlab.models.bert import BERT
 from seqlab.models.gpt import GPT
@@ -74,7 +75,7 @@ def test_gpt_trains_on_ids_of_the_checkpoint_tokenizer(tmp_path):
 
     builder = builders.offline(config.data.name, data_dir(config.data))
     stream = []
-    for line in text_splits.texts(source(builder, config.data, 'eval_split'))[:3]:
+    for line in vocabulary.texts(source(builder, config.data, 'eval_split'))[:3]:
         stream += [*hf.encode(line).ids, hf.token_to_id('<|endoftext|>')]
     splits = data.get(config.data, seed=0, process_index=0, process_count=1)
     window = next(iter(splits.eval))['tokens'][0]

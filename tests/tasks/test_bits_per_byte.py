@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from seqlab import config_defaults, data
-from seqlab.data import text_splits
-from seqlab.data.tokenizers import EOS_ID, load_tokenizer, make_tokenizer
+from seqlab.data.text_splits import vocabulary
+from seqlab.data.tokenizers import EOS_ID, TOKENIZER_ASSET, load_tokenizer, make_tokenizer
 from seqlab.tasks.causal_lm import CausalLM
 from seqlab.train import loop
 
@@ -22,7 +22,7 @@ BPE = make_tokenizer('bpe', TRAIN_TEXTS, vocab_size=300)
 @settings(max_examples=200, deadline=None)
 @given(st.text())
 def test_token_bytes_sum_to_the_utf8_length(text):
-    sizes = text_splits.token_bytes(BPE)
+    sizes = vocabulary.token_bytes(BPE)
     assert sum(int(sizes[i]) for i in BPE.encode(text)) == len(text.encode('utf-8'))
 
 
@@ -30,7 +30,7 @@ def test_bits_per_byte_over_an_eval_split_is_the_streams_nats_per_byte():
     config = config_defaults.text_data('kjv/tiny', 8, 'bpe', 300, 12, layout='causal_lm')
     config.eval_batch_size = 16  # several batches, the last one padded
     splits = data.get(config, seed=0)
-    tokenizer = load_tokenizer(splits.info.assets[text_splits.TOKENIZER_ASSET])
+    tokenizer = load_tokenizer(splits.info.assets[TOKENIZER_ASSET])
     # A bigram model: the logits of the next id are a row of a random table given the current id.
     table = np.random.default_rng(0).normal(size=(300, 300))
     log_probs = table - np.log(np.exp(table).sum(1, keepdims=True))

@@ -7,7 +7,7 @@ import pytest
 
 from seqlab import launcher
 from seqlab.config import ConfigError
-from seqlab.data.text_splits import TOKENIZER_ASSET
+from seqlab.data.tokenizers import TOKENIZER_ASSET
 from seqlab.train import assets, loop
 from tests.conftest import REPO
 

@@ -7,17 +7,20 @@ metrics can skip them. Splits are chronological 70 / 15 / 15 and store history (
 targets start at `first_target`.
 """
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 import tensorflow_datasets as tfds
-from statsmodels.datasets import co2
 
 from seqlab.data import series_builder
+
+if TYPE_CHECKING:  # pandas and statsmodels are imported when the dataset is prepared
+    import pandas as pd
 
 MODALITY = 'series'
 
 
-def decimal_year(dates: pd.DatetimeIndex) -> np.ndarray:
+def decimal_year(dates: 'pd.DatetimeIndex') -> np.ndarray:
     """Dates as fractional years, e.g. 1958-07-02 -> 1958.5."""
     days_in_year = np.where(dates.is_leap_year, 366.0, 365.0)
     return (dates.year + (dates.dayofyear - 1) / days_in_year).to_numpy(np.float64)
@@ -34,6 +37,9 @@ def fill_gaps(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def load() -> dict[str, np.ndarray]:
     """The whole series: values [time] float32, observed [time] bool, year [time] float32."""
+    import pandas as pd
+    from statsmodels.datasets import co2
+
     frame = co2.load_pandas().data
     values, observed = fill_gaps(frame['co2'].to_numpy(np.float64))
     return {

@@ -7,7 +7,6 @@ Pixel values 0..16 are scaled to uint8 0..255. The stored `id` is the example's 
 import hashlib
 
 import numpy as np
-import sklearn.datasets
 import tensorflow_datasets as tfds
 
 MODALITY = 'vision'
@@ -31,6 +30,8 @@ def split_indices(count: int) -> dict[str, np.ndarray]:
 
 def load_images() -> tuple[np.ndarray, np.ndarray]:
     """Returns images: [1797, 8, 8, 1] uint8 in 0..255 and labels: [1797] in 0..9."""
+    import sklearn.datasets  # imported when the dataset is prepared
+
     digits = sklearn.datasets.load_digits()
     scaled = np.rint(digits.images * (255 / MAX_PIXEL)).astype(np.uint8)
     return scaled[..., None], digits.target

@@ -8,7 +8,6 @@ its forecast targets start at `first_target`.
 
 import numpy as np
 import tensorflow_datasets as tfds
-from statsmodels.datasets import elnino
 
 from seqlab.data import series_builder
 
@@ -21,6 +20,8 @@ def load() -> dict[str, np.ndarray]:
 
     `year` of month m (0-based) of year y is y + m / 12.
     """
+    from statsmodels.datasets import elnino  # imported when the dataset is prepared
+
     frame = elnino.load_pandas().data
     values = frame[list(MONTHS)].to_numpy(np.float32).reshape(-1)
     years = frame['YEAR'].to_numpy(np.float64)[:, None] + np.arange(12) / 12

@@ -10,7 +10,6 @@ test the other 18; the non-leaders are drawn per club by a fixed-seed permutatio
   node_label_mask  [34] bool
 """
 
-import networkx as nx
 import numpy as np
 import tensorflow_datasets as tfds
 
@@ -26,6 +25,8 @@ EDGE_VOCAB_SIZE = 8
 
 def load() -> dict[str, np.ndarray]:
     """The whole graph: node_features, edges, edge_types and node_labels (module docstring)."""
+    import networkx as nx  # imported when the dataset is prepared
+
     graph = nx.karate_club_graph()
     edges = np.array(list(graph.edges()), np.int32)
     return {

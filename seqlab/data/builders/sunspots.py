@@ -7,7 +7,6 @@ series from 1700 up to its own end, and its forecast targets start at `first_tar
 
 import numpy as np
 import tensorflow_datasets as tfds
-from statsmodels.datasets import sunspots
 
 from seqlab.data import series_builder
 
@@ -16,6 +15,8 @@ MODALITY = 'series'
 
 def load() -> dict[str, np.ndarray]:
     """The whole series: values [time] float32, observed [time] bool, year [time] float32."""
+    from statsmodels.datasets import sunspots  # imported when the dataset is prepared
+
     frame = sunspots.load_pandas().data
     values = frame['SUNACTIVITY'].to_numpy(np.float32)
     return {

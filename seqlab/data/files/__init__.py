@@ -16,8 +16,8 @@ import ml_collections
 import tensorflow_datasets as tfds
 
 from seqlab.config import ConfigError
-from seqlab.data import builders, keys, modality, vision
-from seqlab.data.files import builder, images, layout, sounds, tables
+from seqlab.data import builders, keys, modality
+from seqlab.data.files import builder, layout, tables
 
 SOURCES_ASSET = builder.SOURCES_FILE
 FOLDER_KINDS = {'imagefolder': 'vision', 'audiofolder': 'audio'}
@@ -62,9 +62,14 @@ def plan(data_config: ml_collections.ConfigDict) -> builder.Plan:
     name = data_config.name
     kind = kind_of(name)
     root = layout.existing(path_of(name), name, folder=kind in FOLDER_KINDS)
-    if kind == 'imagefolder':
+    if kind == 'imagefolder':  # imported when used (Pillow, the vision transforms)
+        from seqlab.data import vision
+        from seqlab.data.files import images
+
         return images.plan(root, vision.image_size(data_config.get('image_size')), name)
-    if kind == 'audiofolder':
+    if kind == 'audiofolder':  # imported when used (the audio readers)
+        from seqlab.data.files import sounds
+
         return sounds.plan(root, data_config.sample_rate, name)
     table_modality = modality.of_config(data_config)
     if table_modality not in TABLE_PLANS:
