@@ -24,6 +24,7 @@ from seqlab.config import ConfigError
 from seqlab.data import (
     audio_splits,
     builders,
+    catalogue,
     checks,
     files,
     graph_splits,
@@ -148,7 +149,7 @@ def _builder(data_config: ml_collections.ConfigDict) -> tfds.core.DatasetBuilder
     if data_config.get('builder'):
         return user_builder.prepared(data_config.builder, root)
     if name.startswith(TFDS_PREFIX):
-        return builders.catalogue(name.removeprefix(TFDS_PREFIX), root)
+        return catalogue.prepared(data_config, root)
     if files.kind_of(name):
         return files.prepared(data_config, root)
     return builders.offline(name, root)
