@@ -11,9 +11,10 @@ import pathlib
 
 import numpy as np
 import pytest
+import tensorflow_datasets as tfds
 
 from seqlab import data
-from seqlab.data import audio_io, holdout
+from seqlab.data import audio_io, holdout, resampled
 from seqlab.train import loop
 from tests.data.catalogue_files import serve, smoke_config
 
@@ -88,3 +89,13 @@ def test_spoken_digit_is_resampled_once_to_the_configs_rate_and_trains(tmp_path,
     assert np.isfinite(metrics['eval/loss'])
     copies = list((tmp_path / 'cache' / 'catalogue_audio').glob('spoken_digit_1.0.9_16000hz'))
     assert len(copies) == 1  # prepared once, read again by the training run
+
+
+def test_clips_at_the_configs_rate_as_int16_or_float_are_read_without_a_copy():
+    def audio(dtype, rate=16000):
+        return tfds.features.Audio(file_format='wav', sample_rate=rate, dtype=dtype)
+
+    assert resampled.read_as_is(audio(np.int16), 16000)  # speech_commands
+    assert resampled.read_as_is(audio(np.float32), 16000)
+    assert not resampled.read_as_is(audio(np.int64), 16000)  # spoken_digit's type ...
+    assert not resampled.read_as_is(audio(np.int16, 8000), 16000)  # ... or rate: a copy
