@@ -138,7 +138,9 @@ def _builder(data_config: ml_collections.ConfigDict) -> tfds.core.DatasetBuilder
     if data_config.get('builder'):
         return user_builder.prepared(data_config.builder, root)
     if name.startswith(TFDS_PREFIX):
-        return builders.catalogue(name.removeprefix(TFDS_PREFIX), root)
+        from seqlab.data import catalogue  # only catalogue datasets need it (graphs: scipy)
+
+        return catalogue.prepared(data_config, root)
     if files.kind_of(name):
         return files.prepared(data_config, root)
     return builders.offline(name, root)

@@ -4,7 +4,8 @@ config.data keys (besides the common ones):
   node_budget      N, nodes per padded graph (an error names the largest graph of the dataset if
                    it is too small)
   max_path_length  L, edges kept along each shortest path (Graphormer's edge encoding)
-  target           a graph-level number stored by the builder (e.g. 'logp'), or 'node_labels';
+  target           a graph-level number stored by the builder (e.g. 'logp'), a vector of binary
+                   tasks (OGB's `labels`: 1, 0, NaN where not measured), or 'node_labels';
                    a table of molecules (`csv:`, `jsonl:`) regresses its `keys.target` column
 
 Batch, besides `id` and `mask`: the arrays of `seqlab.data.graph.pad_graph` with a leading
@@ -12,10 +13,11 @@ Batch, besides `id` and `mask`: the arrays of `seqlab.data.graph.pad_graph` with
 path_edge_types) and
   graph target:  target float32 (y - mean) / std with mean, std of the train split only, and
                  target_scale float32 (= std, so metrics can be reported in data units)
+  binary tasks:  label float32 [T], as stored (NaN = not measured)
   'node_labels': node_labels int32 [N] and node_label_mask bool [N] (the nodes this split scores)
 info.extras: node_vocab_sizes (1 + the largest id in each feature column over every stored split,
 so parameter shapes never depend on the chosen splits; 0 is padding), edge_vocab_size (likewise),
-max_path_length, target, and for graph targets target_mean and target_std.
+max_path_length, target, for graph targets target_mean and target_std, for binary tasks num_tasks.
 """
 
 import functools
@@ -60,8 +62,21 @@ def graph_targets(features: tfds.features.FeaturesDict) -> list[str]:
     ]
 
 
+def task_targets(features: tfds.features.FeaturesDict) -> list[str]:
+    """The builder's float vectors of a fixed length: binary tasks (1, 0, NaN = missing)."""
+    return [
+        name
+        for name, feature in features.items()
+        if isinstance(feature, tfds.features.Tensor)
+        and len(feature.shape) == 1
+        and feature.shape[0]
+        and np.issubdtype(feature.np_dtype, np.floating)
+    ]
+
+
 def check_target(target: str, features: tfds.features.FeaturesDict) -> None:
-    allowed = graph_targets(features) + ([NODE_TARGET] if NODE_TARGET in features else [])
+    allowed = graph_targets(features) + task_targets(features)
+    allowed += [NODE_TARGET] if NODE_TARGET in features else []
     if target not in allowed:
         raise ConfigError(
             f'config.data.target={target!r} is not in this dataset; allowed: {", ".join(allowed)}'
@@ -111,6 +126,8 @@ def example(
     if target == NODE_TARGET:
         padded[NODE_TARGET] = padded[NODE_TARGET].astype(np.int32)
         padded[NODE_TARGET_MASK] = padded[NODE_TARGET_MASK].astype(bool)
+    elif scaler is None:  # binary tasks
+        padded['label'] = np.asarray(record[target], np.float32)
     else:
         padded['target'] = scaler.transform(np.float64(record[target]))
         padded['target_scale'] = np.float32(scaler.std)
@@ -151,7 +168,9 @@ def recipe(
         'target': target,
     }
     scaler = None
-    if target != NODE_TARGET:
+    if target in task_targets(features):
+        extras['num_tasks'] = features[target].shape[0]
+    elif target != NODE_TARGET:
         train_records = stored.get(data_config.train_split) or read_all(train_source)
         scaler = Scaler.fit(np.array([record[target] for record in train_records]))
         extras.update(target_mean=float(scaler.mean), target_std=float(scaler.std))

@@ -30,7 +30,7 @@ from typing import Any
 import ml_collections
 import tensorflow_datasets as tfds
 
-from seqlab.data import records
+from seqlab.data import holdout, records
 from seqlab.data.types import BadRecordError
 
 log = logging.getLogger('seqlab')
@@ -56,7 +56,10 @@ def file_identity(path: str) -> list:
 
 
 def file_identities(builder: tfds.core.DatasetBuilder, split: str) -> list[list]:
-    """[path, size, mtime_ns, skip, take] of each file the split `split` reads."""
+    """[path, size, mtime_ns, skip, take] of each file the split `split` reads (a split carved
+    from train reads train's: seqlab/data/holdout.py)."""
+    if holdout.carved(builder) and split in (holdout.TRAIN, holdout.VALIDATION):
+        split = holdout.TRAIN
     return [
         [*file_identity(instruction.filename), instruction.skip, instruction.take]
         for instruction in builder.info.splits[split].file_instructions

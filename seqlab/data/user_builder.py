@@ -4,7 +4,8 @@ offline builders; seqlab's own files (and so its source digest) stay unchanged.
 
 The class is a `tfds.core.GeneratorBasedBuilder` (declare it with `skip_registration=True` so its
 name cannot clash with the TFDS catalogue). Its modality is its module's `MODALITY` where defined,
-else the config's (seqlab/data/modality.py).
+else the config's (seqlab/data/modality.py). A builder that stores graphs in the layout of OGB's
+molecule datasets is read as seqlab graphs (seqlab/data/ogb.py), like `tfds:ogbg_molpcba`.
 """
 
 import importlib
@@ -15,7 +16,7 @@ import ml_collections
 import tensorflow_datasets as tfds
 
 from seqlab.config import ConfigError
-from seqlab.data import builders, modality
+from seqlab.data import builders, modality, ogb
 
 FORM = "'package.module:BuilderClass'"
 
@@ -55,8 +56,10 @@ def read_as(data_config: ml_collections.ConfigDict) -> str:
 
 
 def prepared(spec: str, data_dir: str) -> tfds.core.DatasetBuilder:
-    """The builder `spec` names, prepared in `data_dir` (once, under a file lock)."""
+    """The builder `spec` names, prepared in `data_dir` (once, under a file lock); graphs in OGB's
+    layout read as seqlab graphs (seqlab/data/ogb.py)."""
     make = builder_class(spec)
-    return builders.prepared(
+    builder = builders.prepared(
         lambda: make(data_dir=data_dir, file_format=builders.FILE_FORMAT), make.name, data_dir
     )
+    return ogb.view(builder) if ogb.is_layout(builder.info.features) else builder

@@ -22,6 +22,15 @@ AUGMENTATIONS = ('none', 'flip', 'flip_crop')
 CROP_PADDING = 2
 
 
+def is_image(feature: tfds.features.FeatureConnector) -> bool:
+    """Whether `feature` holds images: an `Image`, or a uint8 `Tensor` of rank 2 or 3."""
+    return isinstance(feature, tfds.features.Image) or (
+        isinstance(feature, tfds.features.Tensor)
+        and np.dtype(feature.np_dtype) == np.uint8
+        and len(feature.shape) in (2, 3)
+    )
+
+
 def image_feature(
     features: Mapping[str, tfds.features.FeatureConnector], *, resized: bool = False
 ) -> str:
@@ -29,12 +38,7 @@ def image_feature(
     (ConfigError for a dataset without one, such as a `tfds:` text dataset). Its height and width
     may vary only when the images are `resized` (config.data.image_size)."""
     for key, feature in features.items():
-        is_image = isinstance(feature, tfds.features.Image) or (
-            isinstance(feature, tfds.features.Tensor)
-            and np.dtype(feature.np_dtype) == np.uint8
-            and len(feature.shape) in (2, 3)
-        )
-        if is_image:
+        if is_image(feature):
             if None in feature.shape[2:] or (None in feature.shape and not resized):
                 raise ConfigError(
                     f'feature {key!r} has variable shape {feature.shape}; allowed: '

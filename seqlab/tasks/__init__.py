@@ -14,6 +14,7 @@ _TASKS = {
     'frame_classification': 'seqlab.tasks.frame_classification:FrameClassification',
     'mask_estimation': 'seqlab.tasks.mask_estimation:MaskEstimation',
     'graph_regression': 'seqlab.tasks.regression:GraphRegression',
+    'graph_multilabel': 'seqlab.tasks.graph_multilabel:GraphMultiLabel',
     'node_classification': 'seqlab.tasks.node_classification:NodeClassification',
     'causal_lm': 'seqlab.tasks.causal_lm:CausalLM',
     'masked_lm': 'seqlab.tasks.masked_lm:MaskedLM',

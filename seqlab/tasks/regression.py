@@ -14,7 +14,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from seqlab.config import one_of
+from seqlab.config import ConfigError, one_of
 from seqlab.tasks.base import Task
 
 GRAPH_READOUTS = ('graph', 'sum')
@@ -42,6 +42,13 @@ class GraphRegression(Task):
 
     def model_kwargs(self, info: Any) -> dict:
         one_of('config.task.kwargs.readout', self.readout, GRAPH_READOUTS)
+        if 'num_tasks' in info.extras:
+            raise ConfigError(
+                f'task graph_regression regresses one number per graph, and config.data.target='
+                f'{info.extras["target"]!r} of dataset {info.name!r} holds '
+                f'{info.extras["num_tasks"]} binary tasks; allowed: '
+                "config.task.name='graph_multilabel'"
+            )
         return {'num_outputs': 1, 'readout': self.readout, **graph_model_kwargs(info)}
 
     def inputs(self, batch: dict) -> tuple:

@@ -8,7 +8,7 @@ import pytest
 
 from seqlab import config_defaults, data
 from seqlab.config import ConfigError
-from seqlab.data import builders
+from seqlab.data import catalogue
 
 
 def config(tmp_path, name='tfds:mnist'):
@@ -42,7 +42,7 @@ def test_offline_an_unprepared_catalogue_dataset_is_one_line_naming_the_manual_d
     monkeypatch.setattr(
         importlib.util, 'find_spec', lambda n, *a: object() if n == 'tensorflow' else real(n, *a)
     )
-    monkeypatch.setattr(builders, 'DOWNLOAD_HOST', '127.0.0.1')  # nothing listens on port 443
+    monkeypatch.setattr(catalogue, 'DOWNLOAD_HOST', '127.0.0.1')  # nothing listens on port 443
     with pytest.raises(
         ConfigError,
         match=r'127.0.0.1 cannot be reached to download it .*'

@@ -20,7 +20,7 @@ from tensorflow_datasets.testing import mocking
 
 from seqlab import data
 from seqlab.config import ConfigError
-from seqlab.data import builders, modality, vision
+from seqlab.data import builders, catalogue, modality, vision
 from seqlab.data.builders import digits, fashion_mnist
 
 
@@ -218,7 +218,7 @@ def mock_catalogue(monkeypatch):
         mocking, '_getitems', lambda keys, generator, serialized=False: [generator[k] for k in keys]
     )
     # Mock data stands in for preparation, which needs TensorFlow and the network.
-    monkeypatch.setattr(builders, 'catalogue_preparable', lambda name, data_dir: None)
+    monkeypatch.setattr(catalogue, 'preparable', lambda name, data_dir: None)
     with tfds.testing.mock_data(num_examples=20, policy=tfds.testing.MockPolicy.USE_CODE):
         yield
 

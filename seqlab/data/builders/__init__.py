@@ -16,12 +16,10 @@ import dataclasses
 import errno
 import hashlib
 import importlib
-import importlib.util
 import os
 import pathlib
 import pkgutil
 import re
-import socket
 import types
 from collections.abc import Callable, Iterable
 from typing import TypeVar
@@ -38,8 +36,6 @@ FILE_FORMAT = 'array_record'
 NO_ROOM_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 STORAGE_ERRNOS = (*NO_ROOM_ERRNOS, errno.EROFS, errno.EACCES, errno.EPERM)
 WHERE_ELSE = 'set SEQLAB_DATA_DIR (or config.data.data_dir) to'
-DOWNLOAD_HOST = 'storage.googleapis.com'  # TFDS tries its GCS mirror first
-PROBE_SECONDS = 5
 Item = TypeVar('Item')
 
 
@@ -195,45 +191,3 @@ def offline(name: str, data_dir: str) -> tfds.core.DatasetBuilder:
     return prepared(
         lambda: make(data_dir=data_dir, file_format=FILE_FORMAT, **options), name, data_dir
     )
-
-
-def catalogue(name: str, data_dir: str) -> tfds.core.DatasetBuilder:
-    """The prepared TFDS catalogue builder `name` in `data_dir`, downloaded if missing; a config
-    or version of it that TFDS does not know is a one-line ConfigError. Preparing one needs
-    TensorFlow (TFDS reads and encodes the downloaded files with it) and the network; without
-    either it is a one-line ConfigError within seconds, before anything is written."""
-
-    def make() -> tfds.core.DatasetBuilder:
-        try:
-            return tfds.builder(name, data_dir=data_dir, file_format=FILE_FORMAT)
-        except (ValueError, AssertionError) as error:  # TFDS: unknown config; unknown version
-            lines = str(error).strip().splitlines() or [type(error).__name__]
-            raise ConfigError(f'config.data.name=tfds:{name}: {lines[0]}') from None
-        except ImportError:  # a feature that needs TensorFlow to be constructed (Audio)
-            catalogue_preparable(name, data_dir)
-            raise
-
-    if not is_prepared(make()):
-        catalogue_preparable(name, data_dir)
-    return prepared(make, name, data_dir)
-
-
-def catalogue_preparable(name: str, data_dir: str) -> None:
-    """A one-line ConfigError unless catalogue dataset `name` can be prepared here: TensorFlow
-    installed and the download host reachable (TFDS would retry for minutes)."""
-    if importlib.util.find_spec('tensorflow') is None:
-        raise ConfigError(
-            f'config.data.name=tfds:{name} is not prepared in {data_dir}, and preparing a TFDS '
-            'catalogue dataset needs TensorFlow, which the core requirements leave out; allowed: '
-            f'pip install -r requirements-tfds.txt, or {WHERE_ELSE} a directory where it is '
-            'prepared'
-        )
-    try:
-        socket.create_connection((DOWNLOAD_HOST, 443), timeout=PROBE_SECONDS).close()
-    except OSError as error:
-        raise ConfigError(
-            f'config.data.name=tfds:{name} is not prepared in {data_dir}, and {DOWNLOAD_HOST} '
-            f'cannot be reached to download it ({error}); allowed: prepare it once online, put '
-            f'the files its TFDS page asks for in {data_dir}/downloads/manual, or {WHERE_ELSE} '
-            'a directory where it is prepared'
-        ) from None
