@@ -65,6 +65,7 @@ class Launch:
         """`tree`: the source copy to run (default `source_tree()`); `prefix`: a command that
         runs python (such as `setpriv ...`); `flags`: more launch.py flags (`--mode=eval`)."""
         self.workdir = str(workdir)
+        self._log_at_start = metrics_file_id(self.workdir)  # a resumed run replaces the file
         args = [
             f'--config={spec}',
             *(f'--config.{k}={v}' for k, v in overrides.items()),
@@ -113,8 +114,17 @@ class Launch:
             time.sleep(0.005)
 
     def signal_at(self, step: int, signum: int) -> int:
-        """Send `signum` once `step` is logged; returns the exit code."""
-        self.until(lambda: last_logged_step(self.workdir) >= step, f'step {step} logged')
+        """Send `signum` once this run has logged `step`; returns the exit code. A resumed run
+        starts by rewriting metrics.jsonl without the steps after its checkpoint: until then the
+        file's steps are the killed run's, and signalling on them would hit the starting process
+        before it handles signals."""
+        self.until(
+            lambda: (
+                metrics_file_id(self.workdir) not in (None, self._log_at_start)
+                and last_logged_step(self.workdir) >= step
+            ),
+            f'step {step} logged',
+        )
         self.process.send_signal(signum)
         return self.wait()
 
@@ -148,6 +158,15 @@ def metric(workdir: os.PathLike, name: str) -> dict[int, float]:
     steps = [step for step, _ in pairs]
     assert len(set(steps)) == len(steps), f'{name}: a step is logged twice: {steps}'
     return dict(pairs)
+
+
+def metrics_file_id(workdir: os.PathLike) -> tuple[int, int] | None:
+    """(device, inode) of metrics.jsonl, None while it does not exist."""
+    try:
+        stat = os.stat(os.path.join(workdir, 'metrics.jsonl'))
+    except FileNotFoundError:
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 def last_logged_step(workdir: os.PathLike) -> int:
