@@ -13,7 +13,7 @@ step: a zero start moves by about lr per Adam step, and after 11 epochs it staye
 ±0.5 (nearly uniform attention over a molecule), while Crippen's atom types need the neighbours.
 
 Model selection on the validation split (best eval/mae kept); test with
-`--mode=eval --config.data.eval_split=test` or experiments/graph_vs_peer.py.
+`--mode=eval --split=test` or experiments/graph_vs_peer.py.
 
 `ogb=<name>` reads the TFDS catalogue dataset `tfds:<name>` in OGB's graph layout
 (seqlab/data/ogb.py: OGB's 9 atom and 3 bond features, NaN where a task was not measured) and

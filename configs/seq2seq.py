@@ -1,7 +1,7 @@
 """Encoder–decoder transformer on `dates`: human-written dates -> ISO 8601, character tokens.
 
 python launch.py --config=configs/seq2seq.py
-python launch.py --config=configs/seq2seq.py --mode=eval --config.data.eval_split=test
+python launch.py --config=configs/seq2seq.py --mode=eval --split=test
 python launch.py --config=configs/seq2seq.py --mode=generate     # config.generate.inputs
 python launch.py --config=configs/seq2seq.py:smoke               # tiny run used by the tests
 
