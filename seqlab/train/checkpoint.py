@@ -207,7 +207,9 @@ class Checkpointer:
                 raise
             except Exception as error:  # noqa: BLE001 - report and try the previous step
                 failures.append(f'{self.directory}/{candidate}: {one_line(error)}')
-                log.error('checkpoint %s/%d is unreadable: %s', self.directory, candidate, error)
+                log.error(
+                    'checkpoint %s/%d is unreadable: %s', self.directory, candidate, one_line(error)
+                )
         raise CheckpointError(
             f'no readable checkpoint in {self.directory}: '
             + '; '.join(failures)
@@ -295,10 +297,17 @@ class Checkpointer:
             self._manager.close()
 
 
+# orbax ends a failed array read with this and TensorStore's spec of the array (about 60 lines).
+TENSORSTORE_DETAILS = ' See full TensorStore details'
+
+
 def one_line(error: BaseException) -> str:
-    """'Type: first line of the message' (messages are reported as one line)."""
+    """'Type: first line of the message' (messages are reported as one line), without the
+    TensorStore spec orbax appends to a failed read."""
     lines = str(error).strip().splitlines()
-    return f'{type(error).__name__}: {lines[0]}' if lines else type(error).__name__
+    if not lines:
+        return type(error).__name__
+    return f'{type(error).__name__}: {lines[0].split(TENSORSTORE_DETAILS)[0]}'
 
 
 def non_finite(tree: Any) -> list[str]:

@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from seqlab.train.checkpoint import Checkpointer, CheckpointError
+from seqlab.train.checkpoint import Checkpointer, CheckpointError, one_line
 
 
 def tree(step):
@@ -109,3 +109,15 @@ def test_no_readable_checkpoint_refuses(tmp_path):
     with pytest.raises(CheckpointError, match='no checkpoint'):
         ckpt.restore(ABSTRACT)
     ckpt.close()
+
+
+def test_a_failed_read_is_reported_in_one_line_without_the_tensorstore_spec():
+    """orbax ends the message of a failed array read with TensorStore's spec (about 60 lines)."""
+    error = Exception(
+        'Encountered error while reading array index: (slice(0, 2, 1),). See full TensorStore '
+        "details: <bound method spec of TensorStore({\n  'base': {'driver': 'zarr'},\n})>."
+    )
+    assert one_line(error) == (
+        'Exception: Encountered error while reading array index: (slice(0, 2, 1),).'
+    )
+    assert one_line(ValueError('')) == 'ValueError'
