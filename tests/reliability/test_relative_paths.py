@@ -14,7 +14,9 @@ import sys
 
 from tests.reliability import runs
 
-SHORT = ['--config.steps=4', '--config.eval_every=2', '--config.checkpoint.every=2']
+# The smoke config's 24 steps (its programs are in the persistent compilation cache after other
+# tests' launches), checkpointed twice.
+SHORT = ['--config.checkpoint.every=12']
 
 
 def launch_from(cwd, *args: str) -> subprocess.CompletedProcess:
@@ -47,13 +49,13 @@ def test_train_eval_predict_figures_and_init_source_with_relative_paths(tmp_path
     vit = config(cwd, 'vit.py') + ':smoke'
     launch_from(cwd, f'--config={vit}', *SHORT)  # no --workdir: runs/vit under cwd
     workdir = cwd / 'runs' / 'vit'
-    assert runs.checkpoint_steps(workdir) == [2, 4]
+    assert runs.checkpoint_steps(workdir) == [12, 24]
 
     evaluated = launch_from(cwd, f'--config={vit}', '--workdir=runs/vit', '--mode=eval')
-    assert json.loads(evaluated.stdout)['step'] == 4
-    assert (workdir / 'eval_4.json').is_file()
+    assert json.loads(evaluated.stdout)['step'] == 24
+    assert (workdir / 'eval_24.json').is_file()
     launch_from(cwd, f'--config={vit}', '--workdir=runs/vit', '--mode=predict')
-    assert (workdir / 'predictions_validation_4.npz').is_file()
+    assert (workdir / 'predictions_validation_24.npz').is_file()
     drawn = launch_from(cwd, f'--config={vit}', '--workdir=runs/vit', '--mode=figures')
     assert drawn.stdout.split() and all(
         path.startswith(str(workdir / 'figures')) for path in drawn.stdout.split()
@@ -63,12 +65,12 @@ def test_train_eval_predict_figures_and_init_source_with_relative_paths(tmp_path
         cwd,
         f'--config={vit}',
         '--workdir=./runs/../runs/from_vit',
-        '--config.init.source=runs/vit@2',
-        '--config.steps=2',
+        '--config.init.source=runs/vit@12',
+        *SHORT,
     )
-    assert runs.checkpoint_steps(cwd / 'runs' / 'from_vit') == [2]
+    assert runs.checkpoint_steps(cwd / 'runs' / 'from_vit') == [12, 24]
     with open(cwd / 'runs' / 'from_vit' / 'config.json') as f:
-        assert json.load(f)['init']['source'] == f'{workdir}@2'
+        assert json.load(f)['init']['source'] == f'{workdir}@12'
 
 
 def test_generate_with_relative_paths(tmp_path):
@@ -91,4 +93,4 @@ def test_sweep_with_relative_workdir_and_storage(tmp_path):
     sweep = tmp_path / 'runs' / 'vit_sweep'
     assert (tmp_path / 'vit.db').is_file()
     for trial in ('0', '1'):
-        assert runs.checkpoint_steps(sweep / 'trials' / trial) == [2, 4]
+        assert runs.checkpoint_steps(sweep / 'trials' / trial) == [12, 24]
