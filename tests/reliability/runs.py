@@ -137,12 +137,17 @@ class Launch:
 
 
 def in_process(
-    spec: str, overrides: Mapping[str, Any], workdir: os.PathLike, env: Mapping[str, str] = {}
+    spec: str,
+    overrides: Mapping[str, Any],
+    workdir: os.PathLike,
+    env: Mapping[str, str] = {},
+    mode: str = 'train',
 ) -> tuple[int, str]:
-    """What `Launch(spec, overrides, workdir, env=env)` runs (`launcher.run`), in this process, for
-    input refused before anything is compiled (a launch's seconds of Python start-up and imports
-    saved): every trace and compilation logged as JAX_LOG_COMPILES=1 logs them, this process's
-    environment as it was afterwards. -> (exit code, stderr)."""
+    """What `Launch(spec, overrides, workdir, env=env, flags=[f'--mode={mode}'])` runs
+    (`launcher.run`), in this process, where the process boundary is not what a test proves (a
+    launch's seconds of Python start-up and imports saved): every trace and compilation logged as
+    JAX_LOG_COMPILES=1 logs them, this process's environment as it was afterwards. -> (exit code,
+    stderr)."""
     stderr, saved = io.StringIO(), dict(os.environ)
     os.environ.update(env)
     try:
@@ -151,14 +156,14 @@ def in_process(
                 os.path.join(REPO, spec),
                 {k: str(v) for k, v in overrides.items()},
                 str(workdir),
-                'train',
+                mode,
             )
     except SystemExit as exit_:
         return exit_.code, stderr.getvalue()
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    raise AssertionError(f'{spec} {overrides}: no exit:\n{stderr.getvalue()[-3000:]}')
+    return 0, stderr.getvalue()
 
 
 def kill_at(spec: str, overrides: Mapping[str, Any], workdir: os.PathLike, step: int) -> None:
