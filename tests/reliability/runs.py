@@ -9,7 +9,9 @@ skipped.
 """
 
 import atexit
+import contextlib
 import functools
+import io
 import json
 import os
 import shutil
@@ -134,6 +136,36 @@ class Launch:
         assert code == 0, f'run failed ({code}):\n{self.stderr[-3000:]}'
 
 
+def in_process(
+    spec: str,
+    overrides: Mapping[str, Any],
+    workdir: os.PathLike,
+    env: Mapping[str, str] = {},
+    mode: str = 'train',
+) -> tuple[int, str]:
+    """What `Launch(spec, overrides, workdir, env=env, flags=[f'--mode={mode}'])` runs
+    (`launcher.run`), in this process, where the process boundary is not what a test proves (a
+    launch's seconds of Python start-up and imports saved): every trace and compilation logged as
+    JAX_LOG_COMPILES=1 logs them, this process's environment as it was afterwards. -> (exit code,
+    stderr)."""
+    stderr, saved = io.StringIO(), dict(os.environ)
+    os.environ.update(env)
+    try:
+        with contextlib.redirect_stderr(stderr), jax.log_compiles(True):
+            launcher.run(
+                os.path.join(REPO, spec),
+                {k: str(v) for k, v in overrides.items()},
+                str(workdir),
+                mode,
+            )
+    except SystemExit as exit_:
+        return exit_.code, stderr.getvalue()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return 0, stderr.getvalue()
+
+
 def kill_at(spec: str, overrides: Mapping[str, Any], workdir: os.PathLike, step: int) -> None:
     """Start a run and SIGKILL it once `step` is logged."""
     code = Launch(spec, overrides, workdir).signal_at(step, signal.SIGKILL)
@@ -164,7 +196,7 @@ def metrics_file_id(workdir: os.PathLike) -> tuple[int, int] | None:
     """(device, inode) of metrics.jsonl, None while it does not exist."""
     try:
         stat = os.stat(os.path.join(workdir, 'metrics.jsonl'))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no workdir yet, or a file in its place
         return None
     return stat.st_dev, stat.st_ino
 

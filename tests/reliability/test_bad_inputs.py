@@ -10,6 +10,7 @@ a file or cannot be written, and a checkpoint of a different model.
 """
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -57,16 +58,26 @@ def refused(
     flags: Sequence[str] = (),
 ) -> str:
     """Run launch.py (under the command `prefix`, such as `setpriv ...`, with more `flags`, such
-    as --mode); assert exit 2, one stderr line, nothing compiled, workdir unchanged. -> the line."""
+    as --mode), or without either what it runs, in this process (`runs.in_process`); assert exit 2,
+    one stderr line, nothing compiled, workdir unchanged. -> the line."""
     before = runs.snapshot(workdir)
-    run = runs.Launch(
-        spec, overrides, workdir, env={**LOG_COMPILES, **(env or {})}, prefix=prefix, flags=flags
-    )
-    assert run.wait() == 2, run.stderr[-3000:]
-    lines = [line for line in run.stderr.strip().splitlines() if TRACED not in line]
+    if prefix or flags:
+        run = runs.Launch(
+            spec,
+            overrides,
+            workdir,
+            env={**LOG_COMPILES, **(env or {})},
+            prefix=prefix,
+            flags=flags,
+        )
+        code, stderr = run.wait(), run.stderr
+    else:
+        code, stderr = runs.in_process(spec, overrides, workdir, env=env or {})
+    assert code == 2, stderr[-3000:]
+    lines = [line for line in stderr.strip().splitlines() if TRACED not in line]
     compiled = [line for line in lines if any(mark in line for mark in COMPILED)]
     assert not compiled, f'compiled before the error: {compiled}'
-    assert len(lines) == 1 and lines[0].startswith('error: '), run.stderr[-3000:]
+    assert len(lines) == 1 and lines[0].startswith('error: '), stderr[-3000:]
     assert runs.snapshot(workdir) == before
     return lines[0]
 
@@ -113,12 +124,11 @@ def test_unwritable_workdir(workdir):
         workdir.chmod(0o755)
 
 
-def test_checkpoint_of_a_different_model(tmp_path):
-    trained = runs.Launch(
-        'configs/vit.py:smoke', {'steps': 4, 'eval_every': 4}, tmp_path, env=LOG_COMPILES
-    )
-    trained.finished()
-    assert 'WARNING Compiling jit(train_step)' in trained.stderr  # what `refused` looks for
-    error = refused('configs/mixer.py:smoke', {'steps': 8}, tmp_path)
-    assert f'error: checkpoint {tmp_path}/checkpoints/4 does not fit this model: ' in error, error
+def test_checkpoint_of_a_different_model(tmp_path, smoke_run):
+    """A copy of the shared `smoke_run` (tests/reliability/conftest.py), rerun as a mixer."""
+    assert 'WARNING Compiling jit(train_step)' in smoke_run.stderr  # what `refused` looks for
+    workdir = tmp_path / 'run'
+    shutil.copytree(smoke_run.workdir, workdir)
+    error = refused('configs/mixer.py:smoke', {'steps': 8}, workdir)
+    assert f'error: checkpoint {workdir}/checkpoints/24 does not fit this model: ' in error, error
     assert "model.name: 'vit' -> 'mixer'" in error, error

@@ -1,7 +1,8 @@
 """Committed checkpoints are corrupted on disk (the newest has a data file truncated, the one
 before bytes of its metadata flipped): rerunning the command names each path, falls back to the
 last readable step, sets the bad ones aside and trains on. With no readable checkpoint left it
-refuses with instructions and changes nothing — never a silent fresh start."""
+refuses with instructions and changes nothing — never a silent fresh start. Both start from copies
+of the shared `smoke_run` (tests/reliability/conftest.py: checkpoints at 8, 16 and 24)."""
 
 import os
 import shutil
@@ -9,7 +10,6 @@ import shutil
 from tests.reliability import runs
 
 SPEC = 'configs/vit.py:smoke'
-OVERRIDES = {'checkpoint.every': 8, 'eval_every': 8, 'log_every': 1}
 
 
 def truncate_largest_array_file(step_dir: str) -> str:
@@ -27,9 +27,9 @@ def flip_bytes(path: str, count: int = 8) -> None:
         f.write(bytes(b ^ 0xFF for b in head))
 
 
-def test_corrupt_checkpoints_fall_back_or_refuse(tmp_path):
+def test_corrupt_checkpoints_fall_back_or_refuse(tmp_path, smoke_run):
     trained, refusing = tmp_path / 'trained', tmp_path / 'all_corrupt'
-    runs.Launch(SPEC, {**OVERRIDES, 'steps': 24}, trained).finished()
+    shutil.copytree(smoke_run.workdir, trained)
     assert runs.checkpoint_steps(trained) == [8, 16, 24]
     shutil.copytree(trained, refusing)
     directory = trained / 'checkpoints'
@@ -40,8 +40,8 @@ def test_corrupt_checkpoints_fall_back_or_refuse(tmp_path):
         truncate_largest_array_file(str(refusing / 'checkpoints' / step))
     before = runs.snapshot(refusing)
 
-    rerun = runs.Launch(SPEC, {**OVERRIDES, 'steps': 32}, trained)
-    refused = runs.Launch(SPEC, {**OVERRIDES, 'steps': 32}, refusing)
+    rerun = runs.Launch(SPEC, {'steps': 32}, trained)  # to train on
+    refused = runs.Launch(SPEC, {'steps': 32}, refusing)
     rerun.finished()
     for step in (24, 16):
         assert f'checkpoint {directory}/{step} is unreadable' in rerun.stderr, rerun.stderr[-3000:]

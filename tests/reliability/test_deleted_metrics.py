@@ -1,24 +1,26 @@
 """A `metrics.jsonl` deleted by hand between a run and its resume: the resume says which steps are
 gone from it, trains to the end, and starts the file again from the resumed step — strictly
-increasing, nothing invented."""
+increasing, nothing invented. The run is a copy of the shared `smoke_run` (24 steps, each logged;
+tests/reliability/conftest.py), resumed to train 8 steps more."""
 
-import signal
+import shutil
 
 from tests.reliability import runs
 
 SPEC = 'configs/vit.py:smoke'
-OVERRIDES = {'steps': 24, 'checkpoint.every': 100, 'eval_every': 100}
+STEPS = 32
 
 
-def test_deleted_metrics_file_restarts_at_the_resumed_step(tmp_path):
-    first = runs.Launch(SPEC, OVERRIDES, tmp_path)
-    assert first.signal_at(6, signal.SIGTERM) == 143
-    (saved,) = runs.checkpoint_steps(tmp_path)
-    (tmp_path / 'metrics.jsonl').unlink()
+def test_deleted_metrics_file_restarts_at_the_resumed_step(tmp_path, smoke_run):
+    shutil.copytree(smoke_run.workdir, tmp_path / 'run')
+    workdir = tmp_path / 'run'
+    saved = runs.checkpoint_steps(workdir)[-1]
+    (workdir / 'metrics.jsonl').unlink()
 
-    rerun = runs.Launch(SPEC, OVERRIDES, tmp_path)
+    rerun = runs.Launch(SPEC, {'steps': STEPS}, workdir)
     rerun.finished()
+    assert f' at step {saved};' in rerun.stderr, rerun.stderr[-3000:]
     warning = f'metrics.jsonl is missing: steps 1-{saved} are gone from it'
     assert warning in rerun.stderr, rerun.stderr[-3000:]
-    steps = list(runs.metric(tmp_path, 'train/loss'))
-    assert steps == list(range(saved + 1, OVERRIDES['steps'] + 1))
+    steps = list(runs.metric(workdir, 'train/loss'))
+    assert steps == list(range(saved + 1, STEPS + 1))

@@ -94,6 +94,14 @@ def kill_after(
     return logged, committed
 
 
+def past_first_eval(reference: runs.Launch, workdir) -> None:
+    """Wait until the uninterrupted run has logged the step after its first evaluation: its train
+    and eval steps are then in the persistent compilation cache (tests/conftest.py), and the
+    interrupted run's launches load them instead of compiling them again on the other core."""
+    first_eval = COMMON['eval_every']
+    reference.until(lambda: runs.last_logged_step(workdir) > first_eval, 'first evaluation')
+
+
 def committed_any(workdir) -> bool:
     return os.path.isdir(workdir / 'checkpoints') and bool(runs.checkpoint_steps(workdir))
 
@@ -182,6 +190,7 @@ def test_sigkill_mid_epoch_resumes_bit_for_bit(tmp_path, modality):
     overrides = {**overrides, **COMMON}
     step = draw_kill_step(modality, spec, overrides)
     reference = runs.Launch(spec, overrides, tmp_path / 'uninterrupted')  # on the other core
+    past_first_eval(reference, tmp_path / 'uninterrupted')
     workdir = tmp_path / 'interrupted'
     with killed_at(step):
         logged, committed = kill_after(step, spec, overrides, workdir)
@@ -204,6 +213,7 @@ def test_sigkill_then_sigterm_resume_bit_for_bit_with_complete_logs(tmp_path):
     overrides = {**overrides, **COMMON}
     step = draw_kill_step('vision', spec, overrides)
     reference = runs.Launch(spec, overrides, tmp_path / 'uninterrupted', env=DEFAULT_XLA)
+    past_first_eval(reference, tmp_path / 'uninterrupted')
     workdir = tmp_path / 'interrupted'
     with killed_at(step):
         logged, committed = kill_after(step, spec, overrides, workdir, env=DEFAULT_XLA)

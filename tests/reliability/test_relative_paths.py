@@ -4,14 +4,21 @@
 `SEQLAB_DATA_DIR`, `--workdir` (or none: the default `runs/<config name>`), `config.init.source`
 and `--sweep_storage`. Every mode — train, eval, predict, figures, generate, sweep — must work and
 put its files under that scratch directory (orbax alone refused relative checkpoint paths: the
-first save of a README command failed).
+first save of a README command failed). eval, predict, figures and generate after a training run
+what launch.py runs (`launcher.run`) in this process, from that directory (`run_from`): the
+trainings have shown launch.py started by a relative path.
 """
 
+import contextlib
+import io
 import json
 import os
 import subprocess
 import sys
 
+import pytest
+
+from seqlab import launcher
 from tests.reliability import runs
 
 SHORT = ['--config.steps=4', '--config.eval_every=2', '--config.checkpoint.every=2']
@@ -36,6 +43,18 @@ def launch_from(cwd, *args: str) -> subprocess.CompletedProcess:
     return done
 
 
+def run_from(cwd, spec: str, workdir: str, mode: str) -> str:
+    """`launcher.run(SPEC, {}, WORKDIR, MODE)` in this process from `cwd`, with the relative data
+    directory of `launch_from`. -> what it printed."""
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(cwd)
+        patch.setenv('SEQLAB_DATA_DIR', os.path.relpath(os.environ['SEQLAB_DATA_DIR'], cwd))
+        with contextlib.redirect_stdout(printed):
+            launcher.run(spec, {}, workdir, mode)
+    return printed.getvalue()
+
+
 def config(cwd, name: str) -> str:
     """configs/<name> of the source copy, relative to `cwd`."""
     return os.path.relpath(os.path.join(runs.source_tree(), 'configs', name), cwd)
@@ -49,15 +68,12 @@ def test_train_eval_predict_figures_and_init_source_with_relative_paths(tmp_path
     workdir = cwd / 'runs' / 'vit'
     assert runs.checkpoint_steps(workdir) == [2, 4]
 
-    evaluated = launch_from(cwd, f'--config={vit}', '--workdir=runs/vit', '--mode=eval')
-    assert json.loads(evaluated.stdout)['step'] == 4
+    assert json.loads(run_from(cwd, vit, 'runs/vit', 'eval'))['step'] == 4
     assert (workdir / 'eval_4.json').is_file()
-    launch_from(cwd, f'--config={vit}', '--workdir=runs/vit', '--mode=predict')
+    run_from(cwd, vit, 'runs/vit', 'predict')
     assert (workdir / 'predictions_validation_4.npz').is_file()
-    drawn = launch_from(cwd, f'--config={vit}', '--workdir=runs/vit', '--mode=figures')
-    assert drawn.stdout.split() and all(
-        path.startswith(str(workdir / 'figures')) for path in drawn.stdout.split()
-    )
+    drawn = run_from(cwd, vit, 'runs/vit', 'figures').split()
+    assert drawn and all(path.startswith(str(workdir / 'figures')) for path in drawn)
 
     launch_from(
         cwd,
@@ -74,8 +90,8 @@ def test_train_eval_predict_figures_and_init_source_with_relative_paths(tmp_path
 def test_generate_with_relative_paths(tmp_path):
     gpt = config(tmp_path, 'gpt.py') + ':smoke'
     launch_from(tmp_path, f'--config={gpt}', '--workdir=gpt', '--config.steps=2')
-    generated = launch_from(tmp_path, f'--config={gpt}', '--workdir=gpt', '--mode=generate')
-    assert generated.stdout.strip().startswith(str(tmp_path / 'gpt' / 'generated_2'))
+    generated = run_from(tmp_path, gpt, 'gpt', 'generate')
+    assert generated.strip().startswith(str(tmp_path / 'gpt' / 'generated_2'))
 
 
 def test_sweep_with_relative_workdir_and_storage(tmp_path):

@@ -84,21 +84,21 @@ def test_a_diverging_run_stops_after_n_plus_one_dropped_updates_in_a_row(tmp_pat
         assert all_finite((state.params, state.opt_state)), f'checkpoint {step} is not finite'
 
 
-def test_switching_skipping_on_and_off_at_a_resume_changes_nothing_else(tmp_path):
+def test_switching_skipping_on_and_off_at_a_resume_changes_nothing_else(tmp_path, smoke_run):
     """Without non-finite gradients a run trains bitwise alike with skipping on or off, and its
-    checkpoint converts both ways on resume (SIGTERM, then the same command with the switch)."""
-    base = {'steps': 9, 'log_every': 1, 'eval_every': 9, 'checkpoint.every': 9}
-    assert runs.Launch(SPEC, base, tmp_path / 'plain').wait() == 0
+    checkpoint converts both ways on resume (SIGTERM, then the same command with the switch). The
+    uninterrupted run without skipping is the shared `smoke_run` (tests/reliability/conftest.py)."""
+    plain = smoke_run.workdir
     switched = tmp_path / 'switched'
-    for stop_at, skip in ((3, 0), (6, 2)):
-        run = runs.Launch(SPEC, {**base, 'optim.skip_non_finite': skip}, switched)
+    for stop_at, skip in ((5, 0), (13, 2)):  # between the checkpoints at 8, 16 and 24
+        run = runs.Launch(SPEC, {'optim.skip_non_finite': skip}, switched)
         assert run.signal_at(stop_at, signal.SIGTERM) == 143, run.stderr[-3000:]
-    run = runs.Launch(SPEC, base, switched)
+    run = runs.Launch(SPEC, {}, switched)
     assert run.wait() == 0, run.stderr[-3000:]
     assert 'optimizer state converted: config.optim.skip_non_finite 2 -> 0' in run.stderr
     for name in ('train/loss', 'train/lr'):
-        assert runs.metric(switched, name) == runs.metric(tmp_path / 'plain', name), name
-    reader = runs.run_for(SPEC, base, switched)
-    plain, _, _ = runs.restore(reader, workdir=tmp_path / 'plain')
+        assert runs.metric(switched, name) == runs.metric(plain, name), name
+    reader = runs.run_for(SPEC, {}, switched)
+    plain_state, _, _ = runs.restore(reader, workdir=plain)
     resumed, _, _ = runs.restore(reader)
-    runs.assert_bitwise_equal(plain, resumed, 'state')
+    runs.assert_bitwise_equal(plain_state, resumed, 'state')

@@ -16,18 +16,20 @@ import os
 import signal
 
 from tests.reliability import runs
-from tests.reliability.test_bad_inputs import COMPILED, LOG_COMPILES
+from tests.reliability.test_bad_inputs import COMPILED
 from tests.reliability.test_kill_during_save import stop_inside_a_save
 
 SPEC = 'configs/vit.py:smoke'
-LONG = {'steps': 40, 'log_every': 1, 'eval_every': 20, 'checkpoint.every': 8}
+# the smoke config's 24 steps: its programs are in the persistent compilation cache after other
+# tests' launches
+LONG = {'steps': 24, 'log_every': 1, 'eval_every': 12, 'checkpoint.every': 8}
 
 
-def one_error_line(run: runs.Launch) -> str:
-    """The run's only stderr line (besides trace logs), which must be an `error: ` line."""
-    lines = [line for line in run.stderr.strip().splitlines() if 'Finished tracing' not in line]
-    assert not [line for line in lines if any(mark in line for mark in COMPILED)], run.stderr
-    assert len(lines) == 1 and lines[0].startswith('error: '), run.stderr[-3000:]
+def one_error_line(stderr: str) -> str:
+    """A run's only stderr line (besides trace logs), which must be an `error: ` line."""
+    lines = [line for line in stderr.strip().splitlines() if 'Finished tracing' not in line]
+    assert not [line for line in lines if any(mark in line for mark in COMPILED)], stderr
+    assert len(lines) == 1 and lines[0].startswith('error: '), stderr[-3000:]
     return lines[0]
 
 
@@ -36,9 +38,9 @@ def test_second_training_is_refused_and_a_killed_holders_lock_is_taken_over(tmp_
     first.until(lambda: runs.last_logged_step(tmp_path) >= 2, 'step 2 logged')
     os.kill(first.pid, signal.SIGSTOP)  # still holding the workdir while the second one starts
 
-    second = runs.Launch(SPEC, LONG, tmp_path, env=LOG_COMPILES)
-    assert second.wait() == 2, second.stderr[-3000:]
-    error = one_error_line(second)
+    code, stderr = runs.in_process(SPEC, LONG, tmp_path)  # the second: what launch.py runs
+    assert code == 2, stderr[-3000:]
+    error = one_error_line(stderr)
     assert f'is in use by another training (pid {first.pid} on host ' in error, error
     assert ', started 20' in error and 'UTC' in error, error
 
@@ -68,9 +70,9 @@ def test_read_only_modes_leave_a_training_workdir_alone(tmp_path):
     committed = runs.checkpoint_steps(tmp_path)[-1]
     before = tree_of(checkpoints)
     try:
-        for mode in ('eval', 'predict', 'figures'):
-            reader = runs.Launch(SPEC, LONG, tmp_path, flags=[f'--mode={mode}'])
-            reader.finished()
+        for mode in ('eval', 'predict', 'figures'):  # in this process: what launch.py runs
+            code, stderr = runs.in_process(SPEC, LONG, tmp_path, mode=mode)
+            assert code == 0, stderr[-3000:]
             assert tree_of(checkpoints) == before, f'--mode={mode} changed {checkpoints}'
     finally:
         os.kill(training.pid, signal.SIGCONT)
@@ -83,9 +85,9 @@ def test_read_only_modes_leave_a_training_workdir_alone(tmp_path):
 
 
 def test_read_only_modes_do_not_create_the_checkpoint_directory(tmp_path):
-    reader = runs.Launch(SPEC, LONG, tmp_path, flags=['--mode=eval'])
-    assert reader.wait() == 2
-    assert 'no checkpoint in ' in one_error_line(reader)
+    code, stderr = runs.in_process(SPEC, LONG, tmp_path, mode='eval')  # what launch.py runs
+    assert code == 2
+    assert 'no checkpoint in ' in one_error_line(stderr)
     assert not (tmp_path / 'checkpoints').exists()
 
 

@@ -17,45 +17,49 @@ from tests.reliability import runs
 from tests.reliability.inotify import Watch
 
 SPEC = 'configs/vit.py:smoke'
-# keep=1: a successful save of step 16 would delete step 8.
+# The smoke config's 24 steps (its programs are in the persistent compilation cache after other
+# tests' launches); keep=1: a successful second save would delete the first.
 OVERRIDES = {'checkpoint.every': 8, 'checkpoint.keep': 1, 'eval_every': 12, 'log_every': 1}
 LIMIT = 16 * 1024  # bytes: above the logs this run writes, below its checkpoint files
 
 
-def fill_disk_after_first_commit(run: runs.Launch, directory: str) -> None:
+def fill_disk_after_first_commit(run: runs.Launch, directory: str, every: int) -> None:
     with Watch(directory) as watch:
         while True:
             event = watch.next(runs.TIMEOUT)
             assert event is not None, f'no checkpoint committed:\n{run.stderr[-3000:]}'
-            if event.kind == 'moved_to' and event.name == '8':
+            if event.kind == 'moved_to' and event.name == str(every):
                 resource.prlimit(run.pid, resource.RLIMIT_FSIZE, (LIMIT, LIMIT))
                 return
 
 
-def failing_run(workdir, steps: int) -> None:
-    """A run whose save of step 16 fails: exit 2 with one clear line, nothing deleted."""
+def failing_run(workdir, every: int) -> None:
+    """A 24-step run checkpointing every `every` steps whose second save fails: exit 2 with one
+    clear line, nothing deleted."""
     directory = workdir / 'checkpoints'
     directory.mkdir(parents=True)
-    run = runs.Launch(SPEC, {**OVERRIDES, 'steps': steps}, workdir)
-    fill_disk_after_first_commit(run, str(directory))
+    run = runs.Launch(SPEC, {**OVERRIDES, 'checkpoint.every': every}, workdir)
+    fill_disk_after_first_commit(run, str(directory), every)
     code = run.wait()
     assert code == 2, f'exit code {code}:\n{run.stderr[-3000:]}'
     # orbax logs its threads' tracebacks around it (and at shutdown): find seqlab's line
     errors = [line for line in run.stderr.splitlines() if line.startswith('error: ')]
     assert len(errors) == 1, run.stderr[-3000:]
     error = errors[0]
-    assert error.startswith(f'error: writing checkpoint step 16 to {directory} failed: '), error
-    assert 'File too large' in error and error.endswith('the newest committed checkpoint is step 8')
-    assert runs.checkpoint_steps(workdir) == [8]  # retention deleted nothing
-    assert runs.last_logged_step(workdir) == steps  # training went on until the error surfaced
+    failed = f'error: writing checkpoint step {2 * every} to {directory} failed: '
+    assert error.startswith(failed), error
+    assert 'File too large' in error
+    assert error.endswith(f'the newest committed checkpoint is step {every}'), error
+    assert runs.checkpoint_steps(workdir) == [every]  # retention deleted nothing
+    assert runs.last_logged_step(workdir) == 24  # training went on until the error surfaced
 
 
 def test_failed_write_surfaces_at_exit_or_next_save_and_deletes_nothing(tmp_path):
-    failing_run(tmp_path / 'at_exit', 16)  # step 16 is the last save: the error comes at exit
+    failing_run(tmp_path / 'at_exit', 12)  # step 24 is the last save: the error comes at exit
     workdir = tmp_path / 'at_next_save'
-    failing_run(workdir, 24)  # the save of step 24 reports the failure of step 16
+    failing_run(workdir, 8)  # the save of step 24 reports the failure of step 16
 
-    rerun = runs.Launch(SPEC, {**OVERRIDES, 'steps': 24}, workdir)  # the disk has room again
+    rerun = runs.Launch(SPEC, OVERRIDES, workdir)  # the disk has room again
     rerun.finished()
     assert 'at step 8;' in rerun.stderr
     assert not [name for name in os.listdir(workdir / 'checkpoints') if 'tmp' in name]
