@@ -36,10 +36,14 @@ sys.path.insert(0, os.path.join(REPO, 'experiments'))
 import score_fashion_mnist  # noqa: E402  (the outside scorer: numpy and Debian's label file only)
 
 
-def test_test_split_once_at_the_end_and_predictions_join_the_source_files(tmp_path):
+def test_test_split_once_at_the_end_and_predictions_join_the_source_files(
+    tmp_path, data_opened_once
+):
     """Trained on train minus the carved validation, selected on validation (eval/), tested once
     at the end (test/); `--mode=predict --split=test` rows are the official t10k files' examples
-    in their order, so an outside scorer reading only Debian's labels gets the logged accuracy."""
+    in their order, so an outside scorer reading only Debian's labels gets the logged accuracy.
+    The modes share the opened splits (`data_opened_once`): opening Fashion-MNIST is most of
+    each mode's time, and what is tested here is what each mode does with them."""
     overrides = {'data.name': 'fashion_mnist', 'steps': '3', 'data.eval_batch_size': '500'}
     config = launcher.load_config(os.path.join(REPO, 'configs/vit.py:smoke'), overrides)
     workdir = str(tmp_path / 'run')
@@ -64,3 +68,4 @@ def test_test_split_once_at_the_end_and_predictions_join_the_source_files(tmp_pa
 
     validation = np.load(loop.predict(config, workdir))  # config.data.eval_split: validation
     assert np.all(np.diff(validation['id']) > 0) and 5_000 < len(validation['id']) < 7_000
+    assert len(data_opened_once) == 2  # eval split validation (train, eval, predict), test
