@@ -11,7 +11,7 @@ from seqlab.train import loop, metrics_log
 from tests.conftest import REPO
 
 
-def test_eval_and_predict_after_training(tmp_path):
+def test_eval_and_predict_after_training(tmp_path, data_opened_once):
     config = launcher.load_config(os.path.join(REPO, 'configs/vit.py:smoke'), {})
     workdir = str(tmp_path / 'run')
     trained = loop.train_and_evaluate(config, workdir)
