@@ -25,6 +25,12 @@ def test_eval_and_predict_after_training(tmp_path, data_opened_once):
     earlier = loop.evaluate(config, workdir, step=16)
     assert earlier['step'] == 16
 
+    # --mode=eval --split=test reproduces the test metrics logged once at the end of training.
+    tested = loop.evaluate(config, workdir, split='test')
+    assert tested['test/accuracy'] == trained['test/accuracy'] and tested['split'] == 'test'
+    assert tested['test/loss'] == trained['test/loss']
+    assert os.path.exists(os.path.join(workdir, 'test_24.json'))
+
     predictions = np.load(loop.predict(config, workdir))
     ids = predictions['id']
     assert len(ids) == len(set(ids.tolist())) == loop.Run(config, workdir).plan.splits.info.num_eval
@@ -53,10 +59,8 @@ def test_test_split_once_at_the_end_and_predictions_join_the_source_files(
         'test/accuracy'
     ]
 
-    tested = loop.evaluate(config, workdir, split='test')
-    assert tested['test/accuracy'] == trained['test/accuracy'] and tested['split'] == 'test'
-    assert os.path.exists(os.path.join(workdir, 'test_3.json'))
-
+    # --mode=eval --split=test is checked on digits (test_eval_and_predict_after_training): here
+    # the predictions of the 10k test examples are scored against the logged test/accuracy.
     predictions = loop.predict(config, workdir, split='test')
     rows = np.load(predictions)
     np.testing.assert_array_equal(rows['id'], np.arange(10_000))
