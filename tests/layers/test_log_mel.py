@@ -2,6 +2,7 @@
 
 import hypothesis
 import hypothesis.strategies as st
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -33,6 +34,11 @@ def centred_frames(signal: np.ndarray, n_fft: int, hop_length: int) -> np.ndarra
     return np.lib.stride_tricks.sliding_window_view(extended, n_fft)[::hop_length]
 
 
+# Under jit, as the model calls it: one compiled program for each example's shapes, instead of one
+# for each of its operations run eagerly.
+frame_mask = jax.jit(log_mel.centred_frame_mask, static_argnums=(1, 2))
+
+
 @hypothesis.given(
     valid=st.integers(1, 300),
     extra=st.integers(0, 100),
@@ -45,8 +51,8 @@ def test_centred_frames_of_a_padded_clip_are_the_clip_frames(valid, extra, n_fft
     Zero padding is what the centred STFT extends with, so they equal the unpadded clip's."""
     clip = np.random.default_rng(valid).standard_normal(valid)
     padded = np.pad(clip, (0, extra))
-    sample_mask = jnp.asarray(np.arange(valid + extra) < valid)[None]
-    mask = np.asarray(log_mel.centred_frame_mask(sample_mask, n_fft, hop_length))[0] > 0
+    sample_mask = (np.arange(valid + extra) < valid)[None]  # bool [1, samples], jitted below
+    mask = np.asarray(frame_mask(sample_mask, n_fft, hop_length))[0] > 0
     padded_frames = centred_frames(padded, n_fft, hop_length)
     real = -(-valid // hop_length)
     assert mask.tolist() == [t < real for t in range(len(padded_frames))]

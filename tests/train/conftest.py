@@ -18,3 +18,23 @@ def pretrained(tmp_path_factory) -> str:
     workdir = str(tmp_path_factory.mktemp('bert') / 'pretrain')
     launcher.run(f'{BERT_CONFIG}:smoke', SHORT, workdir, 'train')
     return workdir
+
+
+@pytest.fixture
+def data_opened_once(monkeypatch):
+    """`preflight.open_data` remembered per (config.data, seed) for one test: the training, eval
+    and predict runs of one workdir read the same Splits instead of opening the dataset again
+    (for Fashion-MNIST ~9 s each: carving validation from 60k train records and caching them).
+    The Splits are what a fresh call returns: `data.get` depends on these and the process only."""
+    from seqlab.train import preflight
+
+    opened, open_data = {}, preflight.open_data
+
+    def remembered(config):
+        key = (config.data.to_json(sort_keys=True), config.seed)
+        if key not in opened:
+            opened[key] = open_data(config)
+        return opened[key]
+
+    monkeypatch.setattr(preflight, 'open_data', remembered)
+    return opened

@@ -3,7 +3,6 @@ model (and back) by unstacking (stacking) the layer axis, with identical outputs
 another number of layers is refused with a message naming both."""
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -22,9 +21,13 @@ def vit(scan: bool, depth: int = 2) -> ViT:
 def trained_state(model, inputs):
     """A state whose head and Adam moments are non-zero (one step with the parameters as grads)."""
     tx = optim.make(optim.default_config(), 0, 10)
-    state = state_lib.create(model, tx, inputs, seed=0)
-    state = state.replace(params=jax.tree.map(lambda p: p + 0.1, state.params))
-    return jax.tree.map(jnp.asarray, state.apply_gradients(grads=state.params))
+
+    def train():  # jitted: one program, not an eagerly run operation for every leaf
+        state = state_lib.create(model, tx, inputs, seed=0)
+        state = state.replace(params=jax.tree.map(lambda p: p + 0.1, state.params))
+        return state.apply_gradients(grads=state.params)
+
+    return jax.jit(train)()
 
 
 def abstract(model, inputs):
@@ -50,13 +53,21 @@ def test_layout_names_each_stack():
     scanned = checkpoint.shapes(state_lib.abstract(vit(True), tx, (IMAGES,), 0))
     assert layout.of(scanned)['params/encoder'] == {'scanned': True, 'layers': 2}
     assert layout.of(scanned)['opt_state/1/0/mu/encoder'] == {'scanned': True, 'layers': 2}
-    params = vit(False).init(jax.random.PRNGKey(0), IMAGES)['params']
+    params = jax.eval_shape(vit(False).init, jax.random.PRNGKey(0), IMAGES)['params']
     unscanned = checkpoint.shapes({'params': params})
     assert layout.of(unscanned) == {'params/encoder': {'scanned': False, 'layers': 2}}
 
 
-def test_scanned_checkpoint_restores_unscanned_and_back_with_identical_outputs(tmp_path):
-    state = trained_state(vit(True), (IMAGES,))
+@pytest.fixture(scope='module')
+def scanned_state():
+    """`trained_state` of the scanned 2-layer ViT, shared by the tests that save it."""
+    return trained_state(vit(True), (IMAGES,))
+
+
+def test_scanned_checkpoint_restores_unscanned_and_back_with_identical_outputs(
+    tmp_path, scanned_state
+):
+    state = scanned_state
     save(tmp_path, 'scanned', state).close()
     ckpt = checkpoint.Checkpointer(str(tmp_path / 'scanned'))
     unscanned, _, _ = ckpt.restore(abstract(vit(False), (IMAGES,)))
@@ -75,8 +86,8 @@ def test_scanned_checkpoint_restores_unscanned_and_back_with_identical_outputs(t
         moments[1]['blocks']['mlp']['hidden']['kernel'][1],
     )
     np.testing.assert_allclose(
-        vit(False).apply({'params': unscanned.params}, IMAGES),
-        vit(True).apply({'params': state.params}, IMAGES),
+        jax.jit(vit(False).apply)({'params': unscanned.params}, IMAGES),
+        jax.jit(vit(True).apply)({'params': state.params}, IMAGES),
         rtol=1e-6,
         atol=1e-6,
     )
@@ -89,8 +100,8 @@ def test_scanned_checkpoint_restores_unscanned_and_back_with_identical_outputs(t
         np.testing.assert_array_equal(a, b)
 
 
-def test_another_layer_count_is_refused_naming_both(tmp_path):
-    save(tmp_path, 'two', trained_state(vit(True), (IMAGES,))).close()
+def test_another_layer_count_is_refused_naming_both(tmp_path, scanned_state):
+    save(tmp_path, 'two', scanned_state).close()
     ckpt = checkpoint.Checkpointer(str(tmp_path / 'two'))
     with pytest.raises(checkpoint.IncompatibleCheckpointError) as error:
         ckpt.restore(abstract(vit(False, depth=3), (IMAGES,)))

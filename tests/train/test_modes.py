@@ -11,7 +11,7 @@ from seqlab.train import loop, metrics_log
 from tests.conftest import REPO
 
 
-def test_eval_and_predict_after_training(tmp_path):
+def test_eval_and_predict_after_training(tmp_path, data_opened_once):
     config = launcher.load_config(os.path.join(REPO, 'configs/vit.py:smoke'), {})
     workdir = str(tmp_path / 'run')
     trained = loop.train_and_evaluate(config, workdir)
@@ -25,6 +25,12 @@ def test_eval_and_predict_after_training(tmp_path):
     earlier = loop.evaluate(config, workdir, step=16)
     assert earlier['step'] == 16
 
+    # --mode=eval --split=test reproduces the test metrics logged once at the end of training.
+    tested = loop.evaluate(config, workdir, split='test')
+    assert tested['test/accuracy'] == trained['test/accuracy'] and tested['split'] == 'test'
+    assert tested['test/loss'] == trained['test/loss']
+    assert os.path.exists(os.path.join(workdir, 'test_24.json'))
+
     predictions = np.load(loop.predict(config, workdir))
     ids = predictions['id']
     assert len(ids) == len(set(ids.tolist())) == loop.Run(config, workdir).plan.splits.info.num_eval
@@ -36,10 +42,14 @@ sys.path.insert(0, os.path.join(REPO, 'experiments'))
 import score_fashion_mnist  # noqa: E402  (the outside scorer: numpy and Debian's label file only)
 
 
-def test_test_split_once_at_the_end_and_predictions_join_the_source_files(tmp_path):
+def test_test_split_once_at_the_end_and_predictions_join_the_source_files(
+    tmp_path, data_opened_once
+):
     """Trained on train minus the carved validation, selected on validation (eval/), tested once
     at the end (test/); `--mode=predict --split=test` rows are the official t10k files' examples
-    in their order, so an outside scorer reading only Debian's labels gets the logged accuracy."""
+    in their order, so an outside scorer reading only Debian's labels gets the logged accuracy.
+    The modes share the opened splits (`data_opened_once`): opening Fashion-MNIST is most of
+    each mode's time, and what is tested here is what each mode does with them."""
     overrides = {'data.name': 'fashion_mnist', 'steps': '3', 'data.eval_batch_size': '500'}
     config = launcher.load_config(os.path.join(REPO, 'configs/vit.py:smoke'), overrides)
     workdir = str(tmp_path / 'run')
@@ -49,10 +59,8 @@ def test_test_split_once_at_the_end_and_predictions_join_the_source_files(tmp_pa
         'test/accuracy'
     ]
 
-    tested = loop.evaluate(config, workdir, split='test')
-    assert tested['test/accuracy'] == trained['test/accuracy'] and tested['split'] == 'test'
-    assert os.path.exists(os.path.join(workdir, 'test_3.json'))
-
+    # --mode=eval --split=test is checked on digits (test_eval_and_predict_after_training): here
+    # the predictions of the 10k test examples are scored against the logged test/accuracy.
     predictions = loop.predict(config, workdir, split='test')
     rows = np.load(predictions)
     np.testing.assert_array_equal(rows['id'], np.arange(10_000))
@@ -64,3 +72,4 @@ def test_test_split_once_at_the_end_and_predictions_join_the_source_files(tmp_pa
 
     validation = np.load(loop.predict(config, workdir))  # config.data.eval_split: validation
     assert np.all(np.diff(validation['id']) > 0) and 5_000 < len(validation['id']) < 7_000
+    assert len(data_opened_once) == 2  # eval split validation (train, eval, predict), test

@@ -39,13 +39,26 @@ MODELS = {
 }
 
 
+@functools.cache
+def initial_params(name: str, **layout):
+    """Float32 parameters of MODELS[name] with `layout` (scan: stacked or per block), heads made
+    non-zero; one jitted program, computed once for the tests that share it."""
+    model_class, kwargs, inputs = MODELS[name]
+
+    def init():
+        params = model_class(**kwargs, **layout).init(jax.random.PRNGKey(0), inputs)['params']
+        return jax.tree.map(
+            lambda p: p + 0.05 * jnp.sin(jnp.arange(p.size).reshape(p.shape)), params
+        )
+
+    return jax.jit(init)()
+
+
 def params_and_loss(name: str, **options):
     """Float32 parameters (heads made non-zero) and a float32 loss function of them."""
     model_class, kwargs, inputs = MODELS[name]
     model = model_class(**kwargs, **options)
-    layout = {key: options[key] for key in ('scan',) if key in options}  # stacked or per block
-    params = jax.jit(model_class(**kwargs, **layout).init)(jax.random.PRNGKey(0), inputs)['params']
-    params = jax.tree.map(lambda p: p + 0.05 * jnp.sin(jnp.arange(p.size).reshape(p.shape)), params)
+    params = initial_params(name, **{key: options[key] for key in ('scan',) if key in options})
 
     def loss(params):
         logits = model.apply({'params': params}, inputs)
@@ -71,7 +84,7 @@ def test_bfloat16_train_step_keeps_float32_parameters_and_optimizer_state():
     plan = ml_collections.ConfigDict()
     plan.model, plan.task = model, Classification()
     tx = optim.make(optim.default_config(), 0, 10)
-    state = state_lib.create(model, tx, (IMAGES[:1],), seed=0)
+    state = jax.jit(lambda: state_lib.create(model, tx, (IMAGES[:1],), seed=0))()
     batch = {'image': IMAGES, 'label': np.arange(4) % 3, 'mask': np.ones(4, np.float32)}
     state, metrics = jax.jit(loop.make_train_step(plan, accum_steps=1))(state, batch)
     assert metrics['loss'][0].dtype == jnp.float32

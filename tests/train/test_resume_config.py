@@ -4,6 +4,7 @@ writing a non-finite checkpoint."""
 
 import logging
 import os
+import shutil
 
 import jax
 import numpy as np
@@ -21,15 +22,23 @@ def train(workdir, **overrides):
     return loop.train_and_evaluate(config, str(workdir))
 
 
-def test_changed_learning_rate_is_logged_and_used(tmp_path, caplog):
-    train(tmp_path, steps=8)
+@pytest.fixture(scope='module')
+def trained_8(tmp_path_factory) -> str:
+    """A workdir trained for 8 steps; each test resumes a copy of it."""
+    workdir = tmp_path_factory.mktemp('trained_8') / 'run'
+    train(workdir, steps=8)
+    return str(workdir)
+
+
+def test_changed_learning_rate_is_logged_and_used(trained_8, tmp_path, caplog):
+    shutil.copytree(trained_8, tmp_path, dirs_exist_ok=True)
     with caplog.at_level(logging.INFO, logger='seqlab'):
         train(tmp_path, steps=16, **{'optim.lr': 0.002})
     assert "at step 8; config changes: optim.lr: 0.001 -> 0.002, steps: '8' -> '16'" in caplog.text
 
 
-def test_changed_shapes_are_refused_naming_array_and_shapes(tmp_path, capsys):
-    train(tmp_path, steps=8)
+def test_changed_shapes_are_refused_naming_array_and_shapes(trained_8, tmp_path, capsys):
+    shutil.copytree(trained_8, tmp_path, dirs_exist_ok=True)
     before = sorted(os.listdir(tmp_path))
     config_json = (tmp_path / 'config.json').read_text()
     overrides, _ = launcher.split_overrides(['--config.model.kwargs.width=24'])

@@ -56,17 +56,19 @@ def test_padded_examples_do_not_change_the_update():
     other = dict(batch, image=batch['image'].copy(), label=batch['label'].copy())
     other['image'][6:] = 123.0
     other['label'][6:] = 2 - other['label'][6:]
-    a, _ = step(plan, state, batch)
-    b, _ = step(plan, state, other)
+    train_step = jax.jit(loop.make_train_step(plan, 1))  # compiled once, for both batches
+    a, _ = train_step(state, batch)
+    b, _ = train_step(state, other)
     for x, y in zip(jax.tree.leaves(a.params), jax.tree.leaves(b.params), strict=True):
         np.testing.assert_array_equal(x, y)
 
 
 def test_dropout_rng_is_folded_with_the_step():
     plan, state, batch = setup(dropout=0.5)
-    state, _ = step(plan, state, batch)  # the zero-initialised head makes step 0 dropout-blind
-    _, metrics_1 = step(plan, state, batch)
-    _, metrics_2 = step(plan, state, batch)
+    train_step = jax.jit(loop.make_train_step(plan, 1))  # compiled once for every call below
+    state, _ = train_step(state, batch)  # the zero-initialised head makes step 0 dropout-blind
+    _, metrics_1 = train_step(state, batch)
+    _, metrics_2 = train_step(state, batch)
     np.testing.assert_array_equal(metrics_1['loss'][0], metrics_2['loss'][0])  # deterministic
-    _, metrics_3 = step(plan, state.replace(step=jnp.asarray(7)), batch)
+    _, metrics_3 = train_step(state.replace(step=jnp.asarray(7, state.step.dtype)), batch)
     assert float(metrics_3['loss'][0]) != float(metrics_1['loss'][0])  # another dropout mask
