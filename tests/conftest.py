@@ -38,9 +38,15 @@ def data_dir(tmp_path_factory):
     path = tmp_path_factory.getbasetemp().parent / 'seqlab_data'
     path.mkdir(exist_ok=True)
     os.environ['SEQLAB_DATA_DIR'] = str(path)
-    # Subprocess runs of the same config reuse compiled programs instead of recompiling.
-    os.environ['JAX_COMPILATION_CACHE_DIR'] = str(path.parent / 'jax_cache')
+    # Programs compiled once (by a test, another worker or a `launch.py` subprocess) are reused
+    # instead of recompiled: subprocesses read the environment, this process's jax its config.
+    cache = str(path.parent / 'jax_cache')
+    os.environ['JAX_COMPILATION_CACHE_DIR'] = cache
     os.environ['JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS'] = '0'
+    import jax  # here: after the environment above, as for every test module
+
+    jax.config.update('jax_compilation_cache_dir', cache)
+    jax.config.update('jax_persistent_cache_min_compile_time_secs', 0)
     return path
 
 
