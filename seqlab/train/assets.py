@@ -17,11 +17,25 @@ from seqlab.config import ConfigError
 DIRECTORY = 'assets'
 
 
+def check(assets: Mapping[str, str], workdir: str) -> None:
+    """Raises ConfigError if a copy already in <workdir>/assets/ differs from its source; reads
+    only (a run checks this before it compiles anything)."""
+    for name, source in sorted(assets.items()):
+        copy = os.path.join(workdir, DIRECTORY, name)
+        if os.path.exists(copy) and not filecmp.cmp(source, copy, shallow=False):
+            raise ConfigError(
+                f'dataset asset {name!r} changed since this run started: {source} differs from '
+                f'the copy in {copy} (the tokenizer the checkpoints were trained with); allowed: '
+                'the data the run started with, or a new --workdir'
+            )
+
+
 def sync(assets: Mapping[str, str], workdir: str) -> dict[str, str]:
     """Copies each asset to <workdir>/assets/<name>, or checks an existing copy equals its source.
 
     Returns name -> path of the workdir copy. Raises ConfigError if a copy differs from its source.
     """
+    check(assets, workdir)
     directory = os.path.join(workdir, DIRECTORY)
     copies = {}
     for name, source in sorted(assets.items()):
@@ -31,11 +45,5 @@ def sync(assets: Mapping[str, str], workdir: str) -> dict[str, str]:
             partial = f'{copy}.{os.getpid()}.tmp'
             shutil.copyfile(source, partial)
             os.replace(partial, copy)
-        elif not filecmp.cmp(source, copy, shallow=False):
-            raise ConfigError(
-                f'dataset asset {name!r} changed since this run started: {source} differs from '
-                f'the copy in {copy} (the tokenizer the checkpoints were trained with); allowed: '
-                'the data the run started with, or a new --workdir'
-            )
         copies[name] = copy
     return copies

@@ -312,11 +312,13 @@ class Run:
     # --- training ----------------------------------------------------------------------------
     def train(self) -> dict[str, float]:
         """Train (or resume) to the end while holding the workdir's lock; the final eval metrics.
-        Before the workdir is touched: a workdir held by another training and a checkpoint that
-        does not fit the model are refused (nothing compiled yet), then both steps are compiled
-        and checked to fit in memory."""
+        Before the workdir is touched: a workdir held by another training, a checkpoint that
+        does not fit the model and a dataset asset (tokenizer) that differs from the workdir's
+        copy are refused (nothing compiled yet), then both steps are compiled and checked to fit
+        in memory."""
         workdir_lock.check_free(self.workdir, jax.process_index())
         start_step = self.check_checkpoint_fits()
+        assets.check(self.plan.splits.info.assets, self.workdir)
         if start_step >= self.plan.total_steps:
             return self.already_trained(start_step)
         train_step, empty_window = self.compiled_train_step(start_step)

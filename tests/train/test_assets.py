@@ -31,7 +31,7 @@ def test_sync_copies_then_checks(tmp_path):
     assert copy.read_text() == '{"kind": "byte"}'  # the run's copy is kept
 
 
-def test_runs_save_the_tokenizer_and_refuse_a_changed_one(tmp_path):
+def test_runs_save_the_tokenizer_and_refuse_a_changed_one(tmp_path, monkeypatch):
     config = launcher.load_config(os.path.join(REPO, 'configs', 'seq2seq.py:smoke'), {})
     config.steps = '2'
     config.generate.inputs = ('1999', '2021 5')  # characters the tiny training split has
@@ -45,6 +45,11 @@ def test_runs_save_the_tokenizer_and_refuse_a_changed_one(tmp_path):
     assert len(open(outputs, encoding='utf-8').read().splitlines()) == len(config.generate.inputs)
     copy.write_text(copy.read_text().replace('"pieces": [', '"pieces": ["~", '))
     config.steps = '4'
+
+    def compiled_train_step(*args, **kwargs):
+        raise AssertionError('the train step was compiled before the changed asset was refused')
+
+    monkeypatch.setattr(loop.Run, 'compiled_train_step', compiled_train_step)
     for resume in (loop.train_and_evaluate, loop.generate):
         with pytest.raises(ConfigError, match='changed since this run started'):
             resume(config, str(workdir))
