@@ -36,7 +36,7 @@ import report
 from PIL import Image
 
 SOURCES = {  # name -> (seqlab data.name prefix, config, overrides, HF builder)
-    'images': ('imagefolder', 'configs/vit.py', {'data.image_size': 28}, 'imagefolder'),
+    'images': ('imagefolder', 'configs/vit.py', {'data.image_size': '28'}, 'imagefolder'),
     'glosses.csv': ('csv', 'configs/text_cnn.py', {}, 'csv'),
     'clips': ('audiofolder', 'configs/spec_cnn.py', {}, 'audiofolder'),
 }
@@ -132,7 +132,9 @@ def child(code: str, *args: str, env: dict | None = None) -> dict:
     )
     wall = time.perf_counter() - start
     if done.returncode:
-        return {'error': done.stderr.strip().splitlines()[-1][:160], 'process': wall}
+        lines = done.stderr.strip().splitlines()
+        missing = [line for line in lines if line.startswith(('ImportError', 'ModuleNotFound'))]
+        return {'error': (missing or lines)[-1][:160], 'process': wall}
     return {**json.loads(done.stdout.strip().splitlines()[-1]), 'process': wall}
 
 
