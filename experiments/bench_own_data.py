@@ -12,9 +12,9 @@ source (`configs/vit.py` with image_size=28, `configs/text_cnn.py`, `configs/spe
 first call with an empty SEQLAB_DATA_DIR (`first launch`), then a second process on the same
 directory (`cache hit`). `HF datasets` times `load_dataset('imagefolder' | 'csv' | 'audiofolder')`
 with an empty cache_dir, then again. The two do different work: seqlab decodes every image
-(and resamples every clip) into checked fixed-shape records and tokenizes nothing yet (the
-vocabulary is built when a text config opens the split); `datasets` stores file bytes or paths
-and decodes lazily on access. `process` is the whole process's wall time, imports included.
+(and resamples every clip) into checked fixed-shape records, and for text learns the vocabulary
+(cached with the records; token ids are computed as batches are read); `datasets` stores file
+bytes or paths and decodes lazily on access. `process` is the whole process's wall time, imports included.
 
   pip install -r requirements-bench.txt   # datasets
   python experiments/bench_own_data.py    # -> results/bench_own_data.md
