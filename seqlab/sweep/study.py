@@ -58,7 +58,9 @@ def shown(url: str) -> str:
 
 
 def _create(url: str, heartbeat: int, engine_kwargs: dict) -> optuna.storages.RDBStorage:
-    """Workers that start together race to create the tables; the losers try again."""
+    """Workers that start together race to create the tables; the losers try again. PostgreSQL
+    reports a lost race as a duplicate key (IntegrityError) or as a table that already exists
+    (ProgrammingError, DuplicateTable)."""
     attempt = 1
     while True:
         try:
@@ -71,7 +73,7 @@ def _create(url: str, heartbeat: int, engine_kwargs: dict) -> optuna.storages.RD
                     grace_period=3 * heartbeat,
                     heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(),
                 )
-        except sqlalchemy.exc.IntegrityError:
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
             if attempt == CREATE_ATTEMPTS:
                 raise
             time.sleep(attempt)
