@@ -7,11 +7,13 @@ import os
 import threading
 import time
 
+import optuna
 import pytest
+import sqlalchemy
 
 from seqlab import launcher
 from seqlab.config import ConfigError
-from seqlab.sweep import runner
+from seqlab.sweep import runner, study
 from tests.conftest import REPO
 from tests.sweep.fakes import INTERRUPT, FakeProcesses
 
@@ -168,3 +170,30 @@ def test_a_storage_that_cannot_be_opened_is_named_without_its_password(tmp_path,
     with pytest.raises(ConfigError, match=r"^--sweep_storage='postgresql://") as error:
         sweep(tmp_path, FakeProcesses(lambda workdir, overrides: (0, 0.5)), storage=url)
     assert 's3cret' not in str(error.value) and '\n' not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    'lost_race',
+    [
+        sqlalchemy.exc.IntegrityError('INSERT', {}, Exception('duplicate key value')),
+        sqlalchemy.exc.ProgrammingError('CREATE TABLE', {}, Exception('"studies" already exists')),
+    ],
+)
+def test_a_worker_that_loses_the_race_to_create_the_tables_opens_them(
+    lost_race, tmp_path, monkeypatch
+):
+    """PostgreSQL reports the loser of two workers creating the tables at once in either way."""
+    create = optuna.storages.RDBStorage
+    calls = []
+
+    def racing(*args, **kwargs):
+        calls.append(args[0])
+        if len(calls) == 1:
+            raise lost_race
+        return create(*args, **kwargs)
+
+    monkeypatch.setattr(optuna.storages, 'RDBStorage', racing)
+    monkeypatch.setattr(study.time, 'sleep', lambda seconds: None)
+    url = f'sqlite:///{tmp_path / "sweep.db"}'
+    assert isinstance(study.open_storage(url, heartbeat=60), create)
+    assert calls == [url, url]
