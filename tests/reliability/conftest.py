@@ -3,7 +3,6 @@
 import pytest
 
 from tests.reliability import runs
-from tests.reliability.test_bad_inputs import LOG_COMPILES
 
 
 @pytest.fixture
@@ -22,6 +21,6 @@ def smoke_run(tmp_path_factory) -> runs.Launch:
     launch for the tests that read such a run, or resume or corrupt a copy of its workdir, instead
     of one launch each. Its workdir is `.workdir`; nothing may write there."""
     workdir = tmp_path_factory.mktemp('smoke_run') / 'run'
-    run = runs.Launch('configs/vit.py:smoke', {}, workdir, env=LOG_COMPILES)
+    run = runs.Launch('configs/vit.py:smoke', {}, workdir, env=runs.LOG_COMPILES)
     run.finished()
     return run

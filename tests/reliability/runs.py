@@ -33,6 +33,7 @@ from seqlab.train import checkpoint, loop
 from tests.conftest import REPO
 
 TIMEOUT = 600  # seconds; generous, the machine may be shared
+LOG_COMPILES = {'JAX_LOG_COMPILES': '1'}  # a launch's env: every trace and XLA compilation logged
 
 
 @functools.cache

@@ -44,7 +44,6 @@ CASES = {
 }
 
 
-LOG_COMPILES = {'JAX_LOG_COMPILES': '1'}
 TRACED = 'WARNING Finished tracing '
 COMPILED = ('WARNING Compiling ', 'WARNING Finished XLA compilation ')
 
@@ -66,7 +65,7 @@ def refused(
             spec,
             overrides,
             workdir,
-            env={**LOG_COMPILES, **(env or {})},
+            env={**runs.LOG_COMPILES, **(env or {})},
             prefix=prefix,
             flags=flags,
         )
@@ -92,7 +91,7 @@ def test_degenerate_data_is_refused(workdir, case):
 def test_workdir_that_is_a_file(tmp_path):
     path = tmp_path / 'run'
     path.write_text('keep me')
-    run = runs.Launch('configs/vit.py:smoke', {}, path, env=LOG_COMPILES)
+    run = runs.Launch('configs/vit.py:smoke', {}, path, env=runs.LOG_COMPILES)
     assert run.wait() == 2, run.stderr[-3000:]
     assert (
         run.stderr
