@@ -162,7 +162,9 @@ def default_workdir(spec: str) -> str:
 
 
 def fail(message: str) -> None:
-    print(f'error: {message}', file=sys.stderr)
+    # one write, so that a line another thread prints (orbax's tracebacks) cannot land between
+    # the message and its newline
+    sys.stderr.write(f'error: {message}\n')
     sys.exit(USAGE_ERROR)
 
 

@@ -1,10 +1,13 @@
 """Bad input: one line on stderr, exit code 2, before compilation, workdir untouched."""
 
+import io
 import os
+import sys
 import traceback
 
 import pytest
 
+from seqlab import launcher
 from tests.conftest import launch, run_in_process
 
 CASES = [
@@ -246,3 +249,20 @@ def test_cadences_that_act_only_at_the_end_are_noted(tmp_path):
         'from 0 and never reaches config.optim.lr=0.001',
     )
     assert preflight.prepare(launcher.load_config('configs/vit.py:smoke', {}), tmp_path).notes == ()
+
+
+def test_error_line_is_one_write_so_no_other_thread_splits_it(monkeypatch):
+    """Orbax's threads print tracebacks while the main thread reports a failed save: the message
+    and its newline must reach stderr in one write, or their text lands inside seqlab's line."""
+    writes = []
+
+    class Recording(io.StringIO):
+        def write(self, text):
+            writes.append(text)
+            return len(text)
+
+    monkeypatch.setattr(sys, 'stderr', Recording())
+    with pytest.raises(SystemExit) as exit_info:
+        launcher.fail('writing checkpoint step 24 failed')
+    assert exit_info.value.code == 2
+    assert writes == ['error: writing checkpoint step 24 failed\n']

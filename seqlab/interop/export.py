@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         print(export(args.workdir, args.step, args.best, args.out))
     except (ConfigError, checkpoint.CheckpointError, interop.InteropError) as error:
-        print(f'error: {error}', file=sys.stderr)
+        sys.stderr.write(f'error: {error}\n')  # one write: no other thread's text inside the line
         sys.exit(2)
 
 
