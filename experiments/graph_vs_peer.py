@@ -230,7 +230,7 @@ def report(rows: list[dict], command_line: str) -> str:
 def main() -> None:
     args = trained_runs.parse_args(__doc__, RUNS, 'runs', 'results/graph_vs_peer.md')
     trained_runs.train_missing(args, load)
-    rows = [row(name, args.root) for name in args.names]
+    rows = trained_runs.rows(args, row, load, 'graph_vs_peer')
     trained_runs.publish(report(rows, command()), args.out)
 
 

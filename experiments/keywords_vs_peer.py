@@ -153,7 +153,7 @@ def report(rows: list[dict], peer: float, command_line: str) -> str:
 def main() -> None:
     args = trained_runs.parse_args(__doc__, RUNS, 'runs/keywords', 'results/keywords_vs_peer.md')
     trained_runs.train_missing(args, config)
-    rows = [row(name, args.root) for name in args.names]
+    rows = trained_runs.rows(args, row, config, 'keywords_vs_peer')
     trained_runs.publish(report(rows, peer_accuracy(), command()), args.out)
 
 

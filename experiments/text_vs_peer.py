@@ -13,7 +13,9 @@ once on the test split, next to its training wall time and machine load. The tab
 run and each model's mean ± sample standard deviation over its seeds. Targets, judged on the mean:
 both classifiers above the peer; the GPT below every compressor and the n-gram, each run after at
 most 30 minutes of training; each says whether the margin over the peer is beyond the seed spread
-(experiments/seeds.py) and, with fewer than 3 seeds, on how many it rests.
+(experiments/seeds.py) and, with fewer than 3 seeds, on how many it rests. A run whose workdir is
+not here (trained in another session) takes the row recorded in results/run_records/text_vs_peer/ when it
+was last evaluated (experiments/trained_runs.py).
 
   python experiments/text_vs_peer.py --train     # train missing runs (resume unfinished), then test
   python experiments/text_vs_peer.py --train --runs text_cnn,text_cnn_seed1,text_cnn_seed2
@@ -93,12 +95,18 @@ def row(name: str, root: str) -> dict:
     }
 
 
+def transcribed(row: dict) -> str:
+    """'; transcribed from …' for a row whose record was copied from an earlier table (its workdir
+    is gone), else ''."""
+    return f'; {row["source"]}' if 'source' in row else ''
+
+
 def model_lines(mine: list[dict], digits: int) -> list[str]:
     """Each seed's row of one model, then its mean ± sd row (saying how many seeds it rests on)."""
     lines = [
         f'| | {r["label"]} `{r["spec"]}` | {r["seed"]} | {r["test"]:.{digits}f} | '
         f'{r["step"]} / {r["total"]} ({r["metric"]} {r["validation"]:.4f}) | '
-        f'{r["parameters"]:,} | {trained_runs.train_time(r["timing"])} |'
+        f'{r["parameters"]:,} | {trained_runs.train_time(r["timing"])}{transcribed(r)} |'
         for r in mine
     ]
     validation = seeds.spread([r['validation'] for r in mine], 4)
@@ -141,8 +149,9 @@ def report(rows: list[dict], peer: dict[str, tuple[str, float]], command_line: s
         '',
         f'Command: `{command_line}`. Best checkpoint by the validation split, evaluated once on '
         f'the test split. Peers: {PEER_FILE} (experiments/peer_text.py, same splits; '
-        f'deterministic, one number each). Machine: {benchlib.machine()}, shared; load average '
-        'at the start and end of training in the last column. Each model: every seed, then the '
+        f'deterministic, one number each). Table made on {benchlib.machine()}; each run was '
+        'trained on the CPU its train-time cell names (with the load average at the start and '
+        'end of its training) and its row recorded in results/run_records/text_vs_peer. Each model: every seed, then the '
         f'mean ± sample standard deviation over its seeds; {seeds.RULE}.',
         '',
         '| task | model | seed | test result | best step / steps (validation) | parameters | '
@@ -177,7 +186,7 @@ def main() -> None:
     benchlib.use_seqlab_allocator()  # as launch.py runs
     args = trained_runs.parse_args(__doc__, RUNS, 'runs/text', 'results/text_vs_peer.md')
     trained_runs.train_missing(args, config)
-    rows = [row(name, args.root) for name in args.names]
+    rows = trained_runs.rows(args, row, config, 'text_vs_peer')
     trained_runs.publish(report(rows, peers(), command()), args.out)
 
 

@@ -3,8 +3,13 @@ record its wall time and machine load, pick the best kept checkpoint by the vali
 restore it to evaluate on the test split.
 
 Each run lives in its own workdir; `train_seconds.json` there holds the timing of the process that
-trained it (and the step it resumed from), so tables can say how long a run took and how busy the
-machine was meanwhile.
+trained it (the step it resumed from, and the CPU it ran on), so tables can say how long a run took
+and how busy the machine was meanwhile.
+
+A run's table row is also recorded in `results/run_records/<experiment>/<run>.json` each time it is
+computed from the workdir. A table is made from the workdirs that are present and, for the runs
+whose workdir is not, from their records: seeds trained in different sessions (or on other
+machines, named in each row's train-time cell) join one table without training again.
 """
 
 import argparse
@@ -22,6 +27,7 @@ from report import publish  # noqa: F401  (experiments call trained_runs.publish
 from seqlab.train import loop, metrics_log, preflight
 
 TIME_FILE = 'train_seconds.json'
+RECORDS = 'results/run_records'
 
 
 def finished(config: ml_collections.ConfigDict, workdir: str) -> bool:
@@ -69,6 +75,7 @@ def train(config: ml_collections.ConfigDict, workdir: str) -> None:
     record = {'seconds': time.perf_counter() - start, 'load_before': load_before}
     record['from_step'] = from_step
     record['load_after'] = os.getloadavg()[0]
+    record['machine'] = cpu_model()
     with open(os.path.join(workdir, TIME_FILE), 'w') as handle:
         json.dump(record, handle)
 
@@ -80,6 +87,50 @@ def train_missing(
     if args.train:
         for name in args.names:
             train(config(name), workdir(args.root, name))
+
+
+def rows(
+    args: argparse.Namespace,
+    row: Callable[[str, str], dict],
+    config: Callable[[str], ml_collections.ConfigDict],
+    experiment: str,
+) -> list[dict]:
+    """The row of each run of `args.names` (see recorded_row), in that order; records are kept in
+    results/run_records/<experiment> (`experiment` may also be a directory path)."""
+    directory = os.path.join(RECORDS, experiment)
+    return [recorded_row(name, args.root, row, config, directory) for name in args.names]
+
+
+def recorded_row(
+    name: str,
+    root: str,
+    row: Callable[[str, str], dict],
+    config: Callable[[str], ml_collections.ConfigDict],
+    directory: str,
+) -> dict:
+    """row(name, root) when the run in <root>/<name> is finished, recorded to
+    <directory>/<name>.json; otherwise the row recorded there before (an unfinished run never
+    replaces a record)."""
+    record = os.path.join(directory, f'{name}.json')
+    run_dir = workdir(root, name)
+    if os.path.isdir(run_dir) and finished(config(name), run_dir):
+        result = row(name, root)
+        text = json.dumps(result, indent=1, sort_keys=True)
+        if json.loads(text) != result:
+            raise ValueError(f'{name}: its row does not survive JSON (int keys or tuples?)')
+        os.makedirs(directory, exist_ok=True)
+        with open(record, 'w') as handle:
+            handle.write(text + '\n')
+        return result
+    state = 'is not finished' if os.path.isdir(run_dir) else 'has no workdir'
+    if not os.path.exists(record):
+        raise SystemExit(
+            f'error: run {name} {state} ({run_dir}) and has no record ({record}); '
+            f'train it with --train --runs {name}'
+        )
+    logging.warning('%s %s (%s): its row is the one recorded in %s', name, state, run_dir, record)
+    with open(record) as handle:
+        return json.load(handle)
 
 
 def best_step(config: ml_collections.ConfigDict, workdir: str) -> tuple[int, float]:
@@ -114,13 +165,15 @@ def timing(workdir: str) -> dict:
 
 
 def train_time(record: dict) -> str:
-    """'12.3 min (load 2-3)' for a table cell; a resumed run's says from which step."""
+    """'12.3 min (load 2-3; AMD EPYC, 2 cores)' for a table cell; a resumed run's says from which
+    step (runs timed before the CPU was recorded leave it out)."""
     if not record:
         return 'not timed here'
     resumed = f', resumed at step {record["from_step"]}' if record.get('from_step') else ''
+    machine = f'; {record["machine"]}' if record.get('machine') else ''
     return (
         f'{record["seconds"] / 60:.1f} min (load {record["load_before"]:.0f}-'
-        f'{record["load_after"]:.0f}{resumed})'
+        f'{record["load_after"]:.0f}{resumed}{machine})'
     )
 
 

@@ -72,7 +72,9 @@ def main() -> None:
         __doc__, CANDIDATES, 'runs/vision_recipes', 'results/vision_recipes.md'
     )
     trained_runs.train_missing(args, config_of)
-    trained_runs.publish(report([row(name, args.root) for name in args.names]), args.out)
+    trained_runs.publish(
+        report(trained_runs.rows(args, row, config_of, 'vision_recipes')), args.out
+    )
 
 
 if __name__ == '__main__':
