@@ -14,8 +14,8 @@ run and each model's mean ± sample standard deviation over its seeds. Targets, 
 both classifiers above the peer; the GPT below every compressor and the n-gram, each run after at
 most 30 minutes of training; each says whether the margin over the peer is beyond the seed spread
 (experiments/seeds.py) and, with fewer than 3 seeds, on how many it rests. A run whose workdir is
-not here (trained in another session) takes the row recorded in results/run_records/text_vs_peer/ when it
-was last evaluated (experiments/trained_runs.py).
+not here (trained in another session) takes the row recorded in results/run_records/text_vs_peer/
+when it was last evaluated (experiments/trained_runs.py).
 
   python experiments/text_vs_peer.py --train     # train missing runs (resume unfinished), then test
   python experiments/text_vs_peer.py --train --runs text_cnn,text_cnn_seed1,text_cnn_seed2
