@@ -2,7 +2,7 @@
 
 config.data keys (besides the common ones):
   node_budget      N, nodes per padded graph (an error names the largest graph of the dataset if
-                   it is too small)
+                   it is too small); 0: the largest graph over every stored split
   max_path_length  L, edges kept along each shortest path (Graphormer's edge encoding)
   target           a graph-level number stored by the builder (e.g. 'logp'), a vector of binary
                    tasks (OGB's `labels`: 1, 0, NaN where not measured), or 'node_labels';
@@ -17,7 +17,7 @@ path_edge_types) and
   'node_labels': node_labels int32 [N] and node_label_mask bool [N] (the nodes this split scores)
 info.extras: node_vocab_sizes (1 + the largest id in each feature column over every stored split,
 so parameter shapes never depend on the chosen splits; 0 is padding), edge_vocab_size (likewise),
-max_path_length, target, for graph targets target_mean and target_std, for binary tasks num_tasks.
+max_path_length, node_budget (N as padded), target, for graph targets target_mean and target_std, for binary tasks num_tasks.
 """
 
 import functools
@@ -40,8 +40,8 @@ NOT_TARGETS = ('id', 'num_nodes')
 
 
 def check(data_config: ml_collections.ConfigDict) -> None:
-    for key in ('node_budget', 'max_path_length'):
-        checks.int_at_least(data_config, key)
+    checks.int_at_least(data_config, 'node_budget', least=0)  # 0: fit the largest graph
+    checks.int_at_least(data_config, 'max_path_length')
     target = data_config.get('target')
     if not isinstance(target, str) or not target:
         raise ConfigError(
@@ -90,12 +90,18 @@ def vocab_sizes(records: Sequence[Mapping[str, Any]]) -> tuple[tuple[int, ...], 
     return tuple(int(m) + 1 for m in node_max), edge_max + 1
 
 
+def largest_graph(records: Sequence[Mapping[str, Any]]) -> int:
+    """The most nodes of one graph among `records`."""
+    return max(len(record['node_features']) for record in records)
+
+
 def check_budget(node_budget: int, records: Sequence[Mapping[str, Any]], split: str) -> None:
-    largest = max(len(record['node_features']) for record in records)
+    largest = largest_graph(records)
     if largest > node_budget:
         raise ConfigError(
             f'config.data.node_budget={node_budget} is smaller than the largest graph in split '
-            f'{split!r} ({largest} nodes); allowed: an int >= {largest}'
+            f'{split!r} ({largest} nodes); allowed: an int >= {largest}, or 0 for the largest graph '
+            'of the dataset'
         )
 
 
@@ -157,14 +163,16 @@ def recipe(
     eval_source = source(builder, data_config, 'eval_split')
     stored = {name: read_all(builder.as_data_source(split=name)) for name in builder.info.splits}
     everything = [record for split_records in stored.values() for record in split_records]
+    node_budget = data_config.node_budget or largest_graph(everything)
     for name, split_records in stored.items():
-        check_budget(data_config.node_budget, split_records, name)
-        check_graphs(split_records, data_config.node_budget, f'{data_config.name} {name}')
+        check_budget(node_budget, split_records, name)
+        check_graphs(split_records, node_budget, f'{data_config.name} {name}')
     node_vocab_sizes, edge_vocab_size = vocab_sizes(everything)
     extras = {
         'node_vocab_sizes': node_vocab_sizes,
         'edge_vocab_size': edge_vocab_size,
         'max_path_length': data_config.max_path_length,
+        'node_budget': node_budget,
         'target': target,
     }
     scaler = None
@@ -180,12 +188,12 @@ def recipe(
         eval=eval_source,
         prepare=functools.partial(
             example,
-            node_budget=data_config.node_budget,
+            node_budget=node_budget,
             max_path_length=data_config.max_path_length,
             target=target,
             scaler=scaler,
         ),
         num_classes=num_classes(everything, target),
-        input_shape=(data_config.node_budget, len(node_vocab_sizes)),
+        input_shape=(node_budget, len(node_vocab_sizes)),
         extras=extras,
     )

@@ -81,6 +81,8 @@ def test_ogb_molecules_keep_their_features_bonds_and_missing_labels_and_train(
     assert splits.info.extras['node_vocab_sizes'] == tuple(int(m) + 2 for m in node_max)
     assert splits.info.extras['num_tasks'] == TASKS
     assert (splits.info.num_train, splits.info.num_eval) == (24, 6)
+    largest = max(len(m['node_feat']) for m in MOLECULES)  # ogb= pads to the largest molecule
+    assert splits.info.input_shape[0] == largest == splits.eval[0]['node_features'].shape[1]
     seen = {}  # id (position in the stored split) -> graph
     for batch in splits.eval:
         for b in np.flatnonzero(batch['mask']):

@@ -86,7 +86,7 @@ def test_karate_is_one_graph_with_node_labels_per_split():
 @pytest.mark.parametrize(
     ('overrides', 'message'),
     [
-        ({'node_budget': 0}, r'config.data.node_budget=0 is not allowed; allowed: an int >= 1'),
+        ({'node_budget': -1}, r'config.data.node_budget=-1 is not allowed; allowed: an int >= 0'),
         ({'max_path_length': 'two'}, r'max_path_length=.two. is not allowed'),
         ({'target': ''}, r"config.data.target='' is not allowed"),
     ],
@@ -101,3 +101,22 @@ def test_a_too_small_budget_and_an_unknown_target_are_named():
         data.get(config(node_budget=10), seed=0)
     with pytest.raises(ConfigError, match=r"target='smiles' is not in this dataset; allowed: logp"):
         data.get(config(target='smiles'), seed=0)
+
+
+def test_a_budget_of_zero_pads_to_the_largest_graph_of_every_split():
+    largest = {
+        split: max(len(r['node_features']) for r in records('molecules/tiny', split))
+        for split in ('train', 'validation', 'test')
+    }
+    splits = data.get(config(node_budget=0), seed=0)
+    budget = max(largest.values())
+    assert splits.info.input_shape[0] == budget == splits.info.extras['node_budget']
+    batch = splits.eval[0]
+    assert (
+        batch['node_features'].shape[1] == budget and batch['adjacency'].shape[1:] == (budget,) * 2
+    )
+    assert batch['node_mask'].sum(axis=1).max() == largest['test']
+    with pytest.raises(
+        ConfigError, match=rf'\({budget} nodes\); allowed: an int >= {budget}, or 0'
+    ):
+        data.get(config(node_budget=budget - 1), seed=0)
