@@ -1,8 +1,8 @@
 """TFDS catalogue builders prepared for real from files a test writes: TFDS's download manager
 hands the builder a local folder instead of downloading, and the builder's own code reads it.
 
-`serve(monkeypatch, folder)` makes every `download_and_extract` return `folder` (for a dict of
-URLs, `folder` for each), records the URLs asked for, and lifts seqlab's check that TensorFlow and
+`serve(monkeypatch, folder)` makes every `download_and_extract` and `download` return `folder` (for
+a dict of URLs, `folder` for each; a builder that streams an archive is served the archive file), records the URLs asked for, and lifts seqlab's check that TensorFlow and
 the download host are there (`catalogue.preparable`): the served folder needs neither.
 """
 
@@ -28,7 +28,8 @@ def serve(monkeypatch: pytest.MonkeyPatch, folder: pathlib.Path) -> list:
             return {key: folder for key in url_or_urls}
         return folder
 
-    monkeypatch.setattr(tfds.download.DownloadManager, 'download_and_extract', download_and_extract)
+    for method in ('download_and_extract', 'download'):  # `download`: builders that stream archives
+        monkeypatch.setattr(tfds.download.DownloadManager, method, download_and_extract)
     monkeypatch.setattr(catalogue, 'preparable', lambda name, data_dir: None)
     return asked
 
