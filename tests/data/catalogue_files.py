@@ -8,11 +8,13 @@ the download host are there (`catalogue.preparable`): the served folder needs ne
 
 import pathlib
 
+import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
 from seqlab import launcher
 from seqlab.data import catalogue
+from seqlab.train import loop
 from tests.conftest import REPO
 
 SHORT = {'steps': '3', 'log_every': '1', 'eval_every': '3', 'checkpoint.every': '3'}
@@ -44,3 +46,21 @@ def smoke_config(spec: str, tmp_path: pathlib.Path, **overrides: str):
 def prepared_files(tmp_path: pathlib.Path) -> list[pathlib.Path]:
     """The array_record files under the test's data dir (none before preparation)."""
     return list((tmp_path / 'cache').rglob('*.array_record*'))
+
+
+def eval_texts(splits) -> list[tuple[tuple[int, ...], int]]:
+    """The eval split's real examples as sorted (token ids, label) pairs."""
+    return sorted(
+        (tuple(tokens[mask]), int(label))
+        for batch in splits.eval
+        for tokens, mask, label, real in zip(
+            batch['tokens'], batch['token_mask'], batch['label'], batch['mask'], strict=True
+        )
+        if real
+    )
+
+
+def assert_trains(config, tmp_path: pathlib.Path) -> None:
+    """Three steps of `config` in <tmp_path>/run end with a finite loss and an accuracy."""
+    metrics = loop.train_and_evaluate(config, str(tmp_path / 'run'))
+    assert np.isfinite(metrics['eval/loss']) and 0.0 <= metrics['eval/accuracy'] <= 1.0

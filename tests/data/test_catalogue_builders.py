@@ -19,7 +19,13 @@ from seqlab.config import ConfigError
 from seqlab.data import holdout
 from seqlab.data.tokenizers import load_tokenizer
 from seqlab.train import loop
-from tests.data.catalogue_files import prepared_files, serve, smoke_config
+from tests.data.catalogue_files import (
+    assert_trains,
+    eval_texts,
+    prepared_files,
+    serve,
+    smoke_config,
+)
 
 # ag_news_subset: (class id from 1, title, description) rows, no header
 NEWS = {
@@ -83,17 +89,8 @@ def test_ag_news_descriptions_train_a_text_config(tmp_path, monkeypatch):
     expected = sorted(
         (tuple(tokenizer.encode(text)[:length]), label - 1) for label, _, text in NEWS['test']
     )
-    read = sorted(
-        (tuple(tokens[mask]), int(label))
-        for batch in splits.eval
-        for tokens, mask, label, real in zip(
-            batch['tokens'], batch['token_mask'], batch['label'], batch['mask'], strict=True
-        )
-        if real
-    )
-    assert read == expected
-    metrics = loop.train_and_evaluate(config, str(tmp_path / 'run'))
-    assert np.isfinite(metrics['eval/loss']) and 0.0 <= metrics['eval/accuracy'] <= 1.0
+    assert eval_texts(splits) == expected
+    assert_trains(config, tmp_path)
 
 
 # food101: food-101/images/<class>/<name>.jpg and food-101/meta/{train,test}.json

@@ -12,14 +12,12 @@ import os
 import pathlib
 import tarfile
 
-import numpy as np
 import pytest
 
 from seqlab import data
 from seqlab.data import holdout
 from seqlab.data.tokenizers import load_tokenizer
-from seqlab.train import loop
-from tests.data.catalogue_files import serve, smoke_config
+from tests.data.catalogue_files import assert_trains, eval_texts, serve, smoke_config
 
 pytestmark = pytest.mark.needs_tensorflow
 if os.environ.get('SEQLAB_TENSORFLOW_TESTS'):  # scripts/test.sh's second stage: it must run
@@ -78,14 +76,5 @@ def test_imdb_reviews_prepared_from_its_archive_train_a_text_config(tmp_path, mo
         (tuple(tokenizer.encode(text)[: config.data.max_length]), ('neg', 'pos').index(label))
         for _, label, text in REVIEWS['test']
     )
-    read = sorted(
-        (tuple(tokens[mask]), int(label))
-        for batch in splits.eval
-        for tokens, mask, label, real in zip(
-            batch['tokens'], batch['token_mask'], batch['label'], batch['mask'], strict=True
-        )
-        if real
-    )
-    assert read == expected
-    metrics = loop.train_and_evaluate(config, str(tmp_path / 'run'))
-    assert np.isfinite(metrics['eval/loss']) and 0.0 <= metrics['eval/accuracy'] <= 1.0
+    assert eval_texts(splits) == expected
+    assert_trains(config, tmp_path)
