@@ -95,18 +95,12 @@ def row(name: str, root: str) -> dict:
     }
 
 
-def transcribed(row: dict) -> str:
-    """'; transcribed from …' for a row whose record was copied from an earlier table (its workdir
-    is gone), else ''."""
-    return f'; {row["source"]}' if 'source' in row else ''
-
-
 def model_lines(mine: list[dict], digits: int) -> list[str]:
     """Each seed's row of one model, then its mean ± sd row (saying how many seeds it rests on)."""
     lines = [
         f'| | {r["label"]} `{r["spec"]}` | {r["seed"]} | {r["test"]:.{digits}f} | '
         f'{r["step"]} / {r["total"]} ({r["metric"]} {r["validation"]:.4f}) | '
-        f'{r["parameters"]:,} | {trained_runs.train_time(r["timing"])}{transcribed(r)} |'
+        f'{r["parameters"]:,} | {trained_runs.train_time(r["timing"])}{trained_runs.transcribed(r)} |'
         for r in mine
     ]
     validation = seeds.spread([r['validation'] for r in mine], 4)

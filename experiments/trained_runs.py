@@ -194,6 +194,12 @@ def parse_args(doc: str, runs: dict, root: str, out: str) -> argparse.Namespace:
     return args
 
 
+def transcribed(row: dict) -> str:
+    """'; transcribed from …' for a row whose record was copied from an earlier table (its workdir
+    is gone), else '': appended to the row's train-time cell."""
+    return f'; {row["source"]}' if 'source' in row else ''
+
+
 def cpu_model() -> str:
     """'AMD EPYC, 2 cores': the CPU's model name (from /proc/cpuinfo) and this process's cores."""
     name = 'unknown CPU'
