@@ -19,6 +19,7 @@ puts the first HOLDOUT_PERCENT buckets in validation and the next HOLDOUT_PERCEN
 """
 
 import hashlib
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,6 +31,8 @@ from seqlab.data import records
 HOLDOUT_PERCENT = 10
 TRAIN, VALIDATION, TEST = 'train', 'validation', 'test'
 READ_CHUNK = 4096
+KEPT_ID_LISTS = 8  # train_ids: the id lists of this many prepared datasets are kept
+_TRAIN_IDS: dict[tuple[str, int], list[Any]] = {}
 
 
 class Subset(Sequence):
@@ -77,14 +80,34 @@ def carved_split(key: Any, splits: tuple[str, ...] = (VALIDATION, TEST)) -> str:
 
 
 def source_ids(source: Sequence) -> list[Any]:
-    """The stored `id` of every record of `source` (its position where records have none)."""
-    readable = records.decoded(source)
+    """The stored `id` of every record of `source` (its position where records have none),
+    decoding no other feature where TFDS stores the id plainly (an image is not decoded)."""
+    features = getattr(getattr(source, 'dataset_info', None), 'features', None)
+    if isinstance(features, tfds.features.FeaturesDict) and 'id' not in features:
+        return list(range(len(source)))
+    readable = records.decoded(source, keys=('id',))
     ids: list[Any] = []
     for start in range(0, len(readable), READ_CHUNK):
         chunk = list(range(start, min(start + READ_CHUNK, len(readable))))
         for position, record in zip(chunk, readable.__getitems__(chunk), strict=True):
             ids.append(record['id'] if 'id' in record else position)
     return ids
+
+
+def train_ids(builder: tfds.core.DatasetBuilder, train: Sequence) -> list[Any]:
+    """source_ids(train), read once per prepared dataset and process: a run opens train and the
+    carved validation split, both from these ids. The key is the prepared directory and the time
+    its dataset_info.json was written, so a dataset prepared again is read again."""
+    try:
+        stamp = os.stat(os.path.join(builder.data_dir, 'dataset_info.json')).st_mtime_ns
+    except OSError:  # not a local directory: no cache
+        return source_ids(train)
+    key = (str(builder.data_dir), stamp)
+    if key not in _TRAIN_IDS:
+        if len(_TRAIN_IDS) >= KEPT_ID_LISTS:
+            _TRAIN_IDS.clear()
+        _TRAIN_IDS[key] = source_ids(train)
+    return _TRAIN_IDS[key]
 
 
 def carved(builder: tfds.core.DatasetBuilder) -> bool:
@@ -103,7 +126,7 @@ def open_split(builder: tfds.core.DatasetBuilder, split: str, where: str) -> Seq
     the one-line error for a split the dataset does not have."""
     if carved(builder) and split in (TRAIN, VALIDATION):
         train = builder.as_data_source(split=TRAIN)
-        keep = [held_out(i) == (split == VALIDATION) for i in source_ids(train)]
+        keep = [held_out(i) == (split == VALIDATION) for i in train_ids(builder, train)]
         return Subset(train, [position for position, kept in enumerate(keep) if kept])
     try:
         return builder.as_data_source(split=split)

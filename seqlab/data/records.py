@@ -27,12 +27,17 @@ PLAIN_FEATURES = (
 Field = tuple[str, np.dtype, tuple[int, ...] | None]
 
 
-def plain_fields(features: tfds.features.FeatureConnector) -> list[Field] | None:
-    """The fields of a features dict whose features are all plain; None if any is not."""
+def plain_fields(
+    features: tfds.features.FeatureConnector, keys: Sequence[str] | None = None
+) -> list[Field] | None:
+    """The fields of a features dict (of its `keys` only, when given) whose features are all
+    plain; None if any is not."""
     if not isinstance(features, tfds.features.FeaturesDict):
         return None
     fields = []
     for key, feature in features.items():
+        if keys is not None and key not in keys:
+            continue
         stored = feature.get_serialized_info()
         is_plain = (
             type(feature) in PLAIN_FEATURES
@@ -95,13 +100,16 @@ def source_id(index: int, record: Any) -> np.int64:
     return np.int64(stored)
 
 
-def decoded(source: Sequence) -> Sequence:
+def decoded(source: Sequence, keys: Sequence[str] | None = None) -> Sequence:
     """`source` read through `PlainRecords` when it is a TFDS data source that decodes every
-    feature in full with TFDS's own decoders and all its features are plain; else `source`."""
+    feature in full with TFDS's own decoders and all its features are plain; else `source`.
+    With `keys`, only those features need be plain, and the records hold only them (nothing
+    else is decoded): where they are not plain, `source` itself, whose records hold every
+    feature."""
     is_tfds_default = (
         isinstance(source, data_sources.BaseDataSource)  # imported: tfds loads it lazily
         and source.decoders is None
         and source.deserialize_method == tfds.decode.DeserializeMethod.DESERIALIZE_AND_DECODE
     )
-    fields = plain_fields(source.dataset_info.features) if is_tfds_default else None
+    fields = plain_fields(source.dataset_info.features, keys) if is_tfds_default else None
     return source if fields is None else PlainRecords(source, PlainDecoder(fields))

@@ -3,13 +3,16 @@ disjoint from the rest of train, about HOLDOUT_PERCENT of it, decided by the sou
 named in the error for a split the dataset lacks."""
 
 import hashlib
+import os
 
 import ml_collections
+import numpy as np
 import pytest
+import tensorflow_datasets as tfds
 
 from seqlab import data
 from seqlab.config import ConfigError
-from seqlab.data import builders, holdout
+from seqlab.data import builders, holdout, records
 
 
 def ids_of(source) -> list[int]:
@@ -58,3 +61,44 @@ def test_a_run_trains_on_the_rest_and_evaluates_on_validation(data_dir):
     assert validation and not validation & train
     assert splits.info.num_eval == len(validation)
     assert data.split_names(ml_collections.ConfigDict(values)) == ['test', 'train', 'validation']
+
+
+def test_source_ids_decode_the_id_alone_and_equal_the_full_records(digits):
+    source = digits.as_data_source(split='train')
+    only_ids = records.decoded(source, keys=('id',))
+    assert set(only_ids[0]) == {'id'}  # the image is not decoded
+    assert holdout.source_ids(source) == ids_of(source)
+
+
+def test_a_dataset_without_ids_is_read_by_position_without_reading_a_record():
+    class NoIds:
+        dataset_info = type('Info', (), {'features': tfds.features.FeaturesDict({'x': np.int64})})
+
+        def __len__(self):
+            return 5
+
+        def __getitems__(self, indices):
+            raise AssertionError('positions need no read')
+
+    assert holdout.source_ids(NoIds()) == [0, 1, 2, 3, 4]
+
+
+def test_train_and_validation_read_the_train_ids_once_until_the_dataset_is_prepared_again(
+    digits, monkeypatch
+):
+    monkeypatch.setattr(holdout, '_TRAIN_IDS', {})
+    reads = []
+    real = holdout.source_ids
+    monkeypatch.setattr(holdout, 'source_ids', lambda source: reads.append(1) or real(source))
+    train = ids_of(holdout.open_split(digits, 'train', 'config.data.train_split'))
+    validation = ids_of(holdout.open_split(digits, 'validation', 'config.data.eval_split'))
+    assert len(reads) == 1
+    info = os.path.join(digits.data_dir, 'dataset_info.json')
+    written = os.stat(info)
+    try:
+        os.utime(info, ns=(written.st_atime_ns, written.st_mtime_ns + 1))  # prepared again
+        assert ids_of(holdout.open_split(digits, 'train', 'config.data.train_split')) == train
+        assert len(reads) == 2
+    finally:
+        os.utime(info, ns=(written.st_atime_ns, written.st_mtime_ns))
+    assert not set(train) & set(validation)
