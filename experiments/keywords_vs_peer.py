@@ -5,7 +5,9 @@ validation voices (config.checkpoint.best_metric) and is evaluated once on the t
 table gives every run, with its wall time, and each config's mean ± sample standard deviation over
 its seeds; the target (spectrogram CNN mean >= 95% and above the peer) is judged on the mean and
 says whether the margin over the peer is beyond the seed spread (experiments/seeds.py) and, with
-fewer than 3 seeds, on how many it rests.
+fewer than 3 seeds, on how many it rests. A run whose workdir is not here (trained in another
+session) takes the row recorded in results/run_records/keywords_vs_peer/ when it was last
+evaluated (experiments/trained_runs.py).
 
   python experiments/keywords_vs_peer.py --train        # train missing runs (resumes unfinished)
   python experiments/keywords_vs_peer.py --train --runs spec_cnn,spec_cnn_seed1,spec_cnn_seed2
@@ -127,8 +129,9 @@ def report(rows: list[dict], peer: float, command_line: str) -> str:
         '',
         f'Command: `{command_line}`. Best checkpoint by the validation voices, evaluated once on '
         'the held-out test voices (1,600 clips, 10 voice variants never seen in training). '
-        f'Machine: {benchlib.machine()}, shared; load average at the start and end of training '
-        'in the last column. Each config: every seed, then the mean ± sample standard deviation '
+        f'Table made on {benchlib.machine()}; each run was trained on the CPU its train-time '
+        'cell names (with the load average at the start and end of its training) and its row '
+        'recorded in results/run_records/keywords_vs_peer. Each config: every seed, then the mean ± sample standard deviation '
         f'over its seeds; {seeds.RULE}.',
         '',
         '| run | config | seed | parameters | best step | validation | test accuracy % | other '
