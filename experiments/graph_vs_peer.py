@@ -192,8 +192,9 @@ def report(rows: list[dict], command_line: str) -> str:
         '',
         f'Command: `{command_line}`. Best checkpoint by validation, evaluated once on test. Peers: '
         f'Morgan count fingerprints + ridge / random forest ({PEER_FILE}; deterministic, one '
-        f'number each). Machine: {benchlib.machine()}, shared; load average at the start and end '
-        'of training in the last column. The default config: every seed, then the mean ± sample '
+        f'number each). Table made on {benchlib.machine()}; each run was trained on the CPU its '
+        'train-time cell names (with the load average at the start and end of its training) and '
+        'its row recorded in results/run_records/graph_vs_peer. The default config: every seed, then the mean ± sample '
         f'standard deviation over its seeds; {seeds.RULE}. Ablations are **single runs at seed 0**'
         ': their differences from the default are not judged against a seed spread.',
         '',
