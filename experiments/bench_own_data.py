@@ -8,13 +8,14 @@ Sources, written from real data under <root>/sources/ (once; reused when present
   clips.   2,000 one-second 16 kHz WAVs in class folders: keyword clips spoken by espeak-ng.
 
 Each measurement is a fresh Python process. `seqlab` times `data.get` of the config that reads the
-source (`configs/vit.py` with image_size=28, `configs/text_cnn.py`, `configs/spec_cnn.py`): the
-first call with an empty SEQLAB_DATA_DIR (`first launch`), then a second process on the same
-directory (`cache hit`). `HF datasets` times `load_dataset('imagefolder' | 'csv' | 'audiofolder')`
-with an empty cache_dir, then again. The two do different work: seqlab decodes every image
-(and resamples every clip) into checked fixed-shape records, and for text learns the vocabulary
-(cached with the records; token ids are computed as batches are read); `datasets` stores file
-bytes or paths and decodes lazily on access. `process` is the whole process's wall time, imports included.
+source (`configs/vit.py` with image_size=28, `configs/text_cnn.py`, `configs/spec_cnn.py`) and
+its first training batch, which fills the in-memory cache: the first call with an empty
+SEQLAB_DATA_DIR (`first launch`), then a second process on the same directory (`cache hit`).
+`HF datasets` times `load_dataset('imagefolder' | 'csv' | 'audiofolder')` with an empty
+cache_dir, then again. The two do different work: seqlab decodes every image (and resamples every
+clip) into checked fixed-shape records, and for text learns the vocabulary (cached with the
+records; token ids are computed as batches are read); `datasets` stores file bytes or paths and
+decodes lazily on access. `process` is the whole process's wall time, imports included.
 
   pip install -r requirements-bench.txt   # datasets
   python experiments/bench_own_data.py    # -> results/bench_own_data.md
@@ -50,6 +51,7 @@ spec, overrides = sys.argv[1], json.loads(sys.argv[2])
 config = launcher.load_config(spec, overrides)
 start = time.perf_counter()
 splits = data.get(config.data, seed=0)
+next(iter(splits.train))  # the in-memory cache is filled by the first batch read
 print(json.dumps({'seconds': time.perf_counter() - start, 'examples': splits.info.num_train}))
 """
 HF_CHILD = """
@@ -182,7 +184,8 @@ def main() -> None:
         '',
         f'Command: `{report.command()}`. Machine: {benchlib.machine()}; load average '
         f'{load_before} at the start, {benchlib.load_average()} at the end. One process per cell '
-        '(the time inside the loading call; the process column adds imports). seqlab decodes, '
+        '(the time inside the loading call, for seqlab with the first training batch; the process '
+        'column adds imports). seqlab decodes, '
         'resizes or resamples and checks every example once; `datasets` stores the files as they '
         'are and decodes on access (experiments/bench_own_data.py says more). `examples`: '
         'seqlab: the train split after carving validation and test; HF: every row.',

@@ -6,11 +6,17 @@ read, a decode, a `prepare` and a stack per example. The gathered batch is bitwi
 the prepared examples gives, so a cached pipeline yields the same batches as an uncached one.
 Only for modalities whose prepared examples all have the same shapes.
 
+The arrays are filled at the first batch read, not when the split is opened (`Lazy`): a split
+that a run opens but never reads, such as the train split of an eval or predict run, costs
+nothing.
+
 `config.data.cache` chooses: 'auto' (in memory when the split's prepared examples take at most
 `AUTO_LIMIT_BYTES`, estimated from the first one), 'memory' (always) or 'none' (read the records
 for every batch).
 """
 
+import functools
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -82,3 +88,39 @@ def fill(
         if array.dtype.kind not in 'biufc':
             raise ValueError(f'cannot cache {key!r} of dtype {array.dtype}; only numbers')
     return Examples(arrays)
+
+
+class Lazy:
+    """The `Examples` of `fill(count, read, prepare)`, filled at the first `take` and kept; the
+    threads that read batches ahead share that one fill."""
+
+    def __init__(
+        self,
+        count: int,
+        read: Callable[[list[int]], Sequence[Any]],
+        prepare: Callable[[int, Any], dict],
+    ):
+        self._count = count
+        self._fill = functools.partial(fill, count, read, prepare)
+        self._examples: Examples | None = None
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getstate__(self) -> dict:  # pickled for grain's worker processes, without the lock
+        return {key: value for key, value in self.__dict__.items() if key != '_lock'}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _lock=threading.Lock())
+
+    @property
+    def filled(self) -> bool:
+        return self._examples is not None
+
+    def take(self, indices: Sequence[int]) -> dict[str, np.ndarray]:
+        """`Examples.take` of the filled examples (filling them first, once)."""
+        with self._lock:
+            if self._examples is None:
+                self._examples = self._fill()
+        return self._examples.take(indices)

@@ -11,8 +11,8 @@ Elements are dicts of numpy arrays that carry `id` (int64) and `mask` (float32, 
 example); padding examples have `id` -1 and `mask` 0.
 
 With `cache_choice` ('auto', 'memory' or 'none'; see `seqlab/data/cache.py`) a split whose prepared
-examples fit is read and prepared once, at construction, and each batch is one gather from
-memory; the stream of indices is shuffled by the same grain transformations, so the batches,
+examples fit is read and prepared once, when its first batch is read, and each batch is one gather
+from memory; the stream of indices is shuffled by the same grain transformations, so the batches,
 their order and the iterator states are those of the uncached pipeline, bit for bit.
 
 `iter()` reads ahead with `READ_OPTIONS` instead of grain's default (16 threads, 500 batches
@@ -96,11 +96,11 @@ def shuffled_epochs(stream: grain.MapDataset, seed: int) -> grain.MapDataset:
 
 def examples_stream(
     reads: BatchedReads, prepare: Prepare, choice: str
-) -> tuple[grain.MapDataset, cache.Examples | None]:
+) -> tuple[grain.MapDataset, cache.Lazy | None]:
     """The stream of a split for `HostBatches`: with the split prepared in memory when `choice`
     wants it, the indices 0..len-1 and the `Examples`; else the prepared examples and None."""
     if cache.wanted(choice, len(reads), lambda: prepare(0, reads[0])):
-        examples = cache.fill(len(reads), reads._getitems, prepare)
+        examples = cache.Lazy(len(reads), reads._getitems, prepare)
         return Indices(len(examples)), examples
     return grain.MapDataset.source(reads).map_with_index(prepare), None
 
@@ -145,7 +145,7 @@ class HostBatches(grain.MapDataset):
         augment: BatchAugment | None = None,
         seed: int = 0,
         finalize: Finalize | None = None,
-        examples: cache.Examples | None = None,
+        examples: cache.Lazy | None = None,
     ):
         super().__init__(parent)
         if global_batch % process_count:

@@ -1,5 +1,7 @@
 """`config.data.cache`: splits held in memory give the uncached pipeline's batches bit for bit."""
 
+import concurrent.futures
+
 import ml_collections
 import numpy as np
 import pytest
@@ -123,11 +125,25 @@ def test_choice_and_size_limit_decide_whether_records_are_read_once(
         cache_choice=choice,
     )
     reads_at_construction = source.reads
-    ids = np.concatenate([train[step]['id'] for step in range(5)])
+    first = train[0]
+    reads_after_the_first_batch = source.reads
+    ids = np.concatenate([first['id']] + [train[step]['id'] for step in range(1, 5)])
     assert sorted(ids[:10]) == list(range(10))
-    assert (source.reads == reads_at_construction) == held
-    if held:
-        assert reads_at_construction >= 10
+    assert (source.reads == reads_after_the_first_batch) == held
+    if held:  # filled when the first batch is read, not when the pipeline is made
+        assert reads_at_construction <= 1 and reads_after_the_first_batch >= 10
+
+
+def test_a_split_never_read_is_never_filled_and_threads_share_one_fill():
+    source = CountingSource(50)
+    examples = cache.Lazy(len(source), source.__getitems__, prepare)
+    assert len(examples) == 50 and source.reads == 0 and not examples.filled
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        taken = list(pool.map(lambda i: examples.take([i, 49 - i]), range(16)))
+    assert source.reads == 50 and examples.filled
+    for i, batch in enumerate(taken):
+        np.testing.assert_array_equal(batch['id'], [i, 49 - i])
+        np.testing.assert_array_equal(batch['x'][:, 0], [i, 49 - i])
 
 
 def test_bad_cache_value_names_the_allowed_ones():
