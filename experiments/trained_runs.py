@@ -96,9 +96,21 @@ def rows(
     experiment: str,
 ) -> list[dict]:
     """The row of each run of `args.names` (see recorded_row), in that order; records are kept in
-    results/run_records/<experiment> (`experiment` may also be a directory path)."""
+    results/run_records/<experiment> (`experiment` may also be a directory path). A run neither
+    finished here nor recorded is left out with a warning (the tables count the seeds they rest
+    on); with none of the runs there, the one-line error of the first."""
     directory = os.path.join(RECORDS, experiment)
-    return [recorded_row(name, args.root, row, config, directory) for name in args.names]
+    found, missing = [], []
+    for name in args.names:
+        try:
+            found.append(recorded_row(name, args.root, row, config, directory))
+        except SystemExit as refused:
+            missing.append(refused)
+    if not found and missing:
+        raise missing[0]
+    for refused in missing:
+        logging.warning('left out of the table: %s', str(refused).removeprefix('error: '))
+    return found
 
 
 def recorded_row(

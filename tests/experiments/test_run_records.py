@@ -87,3 +87,15 @@ def test_train_time_names_the_cpu_when_it_was_recorded():
     assert trained_runs.train_time(timing) == '24.3 min (load 1-2)'
     timing['machine'] = 'AMD EPYC, 2 cores'
     assert trained_runs.train_time(timing) == '24.3 min (load 1-2; AMD EPYC, 2 cores)'
+
+
+def test_a_table_leaves_out_the_runs_it_cannot_find_and_refuses_when_none_is_there(
+    runs, tmp_path, caplog
+):
+    records = str(tmp_path / 'records')
+    rows = table(runs, ['gone', 'done', 'half'], lambda name, root: {**ROW, 'name': name}, records)
+    assert rows == [{**ROW, 'name': 'done'}]
+    left_out = [r.getMessage() for r in caplog.records if 'left out of the table' in r.getMessage()]
+    assert len(left_out) == 2 and 'run gone has no workdir' in left_out[0]
+    with pytest.raises(SystemExit, match='error: run gone has no workdir'):
+        table(runs, ['gone', 'half'], lambda name, root: ROW, records)
