@@ -86,7 +86,10 @@ def test_karate_is_one_graph_with_node_labels_per_split():
 @pytest.mark.parametrize(
     ('overrides', 'message'),
     [
-        ({'node_budget': -1}, r'config.data.node_budget=-1 is not allowed; allowed: an int >= 0'),
+        (
+            {'node_budget': -1},
+            r'config.data.node_budget=-1 is not allowed; allowed: an int >= 1, or 0',
+        ),
         ({'max_path_length': 'two'}, r'max_path_length=.two. is not allowed'),
         ({'target': ''}, r"config.data.target='' is not allowed"),
     ],

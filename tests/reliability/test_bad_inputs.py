@@ -31,10 +31,10 @@ CASES = {
         {'data.length': 0},
         'config.data.length=0 is not allowed; allowed: an int >= 1',
     ),
-    'graphs with no nodes': (
+    'a negative node budget': (
         'configs/graphormer.py:smoke',
-        {'data.node_budget': 0},
-        'config.data.node_budget=0 is not allowed; allowed: an int >= 1',
+        {'data.node_budget': -1},
+        'config.data.node_budget=-1 is not allowed; allowed: an int >= 1, or 0 for the largest',
     ),
     'series shorter than the context': (
         'configs/forecast.py:smoke',
