@@ -138,7 +138,7 @@ def run_line(r: dict, seed: str) -> str:
     return (
         f'| Graphormer `{r["spec"]}` | {r["target"]} | {seed} | {r["step"]} | {r["metric"]} '
         f'{r["validation"]:.3f} | {t["MAE"]:.3f} | {t["RMSE"]:.3f} | {t["R^2"]:.4f} | '
-        f'{trained_runs.train_time(r["timing"])} |'
+        f'{trained_runs.train_time(r["timing"])}{trained_runs.transcribed(r)} |'
     )
 
 
