@@ -166,6 +166,12 @@ def test_a_smiles_table_becomes_molecules_split_by_scaffold_regressing_its_targe
             r"sales.csv:3 has 'n/a' in column 'value' \(config.data.keys.value\); "
             'allowed: numbers',
         ),
+        (
+            'classification without labels',
+            r"news.csv' has no column 'label' \(config.data.keys.label\), and "
+            r"config.data.layout='classification' needs its labels; allowed: "
+            r"config.data.keys.label set to one of 'text', 'topic', or config.data.layout=",
+        ),
         ('bad smiles', r"mols.csv:2 has SMILES 'C1CC\(' \(unparsable\); allowed: molecules RDKit"),
         ('bad json', r'line 2 of .*news.jsonl is not a JSON object'),
         (
@@ -179,6 +185,8 @@ def test_bad_tables_are_one_line_and_cache_nothing(tmp_path, case, message):
     if case == 'no column':
         path = write_csv(tmp_path / 'news.csv', news(30))
         config = text_config(f'csv:{path}', tmp_path, label='category')
+    if case == 'classification without labels':
+        config = text_config(f'csv:{write_csv(tmp_path / "news.csv", news(30))}', tmp_path)
     if case == 'not a number':
         rows = [{'value': str(i)} for i in range(40)]
         rows[3]['value'] = 'n/a'

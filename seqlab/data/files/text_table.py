@@ -33,6 +33,14 @@ def plan(
     labelled = table.has_column('label', data_config) or (
         keys.get(data_config)['label'] != keys.DEFAULTS['label']
     )
+    if not labelled and data_config.get('layout') == 'classification':
+        raise ConfigError(
+            f'config.data.name={table.name!r} has no column '
+            f'{keys.get(data_config)["label"]!r} (config.data.keys.label), and '
+            "config.data.layout='classification' needs its labels; allowed: "
+            f'config.data.keys.label set to one of {", ".join(map(repr, table.rows[0]))}, or '
+            "config.data.layout='causal_lm' or 'masked_lm'"
+        )
     features = {'id': tfds.features.Scalar(dtype=np.int64), 'text': tfds.features.Text()}
     labels, names = [], []
     if labelled:
