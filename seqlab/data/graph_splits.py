@@ -17,7 +17,8 @@ path_edge_types) and
   'node_labels': node_labels int32 [N] and node_label_mask bool [N] (the nodes this split scores)
 info.extras: node_vocab_sizes (1 + the largest id in each feature column over every stored split,
 so parameter shapes never depend on the chosen splits; 0 is padding), edge_vocab_size (likewise),
-max_path_length, node_budget (N as padded), target, for graph targets target_mean and target_std, for binary tasks num_tasks.
+max_path_length, node_budget (N as padded), target, for graph targets target_mean and target_std,
+for binary tasks num_tasks.
 """
 
 import functools
