@@ -4,6 +4,8 @@
   user document or results file names an absolute path of the machine that wrote it.
 - Every relative link in README.md, docs/*.md and results/README.md reaches a file that exists.
 - README.md stays short and opens with exactly the two commands that CI (`.ci/run`) runs.
+- Each measured number in README.md's results table (a decimal, a figure with thousands
+  separators, or a ratio like 118×) is found in the results file its row links to.
 """
 
 import os
@@ -19,6 +21,8 @@ MACHINE_PATHS = ('/work/', '/root/', '/tmp/')
 README_MAX_LINES = 260
 LINK = re.compile(r'\[[^\]]*\]\(([^)\s]+)\)')
 EXTERNAL = ('http://', 'https://', 'mailto:', '#')
+MEASURED = re.compile(r'(?<![\w.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d+(?=×))')
+RESULTS_LINK = re.compile(r'\]\((results/[^)\s]+\.md)\)')
 
 
 def tracked_files() -> list[str]:
@@ -64,6 +68,27 @@ def broken_links(path: str) -> list[str]:
         if not os.path.exists(os.path.normpath(os.path.join(directory, file_part))):
             broken.append(f'{path}: {target}')
     return broken
+
+
+def results_rows() -> list[list[str]]:
+    """The cells of each body row of the table that follows README.md's '## Results' heading."""
+    section = read('README.md').split('\n## Results\n', 1)[1]
+    table = next(block for block in section.split('\n\n') if block.startswith('| '))
+    rows = table.splitlines()[2:]  # past the header and its rule
+    return [[cell.strip() for cell in row.strip().strip('|').split('|')] for row in rows]
+
+
+def unsourced_numbers(cells: list[str]) -> list[str]:
+    """The measured numbers of a results row's middle cells that its linked file does not hold."""
+    link = RESULTS_LINK.search(cells[-1])
+    if link is None:
+        return [f'no results/*.md link in {cells[-1]!r}']
+    source = read(link.group(1))
+    return [
+        f'{number} (not in {link.group(1)})'
+        for number in MEASURED.findall(' '.join(cells[1:-1]))
+        if not re.search(rf'(?<![\d.,]){re.escape(number)}(?![\d]|[.,]\d)', source)
+    ]
 
 
 def ci_commands() -> list[str]:
@@ -113,4 +138,21 @@ def test_readme_is_short_and_opens_with_the_commands_ci_runs():
     assert lines[: len(opening)] == opening, (
         'README.md must open with "# seqlab", a blank line and a bash block holding exactly the '
         f'commands of .ci/run:\n{commands}'
+    )
+
+
+def test_readme_results_are_copied_from_the_files_they_link():
+    rows = results_rows()
+    assert len(rows) >= 10, f'README.md results table has only {len(rows)} rows'
+    assert MEASURED.findall('89.86 ± 0.28% 33,057 MB 118× 3 seeds') == [
+        '89.86',
+        '0.28',
+        '33,057',
+        '118',
+    ]
+    unsourced = [
+        f'{cells[0] or "(continued)"}: {n}' for cells in rows for n in unsourced_numbers(cells)
+    ]
+    assert not unsourced, 'README.md numbers missing from their results files:\n' + '\n'.join(
+        unsourced
     )
