@@ -95,9 +95,10 @@ def model_lines(mine: list[dict]) -> list[str]:
         )
     accuracy, others = cells([r['test'] for r in mine], lambda values: seeds.spread(values, 1))
     validation = seeds.spread([r['validation'] for r in mine], 1)
+    accuracy = accuracy if accuracy == '—' else f'**{accuracy}**'
     lines.append(
         f'| **{mine[0]["model"]}, mean ± sd** | `{mine[0]["spec"]}` | {seeds.counted(len(mine))} '
-        f'| | | {mine[0]["metric"]} {validation} | **{accuracy}** | {others} | |'
+        f'| | | {mine[0]["metric"]} {validation} | {accuracy} | {others} | |'
     )
     return lines
 

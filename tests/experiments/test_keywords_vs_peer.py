@@ -70,7 +70,7 @@ def test_configs_without_accuracy_average_their_own_metrics_and_face_no_peer_lin
     ]
     wave = [fake('wave_cnn', seed, {'eval/accuracy': 80.0 + 2 * seed}) for seed in range(3)]
     text = keywords_vs_peer.report(pixel + wave, PEER, 'cmd')
-    assert '| **—** | f1 92.0 ± 1.0, pixel_accuracy 97.0 ± 0.0 | |' in text
+    assert '| — | f1 92.0 ± 1.0, pixel_accuracy 97.0 ± 0.0 | |' in text
     assert '- spec_cnn_pixel: mean' not in text and '- spec_cnn_pixel: spec_cnn_pixel field' in text
     assert '- wave_cnn: mean 82.0 ± 2.0% vs 81.5%; mean - peer = +0.5 points, within' in text
     assert 'Spectrogram CNN' not in text
