@@ -41,12 +41,12 @@ NOT_TARGETS = ('id', 'num_nodes')
 
 
 def check(data_config: ml_collections.ConfigDict) -> None:
-    budget = data_config.get('node_budget')
-    if not isinstance(budget, int) or isinstance(budget, bool) or budget < 0:
-        raise ConfigError(
-            f'config.data.node_budget={budget!r} is not allowed; allowed: an int >= 1, or 0 for '
-            'the largest graph of the dataset'
-        )
+    checks.int_at_least(
+        data_config,
+        'node_budget',
+        least=0,
+        allowed='an int >= 1, or 0 for the largest graph of the dataset',
+    )
     checks.int_at_least(data_config, 'max_path_length')
     target = data_config.get('target')
     if not isinstance(target, str) or not target:
